@@ -1,0 +1,11 @@
+//! restake-sim: an agent-based Monte Carlo simulator of restaking economics.
+//!
+//! Data flows `scenario → model → engine → stats → export`:
+//! - [`scenario`] reads TOML scenario files, reports located errors and builds
+//!   a validated [`model::Model`];
+//! - [`model`] is the pure domain (assets, protocols, operators, stakers);
+//! - [`engine`] runs many Monte Carlo paths in parallel, deterministically;
+//! - [`stats`] turns per-path results into distributions;
+//! - [`export`] writes CSV, JSON and the run folder.
+
+pub mod stats;
