@@ -8,4 +8,8 @@
 //! - [`stats`] turns per-path results into distributions;
 //! - [`export`] writes CSV, JSON and the run folder.
 
+pub mod model;
+pub mod scenario;
 pub mod stats;
+pub mod app;
+pub mod cli;

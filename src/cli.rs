@@ -1,0 +1,83 @@
+//! Command-line declarations (clap derive). Declarations only: the commands
+//! live in [`crate::app`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Agent-based Monte Carlo simulator of restaking economics.
+#[derive(Debug, Parser)]
+#[command(name = "restake-sim", version, about, long_about = None)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenarios (files or folders) and write their outputs.
+    Run(RunArgs),
+    /// Parse and check scenarios; print what they mean at t = 0.
+    Validate(ValidateArgs),
+    /// Write a commented starter scenario.
+    Init(InitArgs),
+}
+
+/// Options shared by commands that read scenarios.
+#[derive(Debug, Args)]
+pub struct ScenarioArgs {
+    /// Override a scenario key, e.g. `--set run.paths=100` or
+    /// `--set 'protocol.*.slashing.yearly_probability=0.05'` (repeatable).
+    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// `run` options.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files or folders of `.toml` files.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Monte Carlo paths (overrides run.paths).
+    #[arg(long)]
+    pub paths: Option<u32>,
+    /// Seed (overrides run.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Output does not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output folder: the run folder itself for one scenario, a parent folder for several.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no summary; print only the run folder.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Scenario overrides.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+}
+
+/// `validate` options.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Scenario files.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Scenario overrides.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+}
+
+/// `init` options.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the starter scenario.
+    #[arg(default_value = "scenario.toml")]
+    pub path: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}

@@ -1,0 +1,190 @@
+//! Protocols (services): what they pay (an APR curve of their TVL, plus fee
+//! revenue), how they count restaked stake (the allocation model), how they
+//! slash, and how long leaving stake stays at risk.
+
+use serde::Serialize;
+
+use super::Severity;
+
+/// APR as a function of the protocol's TVL.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum AprCurve {
+    /// A constant yearly rate.
+    Constant(f64),
+    /// A yearly budget in reward-asset units: APR = budget · price_reward / TVL_usd.
+    Budget(f64),
+    /// APR = k / sqrt(TVL in native units).
+    InverseSqrt(f64),
+    /// Piecewise-linear in TVL (native units); flat beyond the first and last points.
+    Table(Vec<(f64, f64)>),
+}
+
+impl AprCurve {
+    /// The curve's APR (before cap and floor) at a TVL. An empty protocol
+    /// (TVL 0) pays 0 under the budget and inverse-square-root curves.
+    pub fn raw_apr(&self, tvl_native: f64, tvl_usd: f64, reward_price_usd: f64) -> f64 {
+        match self {
+            AprCurve::Constant(rate) => *rate,
+            AprCurve::Budget(budget) => {
+                if tvl_usd > 0.0 {
+                    budget * reward_price_usd / tvl_usd
+                } else {
+                    0.0
+                }
+            }
+            AprCurve::InverseSqrt(k) => {
+                if tvl_native > 0.0 {
+                    k / tvl_native.sqrt()
+                } else {
+                    0.0
+                }
+            }
+            AprCurve::Table(points) => interpolate(points, tvl_native),
+        }
+    }
+}
+
+/// Piecewise-linear interpolation through `points` (x strictly increasing,
+/// at least one point), constant beyond the ends.
+fn interpolate(points: &[(f64, f64)], x: f64) -> f64 {
+    let (first, last) = (points[0], points[points.len() - 1]);
+    if x <= first.0 {
+        return first.1;
+    }
+    if x >= last.0 {
+        return last.1;
+    }
+    let upper = points.partition_point(|p| p.0 <= x);
+    let (x0, y0) = points[upper - 1];
+    let (x1, y1) = points[upper];
+    y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+}
+
+/// How a protocol counts and slashes restaked stake.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum Allocation {
+    /// The same stake counts in full in every protocol it backs; a slash of
+    /// severity s takes s · weight of the staker's stake.
+    FullRestaking,
+    /// EigenLayer magnitudes: a staker's weights in unique-stake protocols sum
+    /// to at most 1; a slash of s on allocation k removes s · m_k from that
+    /// allocation and from the total, other allocations keep their amounts.
+    UniqueStake,
+    /// Symbiotic network limit: the protocol counts at most `limit` native
+    /// units; rewards and slashes apply to the counted share min(1, limit/TVL).
+    NetworkLimit(f64),
+    /// Karak/Babylon-style cap: one event takes at most this fraction.
+    Capped(f64),
+}
+
+/// A protocol's own slashing risk.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Slashing {
+    /// Probability of an event per step.
+    pub step_probability: f64,
+    /// Severity of an event.
+    pub severity: Severity,
+}
+
+/// A service paying for security.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Protocol {
+    /// Name.
+    pub name: String,
+    /// Accepted assets (indices); the first is the TVL unit.
+    pub assets: Vec<usize>,
+    /// Reward curve.
+    pub curve: AprCurve,
+    /// Maximum APR (`f64::INFINITY` when none).
+    pub apr_cap: f64,
+    /// Minimum APR.
+    pub apr_floor: f64,
+    /// Asset the rewards are paid in (index).
+    pub reward_asset: usize,
+    /// Fee revenue shared pro rata, USD per year.
+    pub fee_revenue_usd: f64,
+    /// Largest TVL (native units of the first asset) taking inflows; `INFINITY` when none.
+    pub capacity: f64,
+    /// Smallest stake (native units) that may back the protocol.
+    pub min_stake: f64,
+    /// Steps an exit is held (withdrawal queue + unbonding): slashable, earning nothing.
+    pub exit_delay_steps: u32,
+    /// Steps a deallocation stays slashable, earning nothing.
+    pub deallocation_steps: u32,
+    /// Steps between a fault and its slash.
+    pub veto_steps: u32,
+    /// Probability that a slash is vetoed.
+    pub veto_probability: f64,
+    /// Own slashing risk, if any.
+    pub slashing: Option<Slashing>,
+    /// Allocation model.
+    pub allocation: Allocation,
+}
+
+impl Protocol {
+    /// APR from the curve, clamped to [floor, cap], plus fee revenue / TVL.
+    pub fn apr(&self, tvl_native: f64, tvl_usd: f64, reward_price_usd: f64) -> f64 {
+        let curve = self
+            .curve
+            .raw_apr(tvl_native, tvl_usd, reward_price_usd)
+            .min(self.apr_cap)
+            .max(self.apr_floor);
+        let fees = if tvl_usd > 0.0 {
+            self.fee_revenue_usd / tvl_usd
+        } else {
+            0.0
+        };
+        curve + fees
+    }
+
+    /// Share of a staker's allocation that counts (network limit), in (0, 1].
+    pub fn counted_share(&self, tvl_native: f64) -> f64 {
+        match self.allocation {
+            Allocation::NetworkLimit(limit) if tvl_native > limit => limit / tvl_native,
+            _ => 1.0,
+        }
+    }
+
+    /// Severity after the protocol's slashing cap.
+    pub fn capped_severity(&self, severity: f64) -> f64 {
+        match self.allocation {
+            Allocation::Capped(max) => severity.min(max),
+            _ => severity,
+        }
+    }
+
+    /// Expected fraction of backing stake lost per year to the protocol's own slashing.
+    pub fn expected_yearly_loss(&self, step_years: f64) -> f64 {
+        self.slashing.map_or(0.0, |s| {
+            self.capped_severity(s.severity.mean()) * s.step_probability / step_years
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_curve_is_budget_over_tvl() {
+        let curve = AprCurve::Budget(500.0);
+        // Single asset paid in itself: prices cancel.
+        let apr = curve.raw_apr(10_000.0, 10_000.0 * 2_000.0, 2_000.0);
+        assert!((apr - 0.05).abs() < 1e-15);
+    }
+
+    #[test]
+    fn inverse_sqrt_matches_ethereum_consensus_figure() {
+        let apr = AprCurve::InverseSqrt(166.3).raw_apr(34.0e6, 0.0, 0.0);
+        assert!((apr - 0.02852).abs() < 1e-4);
+    }
+
+    #[test]
+    fn table_interpolates_and_is_flat_beyond_ends() {
+        let curve = AprCurve::Table(vec![(0.0, 0.10), (100.0, 0.05), (200.0, 0.03)]);
+        assert_eq!(curve.raw_apr(-1.0, 0.0, 0.0), 0.10);
+        assert!((curve.raw_apr(50.0, 0.0, 0.0) - 0.075).abs() < 1e-15);
+        assert!((curve.raw_apr(150.0, 0.0, 0.0) - 0.04).abs() < 1e-15);
+        assert_eq!(curve.raw_apr(1e9, 0.0, 0.0), 0.03);
+    }
+}

@@ -1,0 +1,112 @@
+//! Finding where a key path (`protocol[2].slashing.severity.alpha`) sits in
+//! the source text, so errors can name a line and column.
+
+use toml::de::{DeTable, DeValue};
+
+/// One step of a key path.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Segment {
+    /// A table key.
+    Key(String),
+    /// An array index.
+    Index(usize),
+}
+
+/// Splits `a.b[2].c` into segments. Keys containing dots or brackets are not
+/// produced by the scenario format, so no quoting is handled.
+pub fn parse_key_path(path: &str) -> Vec<Segment> {
+    let mut segments = Vec::new();
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let mut rest = part;
+        if let Some(open) = rest.find('[') {
+            segments.push(Segment::Key(rest[..open].to_string()));
+            rest = &rest[open..];
+            while let Some(stripped) = rest.strip_prefix('[') {
+                let close = stripped.find(']').unwrap_or(stripped.len());
+                if let Ok(i) = stripped[..close].parse() {
+                    segments.push(Segment::Index(i));
+                }
+                rest = stripped.get(close + 1..).unwrap_or("");
+            }
+        } else {
+            segments.push(Segment::Key(rest.to_string()));
+        }
+    }
+    segments
+}
+
+/// Byte offset of the deepest part of `path` present in the parsed document
+/// (the key itself when present, else its nearest enclosing table or array).
+pub fn locate(root: &DeTable<'_>, path: &str) -> Option<usize> {
+    let segments = parse_key_path(path);
+    let mut best = None;
+    let mut table = Some(root);
+    let mut array: Option<&toml::de::DeArray<'_>> = None;
+    for segment in &segments {
+        let value = match (segment, table, array) {
+            (Segment::Key(key), Some(t), _) => {
+                let (k, v) = t.iter().find(|(k, _)| k.get_ref().as_ref() == key.as_str())?;
+                best = Some(k.span().start);
+                v
+            }
+            (Segment::Index(i), _, Some(a)) => {
+                let v = a.iter().nth(*i)?;
+                best = Some(v.span().start);
+                v
+            }
+            _ => return best,
+        };
+        table = None;
+        array = None;
+        match value.get_ref() {
+            DeValue::Table(t) => table = Some(t),
+            DeValue::Array(a) => array = Some(a),
+            _ => {}
+        }
+        if value.span().start < best.unwrap_or(usize::MAX) && matches!(segment, Segment::Index(_))
+        {
+            best = Some(value.span().start);
+        }
+    }
+    best
+}
+
+/// 1-based (line, column) of a byte offset.
+pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(source.len());
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.chars().count(), |nl| before[nl + 1..].chars().count())
+        + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_paths_split_into_keys_and_indices() {
+        assert_eq!(
+            parse_key_path("protocol[2].slashing.alpha"),
+            vec![
+                Segment::Key("protocol".into()),
+                Segment::Index(2),
+                Segment::Key("slashing".into()),
+                Segment::Key("alpha".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn locates_nested_keys_in_arrays_of_tables() {
+        let src = "[run]\nname = \"x\"\n\n[[protocol]]\nname = \"a\"\n\n[[protocol]]\nname = \"b\"\nslashing = { yearly_probability = 2 }\n";
+        let doc = DeTable::parse(src).unwrap();
+        let at = locate(doc.get_ref(), "protocol[1].slashing.yearly_probability").unwrap();
+        assert_eq!(line_column(src, at), (9, 14));
+        let at = locate(doc.get_ref(), "protocol[1].nonexistent").unwrap();
+        assert_eq!(line_column(src, at).0, 7);
+    }
+}
