@@ -8,8 +8,10 @@
 //! - [`stats`] turns per-path results into distributions;
 //! - [`export`] writes CSV, JSON and the run folder.
 
+pub mod app;
+pub mod cli;
+pub mod engine;
+pub mod export;
 pub mod model;
 pub mod scenario;
 pub mod stats;
-pub mod app;
-pub mod cli;

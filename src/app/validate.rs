@@ -69,7 +69,11 @@ pub fn describe(label: &str, model: &Model) -> String {
             "  {:<22} {:>10} {:>14} {:>18} {:>14}",
             c.name,
             thousands(f64::from(c.count), 0),
-            format!("{} {}", thousands(co.mean_stake, 3), model.assets[c.asset].name),
+            format!(
+                "{} {}",
+                thousands(co.mean_stake, 3),
+                model.assets[c.asset].name
+            ),
             thousands(co.total_stake, 2),
             usd(co.total_usd)
         );

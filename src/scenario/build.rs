@@ -32,8 +32,7 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Issue>> {
     let assets = v.assets(file);
     let asset_index = v.index_names("asset", file.assets.iter().map(|a| a.name.as_str()));
     let correlation_cholesky = v.correlation(file.correlation.as_ref(), &asset_index, assets.len());
-    let protocol_index =
-        v.index_names("protocol", file.protocols.iter().map(|p| p.name.as_str()));
+    let protocol_index = v.index_names("protocol", file.protocols.iter().map(|p| p.name.as_str()));
     if file.protocols.len() > MAX_PROTOCOLS {
         v.issue(
             "protocol",
@@ -283,7 +282,10 @@ impl Validator {
 
     fn assets(&mut self, file: &ScenarioFile) -> Vec<Asset> {
         if file.assets.is_empty() {
-            self.issue("asset", "expected at least one [[asset]], found none".into());
+            self.issue(
+                "asset",
+                "expected at least one [[asset]], found none".into(),
+            );
         }
         file.assets
             .iter()
@@ -331,7 +333,12 @@ impl Validator {
             .iter()
             .enumerate()
             .map(|(i, name)| {
-                self.reference(&format!("correlation.assets[{i}]"), "asset", name, asset_index)
+                self.reference(
+                    &format!("correlation.assets[{i}]"),
+                    "asset",
+                    name,
+                    asset_index,
+                )
             })
             .collect();
         if c.matrix.len() != k || c.matrix.iter().any(|row| row.len() != k) {
@@ -584,7 +591,11 @@ impl Validator {
                 _ => None,
             }
         });
-        let allocation = match p.allocation.as_ref().unwrap_or(&AllocationFile::FullRestaking) {
+        let allocation = match p
+            .allocation
+            .as_ref()
+            .unwrap_or(&AllocationFile::FullRestaking)
+        {
             AllocationFile::FullRestaking => Allocation::FullRestaking,
             AllocationFile::UniqueStake => Allocation::UniqueStake,
             AllocationFile::NetworkLimit { limit } => {
@@ -654,7 +665,10 @@ impl Validator {
                     {
                         self.issue(
                             &format!("{path}.day"),
-                            format!("expected a day before horizon_days ({}), found {day}", r.horizon_days),
+                            format!(
+                                "expected a day before horizon_days ({}), found {day}",
+                                r.horizon_days
+                            ),
                         );
                     }
                     Some(Trigger::Scheduled {
@@ -685,7 +699,12 @@ impl Validator {
                 .iter()
                 .enumerate()
                 .filter_map(|(j, o)| {
-                    self.reference(&format!("{path}.operators[{j}]"), "operator", o, &operator_index)
+                    self.reference(
+                        &format!("{path}.operators[{j}]"),
+                        "operator",
+                        o,
+                        &operator_index,
+                    )
                 })
                 .collect();
             let asset_index: HashMap<String, usize> = file
@@ -718,7 +737,11 @@ impl Validator {
                     .iter()
                     .enumerate()
                     .filter(|(oi, _)| operators.contains(oi))
-                    .flat_map(|(_, o)| o.protocols.iter().filter_map(|n| protocol_index.get(n).copied()))
+                    .flat_map(|(_, o)| {
+                        o.protocols
+                            .iter()
+                            .filter_map(|n| protocol_index.get(n).copied())
+                    })
                     .collect();
                 protocols.sort_unstable();
                 protocols.dedup();
@@ -900,9 +923,20 @@ impl Validator {
                         .iter()
                         .enumerate()
                         .filter_map(|(j, n)| {
-                            let p = self.reference(&format!("{rp}.among[{j}]"), "protocol", n, ctx.protocol_index)?;
+                            let p = self.reference(
+                                &format!("{rp}.among[{j}]"),
+                                "protocol",
+                                n,
+                                ctx.protocol_index,
+                            )?;
                             if !accepts(p) {
-                                self.issue(&format!("{rp}.among[{j}]"), format!("expected a protocol accepting {}, found \"{n}\"", s.asset));
+                                self.issue(
+                                    &format!("{rp}.among[{j}]"),
+                                    format!(
+                                        "expected a protocol accepting {}, found \"{n}\"",
+                                        s.asset
+                                    ),
+                                );
                             }
                             Some(p)
                         })
@@ -912,22 +946,43 @@ impl Validator {
                 among.dedup();
                 self.positive(&format!("{rp}.weight"), r.weight);
                 if r.weight > 1.0 {
-                    self.issue(&format!("{rp}.weight"), format!("expected a weight in (0, 1], found {}", r.weight));
+                    self.issue(
+                        &format!("{rp}.weight"),
+                        format!("expected a weight in (0, 1], found {}", r.weight),
+                    );
                 }
                 if r.min == 0 || r.min > r.max {
-                    self.issue(&format!("{rp}.min"), format!("expected 1 ≤ min ≤ max ({}), found {}", r.max, r.min));
+                    self.issue(
+                        &format!("{rp}.min"),
+                        format!("expected 1 ≤ min ≤ max ({}), found {}", r.max, r.min),
+                    );
                 }
                 if r.max as usize > among.len() {
-                    self.issue(&format!("{rp}.max"), format!("expected at most the {} candidate protocols, found {}", among.len(), r.max));
+                    self.issue(
+                        &format!("{rp}.max"),
+                        format!(
+                            "expected at most the {} candidate protocols, found {}",
+                            among.len(),
+                            r.max
+                        ),
+                    );
                 }
                 if r.max > 64 {
-                    self.issue(&format!("{rp}.max"), format!("expected at most 64 protocols per staker, found {}", r.max));
+                    self.issue(
+                        &format!("{rp}.max"),
+                        format!("expected at most 64 protocols per staker, found {}", r.max),
+                    );
                 }
                 let lev = f64::from(r.max) * r.weight;
                 if lev > s.max_leverage + 1e-12 {
                     self.issue(&format!("{rp}.max"), format!("expected max × weight ≤ max_leverage ({}), found {lev} (raise max_leverage or lower max)", s.max_leverage));
                 }
-                Some(InitialAllocation::Random { min: r.min, max: r.max, weight: r.weight, among })
+                Some(InitialAllocation::Random {
+                    min: r.min,
+                    max: r.max,
+                    weight: r.weight,
+                    among,
+                })
             }
         };
         let strategy = match s.strategy.as_ref().unwrap_or(&StrategyFile::Fixed) {
@@ -1003,7 +1058,10 @@ impl Validator {
             if self.finite(&wp, w) && (w <= 0.0 || w > 1.0) {
                 self.issue(&wp, format!("expected a weight in (0, 1], found {w}"));
             }
-            if matches!(ctx.protocols[p].allocation, Some(AllocationFile::UniqueStake)) {
+            if matches!(
+                ctx.protocols[p].allocation,
+                Some(AllocationFile::UniqueStake)
+            ) {
                 unique_sum += w;
             }
             pairs.push((p, w));
@@ -1012,13 +1070,18 @@ impl Validator {
         if unique_sum > 1.0 + 1e-12 {
             self.issue(
                 &format!("{path}.allocate"),
-                format!("expected unique-stake allocations summing to at most 1, found {unique_sum}"),
+                format!(
+                    "expected unique-stake allocations summing to at most 1, found {unique_sum}"
+                ),
             );
         }
         if pairs.len() > 64 {
             self.issue(
                 &format!("{path}.allocate"),
-                format!("expected at most 64 protocols per staker, found {}", pairs.len()),
+                format!(
+                    "expected at most 64 protocols per staker, found {}",
+                    pairs.len()
+                ),
             );
         }
         Some(InitialAllocation::Fixed(pairs))

@@ -45,7 +45,9 @@ pub fn locate(root: &DeTable<'_>, path: &str) -> Option<usize> {
     for segment in &segments {
         let value = match (segment, table, array) {
             (Segment::Key(key), Some(t), _) => {
-                let (k, v) = t.iter().find(|(k, _)| k.get_ref().as_ref() == key.as_str())?;
+                let (k, v) = t
+                    .iter()
+                    .find(|(k, _)| k.get_ref().as_ref() == key.as_str())?;
                 best = Some(k.span().start);
                 v
             }
@@ -63,8 +65,7 @@ pub fn locate(root: &DeTable<'_>, path: &str) -> Option<usize> {
             DeValue::Array(a) => array = Some(a),
             _ => {}
         }
-        if value.span().start < best.unwrap_or(usize::MAX) && matches!(segment, Segment::Index(_))
-        {
+        if value.span().start < best.unwrap_or(usize::MAX) && matches!(segment, Segment::Index(_)) {
             best = Some(value.span().start);
         }
     }
@@ -76,10 +77,9 @@ pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(source.len());
     let before = &source[..offset];
     let line = before.matches('\n').count() + 1;
-    let column = before
-        .rfind('\n')
-        .map_or(before.chars().count(), |nl| before[nl + 1..].chars().count())
-        + 1;
+    let column = before.rfind('\n').map_or(before.chars().count(), |nl| {
+        before[nl + 1..].chars().count()
+    }) + 1;
     (line, column)
 }
 

@@ -123,10 +123,14 @@ pub fn parse(
             .iter()
             .any(|o| o.path.split('.').next() == path.split(['.', '[']).next())
     };
-    let file: ScenarioFile = serde_path_to_error::deserialize(toml::Value::Table(table))
-        .map_err(|e| {
+    let file: ScenarioFile =
+        serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
             let key_path = e.path().to_string();
-            let key_path = if key_path == "." { String::new() } else { key_path };
+            let key_path = if key_path == "." {
+                String::new()
+            } else {
+                key_path
+            };
             let (line, column) = at(&key_path);
             let mut message = e.inner().message().trim().to_string();
             if !overrides.is_empty() && overridden(&key_path) {

@@ -51,9 +51,18 @@ pub fn apply(root: &mut Table, overrides: &[Override]) -> Result<(), String> {
     Ok(())
 }
 
-fn set_in_table(table: &mut Table, segments: &[&str], value: &Value, at: &str) -> Result<usize, String> {
+fn set_in_table(
+    table: &mut Table,
+    segments: &[&str],
+    value: &Value,
+    at: &str,
+) -> Result<usize, String> {
     let (key, rest) = segments.split_first().ok_or("empty key path")?;
-    let here = if at.is_empty() { key.to_string() } else { format!("{at}.{key}") };
+    let here = if at.is_empty() {
+        key.to_string()
+    } else {
+        format!("{at}.{key}")
+    };
     if rest.is_empty() {
         table.insert(key.to_string(), value.clone());
         return Ok(1);
@@ -61,7 +70,9 @@ fn set_in_table(table: &mut Table, segments: &[&str], value: &Value, at: &str) -
     match table.get_mut(*key) {
         Some(Value::Table(t)) => set_in_table(t, rest, value, &here),
         Some(Value::Array(items)) => set_in_array(items, rest, value, &here),
-        Some(_) => Err(format!("{here} is a value, not a table: nothing below it to set")),
+        Some(_) => Err(format!(
+            "{here} is a value, not a table: nothing below it to set"
+        )),
         None => {
             let mut known: Vec<&str> = table.keys().map(String::as_str).collect();
             known.sort_unstable();
@@ -83,9 +94,18 @@ fn element_name(v: &Value) -> Option<&str> {
     t.get("name").or_else(|| t.get("class"))?.as_str()
 }
 
-fn set_in_array(items: &mut [Value], segments: &[&str], value: &Value, at: &str) -> Result<usize, String> {
+fn set_in_array(
+    items: &mut [Value],
+    segments: &[&str],
+    value: &Value,
+    at: &str,
+) -> Result<usize, String> {
     let (selector, rest) = segments.split_first().ok_or("empty key path")?;
-    let names: Vec<String> = items.iter().filter_map(element_name).map(str::to_string).collect();
+    let names: Vec<String> = items
+        .iter()
+        .filter_map(element_name)
+        .map(str::to_string)
+        .collect();
     let mut applied = 0;
     for (i, item) in items.iter_mut().enumerate() {
         let matches = *selector == "*"
@@ -138,17 +158,28 @@ mod tests {
     #[test]
     fn names_and_indices_select_one_element() {
         let mut t = doc();
-        apply(&mut t, &[Override::parse("protocol.b.slashing.yearly_probability=0.5").unwrap()]).unwrap();
+        apply(
+            &mut t,
+            &[Override::parse("protocol.b.slashing.yearly_probability=0.5").unwrap()],
+        )
+        .unwrap();
         apply(&mut t, &[Override::parse("protocol.0.name=\"z\"").unwrap()]).unwrap();
         let ps = t["protocol"].as_array().unwrap();
         assert_eq!(ps[0]["name"].as_str(), Some("z"));
-        assert_eq!(ps[1]["slashing"]["yearly_probability"].as_float(), Some(0.5));
+        assert_eq!(
+            ps[1]["slashing"]["yearly_probability"].as_float(),
+            Some(0.5)
+        );
     }
 
     #[test]
     fn unknown_element_lists_the_known_names() {
         let mut t = doc();
-        let err = apply(&mut t, &[Override::parse("protocol.zz.slashing=1").unwrap()]).unwrap_err();
+        let err = apply(
+            &mut t,
+            &[Override::parse("protocol.zz.slashing=1").unwrap()],
+        )
+        .unwrap_err();
         assert!(err.contains("a, b"), "{err}");
     }
 }

@@ -1,0 +1,10 @@
+//! Writing a run's results: CSV tables, the manifest, and the run folder
+//! that appears only when complete. Nothing here computes statistics; the
+//! rows come from [`crate::stats::tables`].
+
+pub mod csv_files;
+pub mod folder;
+pub mod manifest;
+
+pub use folder::{ExportError, RunFolder};
+pub use manifest::Manifest;

@@ -1,0 +1,98 @@
+//! Tail risk of a loss variable: Value at Risk and expected shortfall.
+//!
+//! Losses are signed with a positive number meaning a loss. Owns
+//! [`TailRisk`] and [`tail_risk`], computed from an ascending-sorted sample.
+
+use super::quantile::quantile_sorted;
+
+/// Value at Risk and Conditional Value at Risk at 95% and 99%.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TailRisk {
+    /// 95% Value at Risk: the type-7 0.95 quantile of the losses.
+    pub var95: f64,
+    /// 99% Value at Risk: the type-7 0.99 quantile of the losses.
+    pub var99: f64,
+    /// 95% expected shortfall: mean of the worst 5% of losses.
+    pub cvar95: f64,
+    /// 99% expected shortfall: mean of the worst 1% of losses.
+    pub cvar99: f64,
+}
+
+/// Tail risk of an ascending-sorted sample of losses (positive = a loss).
+///
+/// - `VaR_a` is [`quantile_sorted`]`(losses, a)`: linear interpolation
+///   between order statistics (Hyndman–Fan type 7).
+/// - `CVaR_a` (expected shortfall) is the mean of the worst
+///   `k = ceil((1 - a) * n)` losses, at least one, summed in sorted order.
+///   A product within 1e-9 of an integer counts as that integer, so that
+///   floating-point noise such as `(1 - 0.95) * 100 = 5.000000000000004`
+///   does not add a value.
+///
+/// An empty sample gives NaN in every field.
+pub fn tail_risk(sorted_losses: &[f64]) -> TailRisk {
+    TailRisk {
+        var95: quantile_sorted(sorted_losses, 0.95),
+        var99: quantile_sorted(sorted_losses, 0.99),
+        cvar95: expected_shortfall(sorted_losses, 0.95),
+        cvar99: expected_shortfall(sorted_losses, 0.99),
+    }
+}
+
+/// Mean of the worst `ceil((1 - a) * n)` values (at least one) of a sorted slice.
+fn expected_shortfall(sorted: &[f64], a: f64) -> f64 {
+    let n = sorted.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let raw = (1.0 - a) * n as f64;
+    let k = if (raw - raw.round()).abs() < 1e-9 {
+        raw.round()
+    } else {
+        raw.ceil()
+    };
+    let k = (k as usize).clamp(1, n);
+    let tail = &sorted[n - k..];
+    tail.iter().fold(0.0, |acc, &x| acc + x) / k as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn losses_one_to_hundred() {
+        let losses: Vec<f64> = (1..=100).map(f64::from).collect();
+        let r = tail_risk(&losses);
+        assert!((r.var95 - 95.05).abs() < 1e-9, "{}", r.var95);
+        assert!((r.var99 - 99.01).abs() < 1e-9, "{}", r.var99);
+        assert_eq!(r.cvar95, 98.0);
+        assert_eq!(r.cvar99, 100.0);
+    }
+
+    #[test]
+    fn small_samples_use_at_least_one_value() {
+        let r = tail_risk(&[3.0]);
+        assert_eq!((r.var95, r.var99, r.cvar95, r.cvar99), (3.0, 3.0, 3.0, 3.0));
+        let r = tail_risk(&[1.0, 2.0, 3.0]);
+        assert_eq!(r.cvar95, 3.0);
+    }
+
+    #[test]
+    fn empty_is_nan() {
+        let r = tail_risk(&[]);
+        assert!(r.var95.is_nan() && r.var99.is_nan() && r.cvar95.is_nan() && r.cvar99.is_nan());
+    }
+
+    proptest! {
+        #[test]
+        fn cvar_at_least_var(mut v in prop::collection::vec(-1e6f64..1e6, 1..500)) {
+            v.sort_by(f64::total_cmp);
+            let r = tail_risk(&v);
+            let tol = 1e-9 * r.var95.abs().max(r.var99.abs()).max(1.0);
+            prop_assert!(r.cvar95 >= r.var95 - tol, "{:?}", r);
+            prop_assert!(r.cvar99 >= r.var99 - tol, "{:?}", r);
+            prop_assert!(r.var99 >= r.var95 - tol, "{:?}", r);
+        }
+    }
+}
