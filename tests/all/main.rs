@@ -2,4 +2,5 @@
 
 mod support;
 
+mod cli_run;
 mod scenario_files;
