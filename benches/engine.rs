@@ -9,7 +9,7 @@ use std::path::Path;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use restake_sim::engine::layout::series_of;
 use restake_sim::engine::path::simulate_path;
-use restake_sim::engine::stakers::{Stakers, reward_pass};
+use restake_sim::engine::stakers::{Stakers, reward_pass, slot_index_count};
 use restake_sim::engine::{PathRange, simulate};
 use restake_sim::scenario::{self, Override};
 
@@ -28,19 +28,21 @@ fn rm1(overrides: &[&str]) -> restake_sim::model::Model {
 fn staker_day(c: &mut Criterion) {
     let n = 10_000;
     let protocols = 20;
-    let mut st = Stakers::new(n, 4, (2 * protocols) as u16, 365);
+    let mut st = Stakers::new(n, 4, protocols, 365);
     for i in 0..n {
         st.stake[i] = 10.0 + i as f64 % 7.0;
         for j in 0..4 {
             let k = i * 4 + j;
-            st.slot[k] = if j < 1 + i % 4 { ((i * 7 + j * 5) % protocols) as u16 } else { 40 };
-            st.weight[k] = 1.0;
+            if j < 1 + i % 4 {
+                st.slot[k] = ((i * 7 + j * 5) % protocols) as u16;
+                st.weight[k] = 1.0;
+            }
         }
     }
-    let rate: Vec<f64> = (0..=2 * protocols)
+    let rate: Vec<f64> = (0..slot_index_count(protocols))
         .map(|p| if p < protocols { 1e-4 * (1 + p) as f64 } else { 0.0 })
         .collect();
-    let mut tvl = vec![0.0; 2 * protocols + 1];
+    let mut tvl = vec![0.0; slot_index_count(protocols)];
     let mut g = c.benchmark_group("staker_day");
     g.throughput(Throughput::Elements(n as u64));
     g.bench_function("reward_pass_10k_stakers", |b| {

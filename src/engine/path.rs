@@ -15,7 +15,7 @@ use super::events::{EventDrawer, Hit, SideEffects, Source};
 use super::layout::{EntityKind, Series};
 use super::market::Market;
 use super::rng::{PathRng, Stream, path_rng};
-use super::stakers::{Stakers, Status, recount, reward_pass};
+use super::stakers::{Stakers, Status, recount, reward_pass, slot_index_count};
 use crate::model::{Allocation, InitialAllocation, Model, StakeDist, StakerClass, Strategy};
 use crate::stats::LogHistogram;
 
@@ -157,7 +157,6 @@ struct PathSim<'m> {
     layout: &'m [Series],
     path: u32,
     n_protocols: usize,
-    empty: u16,
     st: Stakers,
     classes: Vec<ClassRun>,
     market: Market,
@@ -189,8 +188,7 @@ struct PathSim<'m> {
 impl<'m> PathSim<'m> {
     fn new(model: &'m Model, layout: &'m [Series], path: u32) -> PathSim<'m> {
         let n_protocols = model.protocols.len();
-        let empty = (2 * n_protocols) as u16;
-        let slot_count = 2 * n_protocols + 1;
+        let slot_count = slot_index_count(n_protocols);
         let seed = model.run.seed;
         let chases_with_delay = |c: &StakerClass| {
             matches!(c.strategy, Strategy::YieldChasing { .. })
@@ -237,8 +235,7 @@ impl<'m> PathSim<'m> {
             layout,
             path,
             n_protocols,
-            empty,
-            st: Stakers::new(start, slots, empty, model.run.steps),
+            st: Stakers::new(start, slots, n_protocols, model.run.steps),
             classes,
             market: Market::new(model),
             drawer: EventDrawer::new(model),
@@ -637,7 +634,7 @@ impl<'m> PathSim<'m> {
         } else {
             // The old allocation stays slashable while it deallocates: it
             // needs a free slot for the new one, else the move waits.
-            let Some(free) = slots.clone().find(|&j| st.slot[j] == self.empty) else {
+            let Some(free) = slots.clone().find(|&j| st.is_empty(st.slot[j])) else {
                 return;
             };
             free
@@ -704,8 +701,7 @@ impl<'m> PathSim<'m> {
                 for j in slots {
                     let s = self.st.slot[j] as usize;
                     run.tvl[s] -= self.st.weight[j] * stake;
-                    self.st.slot[j] = self.empty;
-                    self.st.weight[j] = 0.0;
+                    self.st.clear_slot(j);
                 }
                 self.st.exited[i] += stake;
                 self.st.stake[i] = 0.0;
@@ -716,10 +712,9 @@ impl<'m> PathSim<'m> {
             } else {
                 let j = slots.start + which as usize;
                 let s = self.st.slot[j] as usize;
-                if s != self.empty as usize {
+                if !self.st.is_empty(s as u16) {
                     run.tvl[s] -= self.st.weight[j] * stake;
-                    self.st.slot[j] = self.empty;
-                    self.st.weight[j] = 0.0;
+                    self.st.clear_slot(j);
                 }
             }
         }

@@ -4,10 +4,21 @@
 //!
 //! Slot indices: `p` (0 ≤ p < P) is an active allocation to protocol p,
 //! earning and slashable; `p + P` is stake leaving protocol p (unbonding or
-//! deallocating), slashable but earning nothing; `2P` is an empty slot.
-//! Inner loops read a rate per slot index and never branch on it.
+//! deallocating), slashable but earning nothing; `2P` and above is an empty
+//! slot (weight 0, rate 0). Inner loops read a rate per slot index and never
+//! branch on it. Empty slots point at one of [`JUNK_SLOTS`] different
+//! indices, chosen by position, so that consecutive stakers' empty slots do
+//! not chain their TVL additions through one memory cell.
 
 use std::ops::Range;
+
+/// Number of distinct indices empty slots point at.
+pub const JUNK_SLOTS: usize = 16;
+
+/// Length of per-slot-index arrays (rates, TVL accumulators) for P protocols.
+pub fn slot_index_count(protocols: usize) -> usize {
+    2 * protocols + JUNK_SLOTS
+}
 
 /// Lifecycle of a staker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +39,8 @@ pub enum Status {
 pub struct Stakers {
     /// Allocation slots per staker.
     pub slots: usize,
+    /// Number of protocols P.
+    pub protocols: usize,
     /// Current stake, native units of the class's asset.
     pub stake: Vec<f64>,
     /// Stake at entry.
@@ -55,11 +68,12 @@ pub struct Stakers {
 }
 
 impl Stakers {
-    /// Empty state for `len` stakers with `slots` slots each, all slots
-    /// pointing at `empty_slot`.
-    pub fn new(len: usize, slots: usize, empty_slot: u16, horizon: u32) -> Stakers {
+    /// Empty state for `len` stakers with `slots` slots each and `protocols`
+    /// protocols, every slot empty.
+    pub fn new(len: usize, slots: usize, protocols: usize, horizon: u32) -> Stakers {
         Stakers {
             slots,
+            protocols,
             stake: vec![0.0; len],
             initial: vec![0.0; len],
             rewards: vec![0.0; len],
@@ -70,7 +84,9 @@ impl Stakers {
             status: vec![Status::Reserve; len],
             entered: vec![0; len],
             left: vec![horizon; len],
-            slot: vec![empty_slot; len * slots],
+            slot: (0..len * slots)
+                .map(|k| empty_slot_index(protocols, k))
+                .collect(),
             weight: vec![0.0; len * slots],
         }
     }
@@ -79,6 +95,19 @@ impl Stakers {
     #[inline]
     pub fn slot_range(&self, staker: usize) -> Range<usize> {
         staker * self.slots..(staker + 1) * self.slots
+    }
+
+    /// Whether slot index `s` is empty.
+    #[inline]
+    pub fn is_empty(&self, s: u16) -> bool {
+        s as usize >= 2 * self.protocols
+    }
+
+    /// Empties allocation slot `k` (an index into `slot`/`weight`).
+    #[inline]
+    pub fn clear_slot(&mut self, k: usize) {
+        self.slot[k] = empty_slot_index(self.protocols, k);
+        self.weight[k] = 0.0;
     }
 
     /// Largest relative bookkeeping error over stakers that entered:
@@ -98,6 +127,12 @@ impl Stakers {
     }
 }
 
+/// The empty-slot index for allocation slot `k`.
+#[inline]
+pub fn empty_slot_index(protocols: usize, k: usize) -> u16 {
+    (2 * protocols + k % JUNK_SLOTS) as u16
+}
+
 /// The reward step of one class: every staker earns `stake × Σ weight ×
 /// rate[slot]` (rates already per step, net of network-limit shares),
 /// operators keep their commission, and the new stake is added to the TVL
@@ -105,7 +140,6 @@ impl Stakers {
 ///
 /// This is the hot loop: no allocation, no locking, no dynamic dispatch; the
 /// class's compounding and delegation are compile-time parameters.
-#[inline]
 pub fn reward_pass<const COMPOUND: bool, const OPERATORS: bool>(
     st: &mut Stakers,
     range: Range<usize>,
@@ -113,7 +147,26 @@ pub fn reward_pass<const COMPOUND: bool, const OPERATORS: bool>(
     keep_by_operator: &[f64],
     tvl: &mut [f64],
 ) -> (f64, f64) {
-    let k = st.slots;
+    // Slot counts up to 4 get a fully unrolled inner loop.
+    match st.slots {
+        1 => pass::<COMPOUND, OPERATORS, 1>(st, range, rate, keep_by_operator, tvl),
+        2 => pass::<COMPOUND, OPERATORS, 2>(st, range, rate, keep_by_operator, tvl),
+        3 => pass::<COMPOUND, OPERATORS, 3>(st, range, rate, keep_by_operator, tvl),
+        4 => pass::<COMPOUND, OPERATORS, 4>(st, range, rate, keep_by_operator, tvl),
+        _ => pass::<COMPOUND, OPERATORS, 0>(st, range, rate, keep_by_operator, tvl),
+    }
+}
+
+/// [`reward_pass`] for `K` slots per staker (`K = 0`: any number).
+#[inline(always)]
+fn pass<const COMPOUND: bool, const OPERATORS: bool, const K: usize>(
+    st: &mut Stakers,
+    range: Range<usize>,
+    rate: &[f64],
+    keep_by_operator: &[f64],
+    tvl: &mut [f64],
+) -> (f64, f64) {
+    let k = if K > 0 { K } else { st.slots };
     let (mut paid, mut total) = (0.0, 0.0);
     let slots = st.slot[range.start * k..range.end * k].chunks_exact(k);
     let weights = st.weight[range.start * k..range.end * k].chunks_exact(k);
@@ -123,8 +176,8 @@ pub fn reward_pass<const COMPOUND: bool, const OPERATORS: bool>(
     let operator = &st.operator[range];
     for (i, (s, w)) in slots.zip(weights).enumerate() {
         let mut r_rate = 0.0;
-        for j in 0..k {
-            r_rate += w[j] * rate[s[j] as usize];
+        for (&sj, &wj) in s.iter().zip(w) {
+            r_rate += wj * rate[sj as usize];
         }
         let c = stake[i];
         let mut r = c * r_rate;
@@ -139,8 +192,8 @@ pub fn reward_pass<const COMPOUND: bool, const OPERATORS: bool>(
             c
         };
         stake[i] = c_new;
-        for j in 0..k {
-            tvl[s[j] as usize] += w[j] * c_new;
+        for (&sj, &wj) in s.iter().zip(w) {
+            tvl[sj as usize] += wj * c_new;
         }
         paid += r;
         total += c_new;
@@ -150,7 +203,6 @@ pub fn reward_pass<const COMPOUND: bool, const OPERATORS: bool>(
 
 /// Recomputes a class's TVL accumulator and total stake from scratch.
 pub fn recount(st: &Stakers, range: Range<usize>, tvl: &mut [f64]) -> f64 {
-    let k = st.slots;
     tvl.fill(0.0);
     let mut total = 0.0;
     for i in range {
@@ -163,7 +215,6 @@ pub fn recount(st: &Stakers, range: Range<usize>, tvl: &mut [f64]) -> f64 {
             tvl[st.slot[j] as usize] += st.weight[j] * c;
         }
     }
-    let _ = k;
     total
 }
 
@@ -173,13 +224,15 @@ mod tests {
 
     #[test]
     fn reward_pass_compounds_and_accumulates_tvl() {
-        let mut st = Stakers::new(2, 2, 4, 10);
-        // protocols: 0, 1; leaving 2, 3; empty 4
+        let mut st = Stakers::new(2, 2, 2, 10);
+        // protocols: 0, 1; leaving 2, 3; empty 4 and above
         st.stake = vec![100.0, 50.0];
         st.slot = vec![0, 1, 1, 4];
         st.weight = vec![1.0, 0.5, 1.0, 0.0];
-        let rate = [0.01, 0.02, 0.0, 0.0, 0.0];
-        let mut tvl = vec![0.0; 5];
+        let mut rate = vec![0.0; slot_index_count(2)];
+        rate[0] = 0.01;
+        rate[1] = 0.02;
+        let mut tvl = vec![0.0; slot_index_count(2)];
         let (paid, total) = reward_pass::<true, false>(&mut st, 0..2, &rate, &[], &mut tvl);
         assert!((st.stake[0] - 102.0).abs() < 1e-12);
         assert!((st.stake[1] - 51.0).abs() < 1e-12);
@@ -187,19 +240,21 @@ mod tests {
         assert!((total - 153.0).abs() < 1e-12);
         assert!((tvl[0] - 102.0).abs() < 1e-12);
         assert!((tvl[1] - (51.0 + 51.0)).abs() < 1e-12);
-        let mut again = vec![0.0; 5];
+        let mut again = vec![0.0; slot_index_count(2)];
         recount(&st, 0..2, &mut again);
         assert_eq!(tvl, again);
     }
 
     #[test]
     fn without_compounding_rewards_are_paid_out() {
-        let mut st = Stakers::new(1, 1, 2, 10);
+        let mut st = Stakers::new(1, 1, 1, 10);
         st.stake = vec![1.0];
         st.slot = vec![0];
         st.weight = vec![1.0];
-        let mut tvl = vec![0.0; 3];
-        reward_pass::<false, true>(&mut st, 0..1, &[0.06, 0.0, 0.0], &[0.9], &mut tvl);
+        let mut rate = vec![0.0; slot_index_count(1)];
+        rate[0] = 0.06;
+        let mut tvl = vec![0.0; slot_index_count(1)];
+        reward_pass::<false, true>(&mut st, 0..1, &rate, &[0.9], &mut tvl);
         assert_eq!(st.stake[0], 1.0);
         assert!((st.rewards[0] - 0.054).abs() < 1e-15);
         assert_eq!(st.paid_out[0], st.rewards[0]);
