@@ -23,6 +23,29 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Write a commented starter scenario.
     Init(InitArgs),
+    /// Draw the charts and the report page of a run folder.
+    Chart(ChartArgs),
+}
+
+/// Image formats for charts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ChartFormat {
+    /// PNG bitmaps.
+    Png,
+    /// SVG vector images.
+    Svg,
+    /// Both PNG and SVG.
+    Both,
+}
+
+/// `chart` options.
+#[derive(Debug, Args)]
+pub struct ChartArgs {
+    /// A run folder written by `run` (or a sweep or stress folder).
+    pub output_dir: PathBuf,
+    /// Image format.
+    #[arg(long, value_enum, default_value = "png")]
+    pub format: ChartFormat,
 }
 
 /// Options shared by commands that read scenarios.
@@ -55,6 +78,9 @@ pub struct RunArgs {
     /// No progress bar and no summary; print only the run folder.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also draw the charts and the report page into each run folder.
+    #[arg(long)]
+    pub charts: bool,
     /// Scenario overrides.
     #[command(flatten)]
     pub scenario: ScenarioArgs,

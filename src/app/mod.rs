@@ -1,6 +1,7 @@
 //! The commands, one file each. They connect the library's stages to files
 //! and the terminal; `main` only dispatches here.
 
+pub mod chart;
 pub mod format;
 pub mod init;
 pub mod run;
@@ -23,6 +24,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(&args),
         Command::Validate(args) => validate::validate(&args),
         Command::Init(args) => init::init(&args),
+        Command::Chart(args) => chart::chart(&args),
     }
 }
 

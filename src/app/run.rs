@@ -9,7 +9,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::format::{percent, thousands, usd};
-use crate::cli::RunArgs;
+use crate::cli::{ChartFormat, RunArgs};
 use crate::engine::{Collected, PathRange, simulate};
 use crate::export::csv_files::{events_csv, paths_csv, rows_to_csv};
 use crate::export::{Manifest, RunFolder};
@@ -85,6 +85,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             })
         });
         progress.finish_and_clear();
+        let report = report.and_then(|report| {
+            if args.charts {
+                super::chart::write_charts(&report.folder, ChartFormat::Png)?;
+            }
+            Ok(report)
+        });
         match report {
             Ok(report) => {
                 if args.quiet {
@@ -160,9 +166,10 @@ pub fn run_to_folder(
     let agent_steps = model.agent_steps(range.count);
     let manifest = Manifest {
         name: model.run.name.clone(),
+        description: model.run.description.clone(),
         scenario_file: loaded.path.display().to_string(),
         scenario_sha256: loaded.sha256.clone(),
-        overrides: Vec::new(),
+        overrides: loaded.overrides.clone(),
         seed: model.run.seed,
         paths: range.count,
         first_path: range.first,

@@ -744,10 +744,12 @@ impl<'m> PathSim<'m> {
         let serves = |p: usize| class.delegation.is_empty() || model.operators[operator].serves[p];
         let base = i * self.st.slots;
         let mut n = 0;
+        // Entries after t = 0 do not flow into protocols at capacity.
+        let open = |p: usize| step == 0 || self.tvl_native[p] < model.protocols[p].capacity;
         match &class.allocation {
             InitialAllocation::Fixed(pairs) => {
                 for &(p, w) in pairs {
-                    if stake >= model.protocols[p].min_stake && serves(p) {
+                    if stake >= model.protocols[p].min_stake && serves(p) && open(p) {
                         self.st.slot[base + n] = p as u16;
                         self.st.weight[base + n] = w;
                         n += 1;
@@ -767,7 +769,7 @@ impl<'m> PathSim<'m> {
                     let j = rng.random_range(pick..self.scratch.len());
                     self.scratch.swap(pick, j);
                     let p = self.scratch[pick];
-                    if stake >= model.protocols[p].min_stake && serves(p) {
+                    if stake >= model.protocols[p].min_stake && serves(p) && open(p) {
                         self.st.slot[base + n] = p as u16;
                         self.st.weight[base + n] = *weight;
                         n += 1;

@@ -7,6 +7,8 @@ use serde::Serialize;
 pub struct Manifest {
     /// Scenario name.
     pub name: String,
+    /// Scenario description.
+    pub description: String,
     /// Scenario file as given.
     pub scenario_file: String,
     /// SHA-256 of the scenario file's bytes.

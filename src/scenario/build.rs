@@ -260,7 +260,7 @@ impl Validator {
                 format!("expected at most horizon_days ({horizon}), found {step}"),
             );
         }
-        if record % step != 0 {
+        if !record.is_multiple_of(step) {
             self.issue(
                 "run.record_every_days",
                 format!("expected a multiple of step_days ({step}), found {record}"),

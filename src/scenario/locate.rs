@@ -38,36 +38,26 @@ pub fn parse_key_path(path: &str) -> Vec<Segment> {
 /// Byte offset of the deepest part of `path` present in the parsed document
 /// (the key itself when present, else its nearest enclosing table or array).
 pub fn locate(root: &DeTable<'_>, path: &str) -> Option<usize> {
-    let segments = parse_key_path(path);
     let mut best = None;
-    let mut table = Some(root);
-    let mut array: Option<&toml::de::DeArray<'_>> = None;
-    for segment in &segments {
-        let value = match (segment, table, array) {
-            (Segment::Key(key), Some(t), _) => {
-                let (k, v) = t
-                    .iter()
-                    .find(|(k, _)| k.get_ref().as_ref() == key.as_str())?;
-                best = Some(k.span().start);
-                v
+    let mut current: Option<&DeValue<'_>> = None;
+    for segment in parse_key_path(path) {
+        let next = match (segment, current) {
+            (Segment::Key(key), None) => root
+                .iter()
+                .find(|(k, _)| k.get_ref().as_ref() == key.as_str())
+                .map(|(k, v)| (k.span().start, v)),
+            (Segment::Key(key), Some(DeValue::Table(t))) => t
+                .iter()
+                .find(|(k, _)| k.get_ref().as_ref() == key.as_str())
+                .map(|(k, v)| (k.span().start, v)),
+            (Segment::Index(i), Some(DeValue::Array(a))) => {
+                a.iter().skip(i).map(|v| (v.span().start, v)).next()
             }
-            (Segment::Index(i), _, Some(a)) => {
-                let v = a.iter().nth(*i)?;
-                best = Some(v.span().start);
-                v
-            }
-            _ => return best,
+            _ => None,
         };
-        table = None;
-        array = None;
-        match value.get_ref() {
-            DeValue::Table(t) => table = Some(t),
-            DeValue::Array(a) => array = Some(a),
-            _ => {}
-        }
-        if value.span().start < best.unwrap_or(usize::MAX) && matches!(segment, Segment::Index(_)) {
-            best = Some(value.span().start);
-        }
+        let Some((offset, value)) = next else { break };
+        best = Some(offset);
+        current = Some(value.get_ref());
     }
     best
 }

@@ -35,6 +35,8 @@ pub struct LoadedScenario {
     pub file: ScenarioFile,
     /// The validated model.
     pub model: Model,
+    /// Overrides applied, as `key.path=value`.
+    pub overrides: Vec<String>,
 }
 
 /// Reads, overrides and validates a scenario file.
@@ -59,6 +61,10 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, Scena
         sha256,
         file,
         model,
+        overrides: overrides
+            .iter()
+            .map(|o| format!("{}={}", o.path, o.value))
+            .collect(),
     })
 }
 
