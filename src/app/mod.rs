@@ -51,11 +51,34 @@ pub fn overrides(args: &ScenarioArgs) -> Result<Vec<Override>, InvalidArgument> 
         .collect()
 }
 
+/// A rayon pool with `threads` workers (default: one per core).
+pub fn worker_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
+    if threads == Some(0) {
+        return Err(InvalidArgument("--threads must be at least 1".into()).into());
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start worker threads: {e}"))
+}
+
 /// Expands folders into their `.toml` files (sorted by name); files are kept as given.
 pub fn expand_scenario_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for path in paths {
-        if path.is_dir() {
+        let text = path.to_string_lossy();
+        if !path.exists() && text.contains(['*', '?', '[']) {
+            let mut matched: Vec<PathBuf> = glob::glob(&text)
+                .map_err(|e| InvalidArgument(format!("bad pattern {text}: {e}")))?
+                .filter_map(Result::ok)
+                .filter(|p| p.is_file())
+                .collect();
+            if matched.is_empty() {
+                return Err(InvalidArgument(format!("no scenario file matches {text}")).into());
+            }
+            matched.sort();
+            out.extend(matched);
+        } else if path.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(path)
                 .map_err(|e| anyhow::anyhow!("cannot list {}: {e}", path.display()))?
                 .filter_map(|entry| entry.ok().map(|e| e.path()))

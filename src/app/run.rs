@@ -8,13 +8,15 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::format::{percent, thousands, usd};
+use super::format::{percent, thousands};
 use crate::cli::{ChartFormat, RunArgs};
 use crate::engine::{Collected, PathRange, simulate};
 use crate::export::csv_files::{events_csv, paths_csv, rows_to_csv};
 use crate::export::{Manifest, RunFolder};
 use crate::scenario::{self, LoadedScenario, Override};
-use crate::stats::tables::{SummaryRow, summary_rows, timeseries_rows, yield_rows};
+use crate::stats::tables::{
+    KEY_RESULT_COLUMNS, KeyResults, SummaryRow, key_results, summary_rows, timeseries_rows, yield_rows,
+};
 
 /// Files every run folder holds.
 pub const OUTPUT_FILES: [&str; 6] = [
@@ -35,79 +37,85 @@ pub struct RunReport {
     pub manifest: Manifest,
     /// The summary table.
     pub summary: Vec<SummaryRow>,
+    /// Key results for comparisons.
+    pub key: KeyResults,
 }
 
-/// Runs every scenario given; invalid ones are reported and skipped.
+/// Runs every scenario given; invalid ones are reported and skipped. With
+/// more than one scenario, `batch.csv` sums them up beside their folders.
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut overrides = super::overrides(&args.scenario)?;
     if let Some(paths) = args.paths {
-        overrides.push(Override {
-            path: "run.paths".into(),
-            value: toml::Value::Integer(i64::from(paths)),
-        });
+        overrides.push(Override::set("run.paths", toml::Value::Integer(i64::from(paths))));
     }
     if let Some(seed) = args.seed {
         let seed = i64::try_from(seed).map_err(|_| {
             super::InvalidArgument(format!("--seed must be below 2^63, found {seed}"))
         })?;
-        overrides.push(Override {
-            path: "run.seed".into(),
-            value: toml::Value::Integer(seed),
-        });
+        overrides.push(Override::set("run.seed", toml::Value::Integer(seed)));
     }
     let files = super::expand_scenario_paths(&args.scenarios)?;
-    let threads = args.threads.unwrap_or(0);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("cannot start worker threads")?;
-    let mut failures = 0;
-    let mut invalid = false;
+    let pool = super::worker_pool(args.threads)?;
+    let batch = files.len() > 1;
+    let parent = args.out.clone().unwrap_or_else(|| PathBuf::from("output"));
+    let mut rows = Vec::new();
+    let mut loaded = Vec::new();
+    let mut invalid = 0;
     for file in &files {
-        let loaded = match scenario::load(file, &overrides) {
-            Ok(l) => l,
+        match scenario::load(file, &overrides) {
+            Ok(l) => loaded.push(l),
             Err(e) => {
                 eprintln!("error: {e}");
-                invalid |= matches!(e, scenario::ScenarioError::Invalid { .. });
-                failures += 1;
-                continue;
-            }
-        };
-        let folder = match (&args.out, files.len()) {
-            (Some(out), 1) => out.clone(),
-            (Some(out), _) => out.join(&loaded.model.run.name),
-            (None, _) => Path::new("output").join(&loaded.model.run.name),
-        };
-        let progress = progress_bar(args.quiet, &loaded);
-        let report = pool.install(|| {
-            run_to_folder(&loaded, &folder, pool.current_num_threads(), &|| {
-                progress.inc(1)
-            })
-        });
-        progress.finish_and_clear();
-        let report = report.and_then(|report| {
-            if args.charts {
-                super::chart::write_charts(&report.folder, ChartFormat::Png)?;
-            }
-            Ok(report)
-        });
-        match report {
-            Ok(report) => {
-                if args.quiet {
-                    println!("{}", report.folder.display());
-                } else {
-                    print!("{}", one_screen_summary(&loaded, &report));
-                }
-            }
-            Err(e) => {
-                eprintln!("error: {}: {e:#}", file.display());
-                failures += 1;
+                invalid += 1;
+                rows.push(BatchRow::failed(file, "invalid", &e.to_string()));
             }
         }
     }
-    if failures > 0 {
-        eprintln!("{failures} of {} scenario(s) failed", files.len());
-        let code = if invalid && failures == files.len() {
+    let total_paths: u64 = loaded.iter().map(|l| u64::from(l.model.run.paths)).sum();
+    let progress = progress_bar(args.quiet, total_paths, if batch { "batch" } else { "run" });
+    let mut failed = 0;
+    for l in &loaded {
+        let folder = match (&args.out, batch) {
+            (Some(out), false) => out.clone(),
+            _ => parent.join(&l.model.run.name),
+        };
+        progress.set_prefix(l.model.run.name.clone());
+        let report = pool
+            .install(|| run_to_folder(l, &folder, pool.current_num_threads(), &|| progress.inc(1)))
+            .and_then(|report| {
+                if args.charts {
+                    super::chart::write_charts(&report.folder, ChartFormat::Png)?;
+                }
+                Ok(report)
+            });
+        match report {
+            Ok(report) => {
+                progress.suspend(|| {
+                    if args.quiet {
+                        println!("{}", report.folder.display());
+                    } else {
+                        print!("{}", one_screen_summary(&report));
+                    }
+                });
+                rows.push(BatchRow::ok(l, &report));
+            }
+            Err(e) => {
+                progress.suspend(|| eprintln!("error: {}: {e:#}", l.path.display()));
+                failed += 1;
+                rows.push(BatchRow::failed(&l.path, "failed", &format!("{e:#}")));
+            }
+        }
+    }
+    progress.finish_and_clear();
+    if batch {
+        let path = write_batch_csv(&parent, &files, rows)?;
+        if !args.quiet {
+            println!("batch summary → {}", path.display());
+        }
+    }
+    if invalid + failed > 0 {
+        eprintln!("{} of {} scenario(s) failed", invalid + failed, files.len());
+        let code = if failed == 0 && loaded.is_empty() {
             super::EXIT_INVALID
         } else {
             super::EXIT_FAILURE
@@ -117,11 +125,106 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn progress_bar(quiet: bool, loaded: &LoadedScenario) -> ProgressBar {
+/// One row of `batch.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchRow {
+    /// Scenario name (the file stem when it could not be read).
+    pub name: String,
+    /// Scenario file.
+    pub scenario_file: String,
+    /// SHA-256 of the file (empty when invalid).
+    pub scenario_sha256: String,
+    /// `ok`, `invalid` or `failed`.
+    pub status: String,
+    /// The error, when not ok.
+    pub error: String,
+    /// Paths run.
+    pub paths: Option<u32>,
+    /// Key results.
+    pub key: Option<KeyResults>,
+    /// Wall time, seconds.
+    pub wall_time_seconds: Option<f64>,
+}
+
+impl BatchRow {
+    fn ok(l: &LoadedScenario, report: &RunReport) -> BatchRow {
+        BatchRow {
+            name: l.model.run.name.clone(),
+            scenario_file: l.path.display().to_string(),
+            scenario_sha256: l.sha256.clone(),
+            status: "ok".into(),
+            error: String::new(),
+            paths: Some(report.manifest.paths),
+            key: Some(report.key.clone()),
+            wall_time_seconds: Some(report.manifest.wall_time_seconds),
+        }
+    }
+
+    fn failed(file: &Path, status: &str, error: &str) -> BatchRow {
+        BatchRow {
+            name: file
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned()),
+            scenario_file: file.display().to_string(),
+            scenario_sha256: String::new(),
+            status: status.into(),
+            error: error
+                .lines()
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" "),
+            paths: None,
+            key: None,
+            wall_time_seconds: None,
+        }
+    }
+}
+
+/// Writes `batch.csv` into `parent`, rows in the order the files were given.
+fn write_batch_csv(parent: &Path, files: &[PathBuf], mut rows: Vec<BatchRow>) -> anyhow::Result<PathBuf> {
+    let order = |r: &BatchRow| files.iter().position(|f| f.display().to_string() == r.scenario_file);
+    rows.sort_by_key(order);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(
+        ["name", "scenario_file", "scenario_sha256", "status", "error", "paths"]
+            .iter()
+            .copied()
+            .chain(KEY_RESULT_COLUMNS)
+            .chain(["wall_time_seconds"]),
+    )?;
+    for r in &rows {
+        let mut rec = vec![
+            r.name.clone(),
+            r.scenario_file.clone(),
+            r.scenario_sha256.clone(),
+            r.status.clone(),
+            r.error.clone(),
+            r.paths.map_or_else(String::new, |p| p.to_string()),
+        ];
+        match &r.key {
+            Some(k) => rec.extend(k.values().iter().map(f64::to_string)),
+            None => rec.extend(KEY_RESULT_COLUMNS.iter().map(|_| String::new())),
+        }
+        rec.push(r.wall_time_seconds.map_or_else(String::new, |t| format!("{t:.3}")));
+        w.write_record(&rec)?;
+    }
+    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let path = parent.join("batch.csv");
+    let staging = parent.join(".batch.csv.partial");
+    std::fs::write(&staging, bytes).with_context(|| format!("cannot write {}", staging.display()))?;
+    std::fs::rename(&staging, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+/// A progress bar over `total` paths, hidden when quiet or when standard
+/// error is not a terminal.
+pub fn progress_bar(quiet: bool, total: u64, prefix: &str) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(u64::from(loaded.model.run.paths));
+    let bar = ProgressBar::new(total);
     bar.set_style(
         ProgressStyle::with_template(
             "{prefix:.bold} [{bar:40}] {pos}/{len} paths, {per_sec}, ETA {eta}",
@@ -129,8 +232,44 @@ fn progress_bar(quiet: bool, loaded: &LoadedScenario) -> ProgressBar {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
-    bar.set_prefix(loaded.model.run.name.clone());
+    bar.set_prefix(prefix.to_string());
     bar
+}
+
+/// A simulated scenario and its tables, not yet written.
+#[derive(Debug, Clone)]
+pub struct Execution {
+    /// Everything the paths produced.
+    pub collected: Collected,
+    /// The summary table.
+    pub summary: Vec<SummaryRow>,
+    /// Key results for comparisons.
+    pub key: KeyResults,
+    /// When the run started.
+    pub started: Instant,
+    /// Wall time of the simulation alone, seconds.
+    pub simulation_seconds: f64,
+}
+
+/// Simulates every path of a loaded scenario on the current rayon pool.
+pub fn execute(loaded: &LoadedScenario, on_path_done: &(dyn Fn() + Sync)) -> Execution {
+    let started = Instant::now();
+    let model = &loaded.model;
+    let range = PathRange {
+        first: 0,
+        count: model.run.paths,
+    };
+    let collected = simulate(model, range, on_path_done);
+    let simulation_seconds = started.elapsed().as_secs_f64();
+    let summary = summary_rows(model, &collected.rows);
+    let key = key_results(&collected.rows, &summary);
+    Execution {
+        collected,
+        summary,
+        key,
+        started,
+        simulation_seconds,
+    }
 }
 
 /// Simulates a loaded scenario and writes its run folder (all or nothing).
@@ -140,21 +279,28 @@ pub fn run_to_folder(
     threads: usize,
     on_path_done: &(dyn Fn() + Sync),
 ) -> anyhow::Result<RunReport> {
-    let started = Instant::now();
+    let execution = execute(loaded, on_path_done);
+    write_run(loaded, execution, folder, threads)
+}
+
+/// Writes the run folder of an executed scenario (all or nothing).
+pub fn write_run(
+    loaded: &LoadedScenario,
+    execution: Execution,
+    folder: &Path,
+    threads: usize,
+) -> anyhow::Result<RunReport> {
     let model = &loaded.model;
-    let range = PathRange {
-        first: 0,
-        count: model.run.paths,
-    };
-    let collected: Collected = simulate(model, range, on_path_done);
-    let simulation_seconds = started.elapsed().as_secs_f64();
+    let Execution {
+        collected,
+        summary,
+        key,
+        started,
+        simulation_seconds,
+    } = execution;
     let out = RunFolder::create(folder)
         .with_context(|| format!("cannot create run folder {}", folder.display()))?;
-    let summary = summary_rows(model, &collected.rows);
-    out.write(
-        "timeseries.csv",
-        &rows_to_csv("timeseries.csv", &timeseries_rows(&collected))?,
-    )?;
+    out.write("timeseries.csv", &rows_to_csv("timeseries.csv", &timeseries_rows(&collected))?)?;
     out.write("paths.csv", &paths_csv(model, &collected.rows)?)?;
     out.write("summary.csv", &rows_to_csv("summary.csv", &summary)?)?;
     out.write(
@@ -163,6 +309,7 @@ pub fn run_to_folder(
     )?;
     out.write("events.csv", &events_csv(model, &collected)?)?;
     let wall = started.elapsed().as_secs_f64();
+    let range = collected.range;
     let agent_steps = model.agent_steps(range.count);
     let manifest = Manifest {
         name: model.run.name.clone(),
@@ -194,11 +341,12 @@ pub fn run_to_folder(
         folder,
         manifest,
         summary,
+        key,
     })
 }
 
 /// The end-of-run summary printed to the terminal.
-pub fn one_screen_summary(loaded: &LoadedScenario, report: &RunReport) -> String {
+pub fn one_screen_summary(report: &RunReport) -> String {
     let m = &report.manifest;
     let mut s = format!(
         "{}: {} paths × {} steps × {} stakers in {:.2} s ({} M agent-steps/s, {} threads) → {}\n",
@@ -231,7 +379,5 @@ pub fn one_screen_summary(loaded: &LoadedScenario, report: &RunReport) -> String
             percent(r.p_loss)
         ));
     }
-    let _ = usd;
-    let _ = loaded;
     s
 }

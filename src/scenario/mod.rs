@@ -63,7 +63,7 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, Scena
         model,
         overrides: overrides
             .iter()
-            .map(|o| format!("{}={}", o.path, o.value))
+            .map(Override::to_string)
             .collect(),
     })
 }
@@ -127,7 +127,7 @@ pub fn parse(
     let overridden = |path: &str| {
         overrides
             .iter()
-            .any(|o| o.path.split('.').next() == path.split(['.', '[']).next())
+            .any(|o| !path.is_empty() && path.replace(['[', ']'], ".").starts_with(&o.path))
     };
     let file: ScenarioFile =
         serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {

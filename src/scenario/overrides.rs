@@ -1,6 +1,7 @@
-//! `--set key.path=value` overrides, applied to the parsed TOML tree before
-//! it is turned into typed structs. Array elements are addressed by index,
-//! by their `name` (or `class`) value, or all at once with `*`:
+//! `--set key.path=value` and `--multiply key.path=factor` overrides,
+//! applied to the parsed TOML tree before it is turned into typed structs.
+//! Array elements are addressed by index, by their `name` (or `class`)
+//! value, or all at once with `*`:
 //! `protocol.*.slashing.yearly_probability=0.05`.
 
 use toml::{Table, Value};
@@ -10,8 +11,17 @@ use toml::{Table, Value};
 pub struct Override {
     /// Dotted key path.
     pub path: String,
-    /// New value.
+    /// New value (for a multiplication: the factor, as a float).
     pub value: Value,
+    /// Multiply the existing number by `value` instead of replacing it.
+    pub multiply: bool,
+}
+
+impl std::fmt::Display for Override {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let op = if self.multiply { "*=" } else { "=" };
+        write!(f, "{}{op}{}", self.path, self.value)
+    }
 }
 
 impl Override {
@@ -33,7 +43,55 @@ impl Override {
         Ok(Override {
             path: path.to_string(),
             value,
+            multiply: false,
         })
+    }
+
+    /// An override that sets `path` to `value`.
+    pub fn set(path: &str, value: Value) -> Self {
+        Override {
+            path: path.to_string(),
+            value,
+            multiply: false,
+        }
+    }
+
+    /// Parses `key.path=factor`: multiply the number at `key.path` (every
+    /// match of a `*`) by `factor`.
+    pub fn parse_multiply(spec: &str) -> Result<Self, String> {
+        let (path, raw) = spec
+            .split_once('=')
+            .ok_or_else(|| format!("expected key.path=factor, found \"{spec}\""))?;
+        let factor: f64 = raw
+            .trim()
+            .parse()
+            .map_err(|_| format!("expected a number after '=', found \"{}\"", raw.trim()))?;
+        if !factor.is_finite() {
+            return Err(format!("expected a finite factor, found {factor}"));
+        }
+        Ok(Override {
+            path: path.trim().to_string(),
+            value: Value::Float(factor),
+            multiply: true,
+        })
+    }
+}
+
+/// The new value of a leaf: the override's value, or the old number times
+/// the factor.
+fn new_leaf(old: Option<&Value>, o: &Override, at: &str) -> Result<Value, String> {
+    if !o.multiply {
+        return Ok(o.value.clone());
+    }
+    let factor = o.value.as_float().unwrap_or(1.0);
+    match old {
+        Some(Value::Integer(i)) => Ok(Value::Float(*i as f64 * factor)),
+        Some(Value::Float(x)) => Ok(Value::Float(x * factor)),
+        Some(other) => Err(format!(
+            "{at} is {}, not a number: it cannot be multiplied",
+            other.type_str()
+        )),
+        None => Err(format!("{at} is not set in the file: there is nothing to multiply")),
     }
 }
 
@@ -42,7 +100,7 @@ impl Override {
 pub fn apply(root: &mut Table, overrides: &[Override]) -> Result<(), String> {
     for o in overrides {
         let segments: Vec<&str> = o.path.split('.').collect();
-        let applied = set_in_table(root, &segments, &o.value, "")
+        let applied = set_in_table(root, &segments, o, "")
             .map_err(|e| format!("--set {}: {e}", o.path))?;
         if applied == 0 {
             return Err(format!("--set {}: no element matched", o.path));
@@ -54,7 +112,7 @@ pub fn apply(root: &mut Table, overrides: &[Override]) -> Result<(), String> {
 fn set_in_table(
     table: &mut Table,
     segments: &[&str],
-    value: &Value,
+    value: &Override,
     at: &str,
 ) -> Result<usize, String> {
     let (key, rest) = segments.split_first().ok_or("empty key path")?;
@@ -64,7 +122,8 @@ fn set_in_table(
         format!("{at}.{key}")
     };
     if rest.is_empty() {
-        table.insert(key.to_string(), value.clone());
+        let leaf = new_leaf(table.get(*key), value, &here)?;
+        table.insert(key.to_string(), leaf);
         return Ok(1);
     }
     match table.get_mut(*key) {
@@ -72,6 +131,9 @@ fn set_in_table(
         Some(Value::Array(items)) => set_in_array(items, rest, value, &here),
         Some(_) => Err(format!(
             "{here} is a value, not a table: nothing below it to set"
+        )),
+        None if value.multiply => Err(format!(
+            "{here} is not set in the file: there is nothing to multiply"
         )),
         None => {
             let mut known: Vec<&str> = table.keys().map(String::as_str).collect();
@@ -97,7 +159,7 @@ fn element_name(v: &Value) -> Option<&str> {
 fn set_in_array(
     items: &mut [Value],
     segments: &[&str],
-    value: &Value,
+    value: &Override,
     at: &str,
 ) -> Result<usize, String> {
     let (selector, rest) = segments.split_first().ok_or("empty key path")?;
@@ -116,7 +178,7 @@ fn set_in_array(
         }
         let here = format!("{at}[{i}]");
         if rest.is_empty() {
-            *item = value.clone();
+            *item = new_leaf(Some(item), value, &here)?;
             applied += 1;
             continue;
         }
@@ -170,6 +232,18 @@ mod tests {
             ps[1]["slashing"]["yearly_probability"].as_float(),
             Some(0.5)
         );
+    }
+
+    #[test]
+    fn multiply_scales_every_match_and_refuses_missing_keys() {
+        let mut t = doc();
+        let o = Override::parse_multiply("protocol.*.slashing.yearly_probability=10").unwrap();
+        apply(&mut t, &[o]).unwrap();
+        let ps = t["protocol"].as_array().unwrap();
+        assert_eq!(ps[0]["slashing"]["yearly_probability"].as_float(), Some(0.1));
+        assert_eq!(ps[1]["slashing"]["yearly_probability"].as_float(), Some(0.2));
+        let missing = Override::parse_multiply("protocol.*.capacity=2").unwrap();
+        assert!(apply(&mut t, &[missing]).is_err());
     }
 
     #[test]

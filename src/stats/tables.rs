@@ -279,3 +279,95 @@ pub fn yield_rows(model: &Model, sketches: &[LogHistogram]) -> Vec<YieldRow> {
 fn ratio(num: f64, den: f64) -> f64 {
     if den > 0.0 { num / den } else { 0.0 }
 }
+
+/// The key results of a run, as compared across scenarios, sweep points and
+/// stresses (`batch.csv`, `sweep.csv`, `stress.csv`). Returns are total net
+/// returns at t = 0 prices; losses are total loss fractions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyResults {
+    /// Mean total net return.
+    pub net_return_mean: f64,
+    /// 5th percentile of the total net return.
+    pub net_return_p05: f64,
+    /// 95th percentile of the total net return.
+    pub net_return_p95: f64,
+    /// VaR99 of the total loss fraction.
+    pub loss_var99: f64,
+    /// CVaR99 of the total loss fraction.
+    pub loss_cvar99: f64,
+    /// Mean final TVL, USD.
+    pub tvl_usd_mean: f64,
+    /// Probability that the total net return is negative.
+    pub p_loss: f64,
+    /// Mean slashing events per path.
+    pub slash_events_mean: f64,
+}
+
+/// Column names of [`KeyResults`], in order.
+pub const KEY_RESULT_COLUMNS: [&str; 8] = [
+    "net_return_mean",
+    "net_return_p05",
+    "net_return_p95",
+    "loss_var99",
+    "loss_cvar99",
+    "tvl_usd_mean",
+    "p_loss",
+    "slash_events_mean",
+];
+
+impl KeyResults {
+    /// Values in [`KEY_RESULT_COLUMNS`] order.
+    pub fn values(&self) -> [f64; 8] {
+        [
+            self.net_return_mean,
+            self.net_return_p05,
+            self.net_return_p95,
+            self.loss_var99,
+            self.loss_cvar99,
+            self.tvl_usd_mean,
+            self.p_loss,
+            self.slash_events_mean,
+        ]
+    }
+}
+
+/// Mean over paths, summed in path order.
+fn path_mean(rows: &[PathRow], f: impl Fn(&PathRow) -> f64) -> f64 {
+    if rows.is_empty() {
+        return f64::NAN;
+    }
+    rows.iter().map(f).sum::<f64>() / rows.len() as f64
+}
+
+/// Key results from the per-path rows and the summary table.
+pub fn key_results(rows: &[PathRow], summary: &[SummaryRow]) -> KeyResults {
+    let find = |metric: &str| {
+        summary
+            .iter()
+            .find(|r| r.kind == "total" && r.metric == metric)
+    };
+    let ret = find("net_return");
+    let loss = find("loss_fraction");
+    KeyResults {
+        net_return_mean: ret.map_or(f64::NAN, |r| r.mean),
+        net_return_p05: ret.map_or(f64::NAN, |r| r.p05),
+        net_return_p95: ret.map_or(f64::NAN, |r| r.p95),
+        loss_var99: loss.map_or(f64::NAN, |r| r.var99),
+        loss_cvar99: loss.map_or(f64::NAN, |r| r.cvar99),
+        tvl_usd_mean: path_mean(rows, |r| r.total.tvl_usd),
+        p_loss: ret.map_or(f64::NAN, |r| r.p_loss),
+        slash_events_mean: path_mean(rows, |r| r.total.slash_events as f64),
+    }
+}
+
+/// Per protocol: (mean final TVL in native units, mean final APR), path order.
+pub fn protocol_means(rows: &[PathRow], protocols: usize) -> Vec<(f64, f64)> {
+    (0..protocols)
+        .map(|p| {
+            (
+                path_mean(rows, |r| r.protocols[p].tvl_native),
+                path_mean(rows, |r| r.protocols[p].apr),
+            )
+        })
+        .collect()
+}
