@@ -40,7 +40,13 @@ fn staker_day(c: &mut Criterion) {
         }
     }
     let rate: Vec<f64> = (0..slot_index_count(protocols))
-        .map(|p| if p < protocols { 1e-4 * (1 + p) as f64 } else { 0.0 })
+        .map(|p| {
+            if p < protocols {
+                1e-4 * (1 + p) as f64
+            } else {
+                0.0
+            }
+        })
         .collect();
     let mut tvl = vec![0.0; slot_index_count(protocols)];
     let mut g = c.benchmark_group("staker_day");
@@ -48,7 +54,13 @@ fn staker_day(c: &mut Criterion) {
     g.bench_function("reward_pass_10k_stakers", |b| {
         b.iter(|| {
             tvl.fill(0.0);
-            black_box(reward_pass::<true, false>(&mut st, 0..n, &rate, &[], &mut tvl))
+            black_box(reward_pass::<true, false>(
+                &mut st,
+                0..n,
+                &rate,
+                &[],
+                &mut tvl,
+            ))
         })
     });
     g.finish();
@@ -61,7 +73,9 @@ fn rm1_path(c: &mut Criterion) {
     let mut g = c.benchmark_group("rm1");
     g.sample_size(10);
     g.throughput(Throughput::Elements(model.agent_steps(1)));
-    g.bench_function("one_path", |b| b.iter(|| black_box(simulate_path(&model, &series, 0))));
+    g.bench_function("one_path", |b| {
+        b.iter(|| black_box(simulate_path(&model, &series, 0)))
+    });
     g.finish();
 }
 
@@ -72,7 +86,16 @@ fn small_run(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(model.agent_steps(16)));
     g.bench_function("rm1_1k_stakers_16_paths", |b| {
-        b.iter(|| black_box(simulate(&model, PathRange { first: 0, count: 16 }, &|| {})))
+        b.iter(|| {
+            black_box(simulate(
+                &model,
+                PathRange {
+                    first: 0,
+                    count: 16,
+                },
+                &|| {},
+            ))
+        })
     });
     g.finish();
 }

@@ -25,6 +25,67 @@ pub enum Command {
     Init(InitArgs),
     /// Draw the charts and the report page of a run folder.
     Chart(ChartArgs),
+    /// Run a grid of parameter values with common random numbers.
+    Sweep(SweepArgs),
+    /// Run a baseline and stressed variants side by side.
+    Stress(StressArgs),
+}
+
+/// Options of every command that simulates.
+#[derive(Debug, Args)]
+pub struct SimulationArgs {
+    /// Monte Carlo paths (overrides run.paths).
+    #[arg(long)]
+    pub paths: Option<u32>,
+    /// Seed (overrides run.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Output does not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output folder.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Scenario overrides.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+}
+
+/// `sweep` options.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file (its `[sweep]` table, if any, gives the grid).
+    pub scenario: PathBuf,
+    /// A grid axis: `key.path=v1,v2,v3` or `key.path=start:stop:step` (repeatable).
+    #[arg(long = "grid", value_name = "KEY.PATH=VALUES")]
+    pub grid: Vec<String>,
+    /// Keep each combination's full run folder under `runs/`.
+    #[arg(long)]
+    pub keep_runs: bool,
+    /// Simulation options.
+    #[command(flatten)]
+    pub sim: SimulationArgs,
+}
+
+/// `stress` options.
+#[derive(Debug, Args)]
+pub struct StressArgs {
+    /// Scenario file.
+    pub scenario: PathBuf,
+    /// A named stress (repeatable): slash-x10, severity-x3, correlated,
+    /// eth-crash, btc-crash, reward-token-crash, bank-run, combined, all.
+    #[arg(long = "preset", value_name = "NAME")]
+    pub presets: Vec<String>,
+    /// A custom stress multiplying a number, e.g.
+    /// `protocol.*.slashing.yearly_probability=5` (repeatable, one row each).
+    #[arg(long = "multiply", value_name = "KEY.PATH=FACTOR")]
+    pub multiply: Vec<String>,
+    /// Simulation options.
+    #[command(flatten)]
+    pub sim: SimulationArgs,
 }
 
 /// Image formats for charts.
@@ -60,30 +121,15 @@ pub struct ScenarioArgs {
 /// `run` options.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario files or folders of `.toml` files.
+    /// Scenario files, folders of `.toml` files, or glob patterns.
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
-    /// Monte Carlo paths (overrides run.paths).
-    #[arg(long)]
-    pub paths: Option<u32>,
-    /// Seed (overrides run.seed).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Output does not depend on it.
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Output folder: the run folder itself for one scenario, a parent folder for several.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// No progress bar and no summary; print only the run folder.
-    #[arg(long, short)]
-    pub quiet: bool,
     /// Also draw the charts and the report page into each run folder.
     #[arg(long)]
     pub charts: bool,
-    /// Scenario overrides.
+    /// Simulation options.
     #[command(flatten)]
-    pub scenario: ScenarioArgs,
+    pub sim: SimulationArgs,
 }
 
 /// `validate` options.

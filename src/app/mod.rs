@@ -2,9 +2,12 @@
 //! and the terminal; `main` only dispatches here.
 
 pub mod chart;
+pub mod compare;
 pub mod format;
 pub mod init;
 pub mod run;
+pub mod stress;
+pub mod sweep;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -25,6 +28,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate::validate(&args),
         Command::Init(args) => init::init(&args),
         Command::Chart(args) => chart::chart(&args),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Stress(args) => stress::stress(&args),
     }
 }
 

@@ -9,13 +9,14 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::format::{percent, thousands};
-use crate::cli::{ChartFormat, RunArgs};
+use crate::cli::{ChartFormat, RunArgs, SimulationArgs};
 use crate::engine::{Collected, PathRange, simulate};
 use crate::export::csv_files::{events_csv, paths_csv, rows_to_csv};
 use crate::export::{Manifest, RunFolder};
 use crate::scenario::{self, LoadedScenario, Override};
 use crate::stats::tables::{
-    KEY_RESULT_COLUMNS, KeyResults, SummaryRow, key_results, summary_rows, timeseries_rows, yield_rows,
+    KEY_RESULT_COLUMNS, KeyResults, SummaryRow, key_results, summary_rows, timeseries_rows,
+    yield_rows,
 };
 
 /// Files every run folder holds.
@@ -44,20 +45,12 @@ pub struct RunReport {
 /// Runs every scenario given; invalid ones are reported and skipped. With
 /// more than one scenario, `batch.csv` sums them up beside their folders.
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let mut overrides = super::overrides(&args.scenario)?;
-    if let Some(paths) = args.paths {
-        overrides.push(Override::set("run.paths", toml::Value::Integer(i64::from(paths))));
-    }
-    if let Some(seed) = args.seed {
-        let seed = i64::try_from(seed).map_err(|_| {
-            super::InvalidArgument(format!("--seed must be below 2^63, found {seed}"))
-        })?;
-        overrides.push(Override::set("run.seed", toml::Value::Integer(seed)));
-    }
+    let sim = &args.sim;
+    let overrides = simulation_overrides(sim)?;
     let files = super::expand_scenario_paths(&args.scenarios)?;
-    let pool = super::worker_pool(args.threads)?;
+    let pool = super::worker_pool(sim.threads)?;
     let batch = files.len() > 1;
-    let parent = args.out.clone().unwrap_or_else(|| PathBuf::from("output"));
+    let parent = sim.out.clone().unwrap_or_else(|| PathBuf::from("output"));
     let mut rows = Vec::new();
     let mut loaded = Vec::new();
     let mut invalid = 0;
@@ -72,10 +65,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let total_paths: u64 = loaded.iter().map(|l| u64::from(l.model.run.paths)).sum();
-    let progress = progress_bar(args.quiet, total_paths, if batch { "batch" } else { "run" });
+    let progress = progress_bar(sim.quiet, total_paths, if batch { "batch" } else { "run" });
     let mut failed = 0;
     for l in &loaded {
-        let folder = match (&args.out, batch) {
+        let folder = match (&sim.out, batch) {
             (Some(out), false) => out.clone(),
             _ => parent.join(&l.model.run.name),
         };
@@ -91,7 +84,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         match report {
             Ok(report) => {
                 progress.suspend(|| {
-                    if args.quiet {
+                    if sim.quiet {
                         println!("{}", report.folder.display());
                     } else {
                         print!("{}", one_screen_summary(&report));
@@ -109,7 +102,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     progress.finish_and_clear();
     if batch {
         let path = write_batch_csv(&parent, &files, rows)?;
-        if !args.quiet {
+        if !sim.quiet {
             println!("batch summary → {}", path.display());
         }
     }
@@ -123,6 +116,24 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(code));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `--set` overrides of a simulating command, plus `--paths` and `--seed`.
+pub fn simulation_overrides(sim: &SimulationArgs) -> anyhow::Result<Vec<Override>> {
+    let mut overrides = super::overrides(&sim.scenario)?;
+    if let Some(paths) = sim.paths {
+        overrides.push(Override::set(
+            "run.paths",
+            toml::Value::Integer(i64::from(paths)),
+        ));
+    }
+    if let Some(seed) = sim.seed {
+        let seed = i64::try_from(seed).map_err(|_| {
+            super::InvalidArgument(format!("--seed must be below 2^63, found {seed}"))
+        })?;
+        overrides.push(Override::set("run.seed", toml::Value::Integer(seed)));
+    }
+    Ok(overrides)
 }
 
 /// One row of `batch.csv`.
@@ -168,11 +179,7 @@ impl BatchRow {
             scenario_file: file.display().to_string(),
             scenario_sha256: String::new(),
             status: status.into(),
-            error: error
-                .lines()
-                .map(str::trim)
-                .collect::<Vec<_>>()
-                .join(" "),
+            error: error.lines().map(str::trim).collect::<Vec<_>>().join(" "),
             paths: None,
             key: None,
             wall_time_seconds: None,
@@ -181,16 +188,31 @@ impl BatchRow {
 }
 
 /// Writes `batch.csv` into `parent`, rows in the order the files were given.
-fn write_batch_csv(parent: &Path, files: &[PathBuf], mut rows: Vec<BatchRow>) -> anyhow::Result<PathBuf> {
-    let order = |r: &BatchRow| files.iter().position(|f| f.display().to_string() == r.scenario_file);
+fn write_batch_csv(
+    parent: &Path,
+    files: &[PathBuf],
+    mut rows: Vec<BatchRow>,
+) -> anyhow::Result<PathBuf> {
+    let order = |r: &BatchRow| {
+        files
+            .iter()
+            .position(|f| f.display().to_string() == r.scenario_file)
+    };
     rows.sort_by_key(order);
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(
-        ["name", "scenario_file", "scenario_sha256", "status", "error", "paths"]
-            .iter()
-            .copied()
-            .chain(KEY_RESULT_COLUMNS)
-            .chain(["wall_time_seconds"]),
+        [
+            "name",
+            "scenario_file",
+            "scenario_sha256",
+            "status",
+            "error",
+            "paths",
+        ]
+        .iter()
+        .copied()
+        .chain(KEY_RESULT_COLUMNS)
+        .chain(["wall_time_seconds"]),
     )?;
     for r in &rows {
         let mut rec = vec![
@@ -205,7 +227,10 @@ fn write_batch_csv(parent: &Path, files: &[PathBuf], mut rows: Vec<BatchRow>) ->
             Some(k) => rec.extend(k.values().iter().map(f64::to_string)),
             None => rec.extend(KEY_RESULT_COLUMNS.iter().map(|_| String::new())),
         }
-        rec.push(r.wall_time_seconds.map_or_else(String::new, |t| format!("{t:.3}")));
+        rec.push(
+            r.wall_time_seconds
+                .map_or_else(String::new, |t| format!("{t:.3}")),
+        );
         w.write_record(&rec)?;
     }
     let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -213,7 +238,8 @@ fn write_batch_csv(parent: &Path, files: &[PathBuf], mut rows: Vec<BatchRow>) ->
         .with_context(|| format!("cannot create {}", parent.display()))?;
     let path = parent.join("batch.csv");
     let staging = parent.join(".batch.csv.partial");
-    std::fs::write(&staging, bytes).with_context(|| format!("cannot write {}", staging.display()))?;
+    std::fs::write(&staging, bytes)
+        .with_context(|| format!("cannot write {}", staging.display()))?;
     std::fs::rename(&staging, &path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
 }
@@ -300,7 +326,10 @@ pub fn write_run(
     } = execution;
     let out = RunFolder::create(folder)
         .with_context(|| format!("cannot create run folder {}", folder.display()))?;
-    out.write("timeseries.csv", &rows_to_csv("timeseries.csv", &timeseries_rows(&collected))?)?;
+    out.write(
+        "timeseries.csv",
+        &rows_to_csv("timeseries.csv", &timeseries_rows(&collected))?,
+    )?;
     out.write("paths.csv", &paths_csv(model, &collected.rows)?)?;
     out.write("summary.csv", &rows_to_csv("summary.csv", &summary)?)?;
     out.write(

@@ -80,6 +80,12 @@ impl RunFolder {
         fs::write(&path, bytes).map_err(io("write", &path))
     }
 
+    /// Where files are being written now (the staging folder); nested run
+    /// folders can be created inside it.
+    pub fn staging(&self) -> &Path {
+        &self.staging
+    }
+
     /// Where the folder will be once committed.
     pub fn target(&self) -> &Path {
         &self.target

@@ -32,6 +32,10 @@ pub struct ScenarioFile {
     /// `[[staker]]`: staker classes (populations).
     #[serde(default, rename = "staker", skip_serializing_if = "Vec::is_empty")]
     pub stakers: Vec<StakerFile>,
+    /// `[sweep]`: grid axes for `restake-sim sweep`, key path → values
+    /// (ignored by `run`, which runs the scenario as written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<BTreeMap<String, Vec<toml::Value>>>,
 }
 
 /// `[run]`: settings of the Monte Carlo run.

@@ -10,6 +10,7 @@ pub mod error;
 pub mod file;
 pub mod locate;
 pub mod overrides;
+pub mod presets;
 pub mod starter;
 
 use std::path::{Path, PathBuf};
@@ -37,6 +38,8 @@ pub struct LoadedScenario {
     pub model: Model,
     /// Overrides applied, as `key.path=value`.
     pub overrides: Vec<String>,
+    /// The file's text.
+    pub source: String,
 }
 
 /// Reads, overrides and validates a scenario file.
@@ -56,15 +59,54 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, Scena
         }],
     })?;
     let (file, model) = parse(&source, path, overrides)?;
+    let source = source.clone();
     Ok(LoadedScenario {
         path: path.to_path_buf(),
         sha256,
         file,
         model,
-        overrides: overrides
-            .iter()
-            .map(Override::to_string)
-            .collect(),
+        overrides: overrides.iter().map(Override::to_string).collect(),
+        source,
+    })
+}
+
+/// Rebuilds a loaded scenario from a changed file shape (a stress preset):
+/// validation runs again and errors name the change in `what`.
+pub fn rebuild(
+    base: &LoadedScenario,
+    file: ScenarioFile,
+    what: &str,
+) -> Result<LoadedScenario, ScenarioError> {
+    let model = build::build(&file).map_err(|issues| {
+        let doc = DeTable::parse(&base.source).ok();
+        ScenarioError::Invalid {
+            file: base.path.clone(),
+            problems: issues
+                .into_iter()
+                .map(|i| {
+                    let (line, column) = doc
+                        .as_ref()
+                        .and_then(|d| locate::locate(d.get_ref(), &i.path))
+                        .map_or((1, 1), |o| locate::line_column(&base.source, o));
+                    Problem {
+                        key_path: i.path,
+                        line,
+                        column,
+                        message: format!("{} (after {what})", i.message),
+                    }
+                })
+                .collect(),
+        }
+    })?;
+    let mut overrides = base.overrides.clone();
+    overrides.push(what.to_string());
+    Ok(LoadedScenario {
+        path: base.path.clone(),
+        sha256: base.sha256.clone(),
+        file,
+        model,
+        overrides,
+        source: base.source.clone(),
     })
 }
 

@@ -91,7 +91,9 @@ fn new_leaf(old: Option<&Value>, o: &Override, at: &str) -> Result<Value, String
             "{at} is {}, not a number: it cannot be multiplied",
             other.type_str()
         )),
-        None => Err(format!("{at} is not set in the file: there is nothing to multiply")),
+        None => Err(format!(
+            "{at} is not set in the file: there is nothing to multiply"
+        )),
     }
 }
 
@@ -100,8 +102,8 @@ fn new_leaf(old: Option<&Value>, o: &Override, at: &str) -> Result<Value, String
 pub fn apply(root: &mut Table, overrides: &[Override]) -> Result<(), String> {
     for o in overrides {
         let segments: Vec<&str> = o.path.split('.').collect();
-        let applied = set_in_table(root, &segments, o, "")
-            .map_err(|e| format!("--set {}: {e}", o.path))?;
+        let applied =
+            set_in_table(root, &segments, o, "").map_err(|e| format!("--set {}: {e}", o.path))?;
         if applied == 0 {
             return Err(format!("--set {}: no element matched", o.path));
         }
@@ -240,8 +242,14 @@ mod tests {
         let o = Override::parse_multiply("protocol.*.slashing.yearly_probability=10").unwrap();
         apply(&mut t, &[o]).unwrap();
         let ps = t["protocol"].as_array().unwrap();
-        assert_eq!(ps[0]["slashing"]["yearly_probability"].as_float(), Some(0.1));
-        assert_eq!(ps[1]["slashing"]["yearly_probability"].as_float(), Some(0.2));
+        assert_eq!(
+            ps[0]["slashing"]["yearly_probability"].as_float(),
+            Some(0.1)
+        );
+        assert_eq!(
+            ps[1]["slashing"]["yearly_probability"].as_float(),
+            Some(0.2)
+        );
         let missing = Override::parse_multiply("protocol.*.capacity=2").unwrap();
         assert!(apply(&mut t, &[missing]).is_err());
     }

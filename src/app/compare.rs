@@ -1,0 +1,98 @@
+//! Running variants of one scenario side by side (sweep points, stresses)
+//! with common random numbers: every variant keeps the seed and paths, so
+//! path i draws the same numbers in each and differences between rows come
+//! from the parameters, not from noise.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::run::{Execution, execute, progress_bar, write_run};
+use crate::export::RunFolder;
+use crate::scenario::LoadedScenario;
+use crate::stats::tables::{KEY_RESULT_COLUMNS, KeyResults, protocol_means};
+
+/// One variant's outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantResult {
+    /// Key results.
+    pub key: KeyResults,
+    /// Per protocol: (mean final TVL native, mean final APR).
+    pub protocols: Vec<(f64, f64)>,
+}
+
+/// Runs every variant in order on `pool` (paths in parallel within each),
+/// keeping each full run folder under `keep_under/<name>` when given.
+pub fn run_variants(
+    variants: &[(String, LoadedScenario)],
+    pool: &rayon::ThreadPool,
+    quiet: bool,
+    keep_under: Option<&Path>,
+) -> anyhow::Result<Vec<VariantResult>> {
+    let total: u64 = variants
+        .iter()
+        .map(|(_, l)| u64::from(l.model.run.paths))
+        .sum();
+    let progress = progress_bar(quiet, total, "variants");
+    let mut out = Vec::with_capacity(variants.len());
+    for (name, loaded) in variants {
+        progress.set_prefix(name.clone());
+        let execution: Execution = pool.install(|| execute(loaded, &|| progress.inc(1)));
+        let result = VariantResult {
+            key: execution.key.clone(),
+            protocols: protocol_means(&execution.collected.rows, loaded.model.protocols.len()),
+        };
+        if let Some(dir) = keep_under {
+            write_run(
+                loaded,
+                execution,
+                &dir.join(name),
+                pool.current_num_threads(),
+            )?;
+        }
+        out.push(result);
+    }
+    progress.finish_and_clear();
+    Ok(out)
+}
+
+/// Header cells for the key results and per-protocol means.
+pub fn result_header(protocols: &[String]) -> Vec<String> {
+    let mut h: Vec<String> = KEY_RESULT_COLUMNS.iter().map(|s| s.to_string()).collect();
+    for p in protocols {
+        h.push(format!("{p}.tvl_native_mean"));
+        h.push(format!("{p}.apr_mean"));
+    }
+    h
+}
+
+/// Cells for a result, matching [`result_header`].
+pub fn result_cells(r: &VariantResult) -> Vec<String> {
+    let mut cells: Vec<String> = r.key.values().iter().map(f64::to_string).collect();
+    for (tvl, apr) in &r.protocols {
+        cells.push(tvl.to_string());
+        cells.push(apr.to_string());
+    }
+    cells
+}
+
+/// Renders a CSV table.
+pub fn csv_bytes(header: &[String], rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for r in rows {
+        w.write_record(r)?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The folder of a comparison: `--out` or `output/<scenario name>-<kind>`.
+pub fn comparison_folder(out: Option<&PathBuf>, loaded: &LoadedScenario, kind: &str) -> PathBuf {
+    out.cloned()
+        .unwrap_or_else(|| Path::new("output").join(format!("{}-{kind}", loaded.model.run.name)))
+}
+
+/// Creates the comparison folder (written atomically, like a run folder).
+pub fn create_folder(folder: &Path) -> anyhow::Result<RunFolder> {
+    RunFolder::create(folder).with_context(|| format!("cannot create {}", folder.display()))
+}

@@ -1,0 +1,111 @@
+//! `stress`: the baseline and each stress (named presets, `--multiply`)
+//! with common random numbers, one row each in `stress.csv` with the change
+//! against the baseline.
+
+use std::process::ExitCode;
+
+use super::InvalidArgument;
+use super::compare::{
+    comparison_folder, create_folder, csv_bytes, result_cells, result_header, run_variants,
+};
+use super::run::simulation_overrides;
+use crate::cli::StressArgs;
+use crate::scenario::presets::{self, PRESETS};
+use crate::scenario::{self, Override};
+use crate::stats::tables::KEY_RESULT_COLUMNS;
+
+/// Runs the stresses and writes `stress.csv`.
+pub fn stress(args: &StressArgs) -> anyhow::Result<ExitCode> {
+    let overrides = simulation_overrides(&args.sim)?;
+    let base = scenario::load(&args.scenario, &overrides)?;
+    let names = presets::expand(&args.presets).map_err(InvalidArgument)?;
+    if names.is_empty() && args.multiply.is_empty() {
+        return Err(InvalidArgument(
+            "nothing to stress: give --preset NAME (or all) or --multiply key.path=factor".into(),
+        )
+        .into());
+    }
+    let mut variants = vec![("baseline".to_string(), base.clone())];
+    let mut descriptions = vec!["the scenario as written".to_string()];
+    let explicit = |name: &str| args.presets.iter().any(|p| p == name);
+    for name in names {
+        let mut file = base.file.clone();
+        if let Err(e) = presets::apply(&mut file, name) {
+            if explicit(name) {
+                return Err(InvalidArgument(format!("preset {name} does not apply: {e}")).into());
+            }
+            eprintln!("note: preset {name} skipped: {e}");
+            continue;
+        }
+        let stressed = scenario::rebuild(&base, file, &format!("preset {name}"))?;
+        variants.push((name.to_string(), stressed));
+        let what = PRESETS.iter().find(|p| p.0 == name).map_or("", |p| p.1);
+        descriptions.push(what.to_string());
+    }
+    for spec in &args.multiply {
+        let m = Override::parse_multiply(spec)
+            .map_err(|e| InvalidArgument(format!("--multiply: {e}")))?;
+        let mut o = overrides.clone();
+        o.push(m.clone());
+        let stressed = scenario::load(&args.scenario, &o)?;
+        variants.push((format!("multiply {}", spec.trim()), stressed));
+        descriptions.push(format!("{} × {}", m.path, m.value));
+    }
+    let pool = super::worker_pool(args.sim.threads)?;
+    let folder_path = comparison_folder(args.sim.out.as_ref(), &base, "stress");
+    let folder = create_folder(&folder_path)?;
+    let results = run_variants(&variants, &pool, args.sim.quiet, None)?;
+    let protocols: Vec<String> = base
+        .model
+        .protocols
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    let mut header: Vec<String> = vec!["stress".into(), "description".into(), "paths".into()];
+    header.extend(result_header(&protocols));
+    header.extend(KEY_RESULT_COLUMNS.iter().map(|c| format!("change_{c}")));
+    let baseline = results[0].key.values();
+    let rows: Vec<Vec<String>> = variants
+        .iter()
+        .zip(&descriptions)
+        .zip(&results)
+        .map(|(((name, loaded), what), r)| {
+            let mut row = vec![
+                name.clone(),
+                what.clone(),
+                loaded.model.run.paths.to_string(),
+            ];
+            row.extend(result_cells(r));
+            row.extend(
+                r.key
+                    .values()
+                    .iter()
+                    .zip(baseline)
+                    .map(|(v, b)| (v - b).to_string()),
+            );
+            row
+        })
+        .collect();
+    folder.write("stress.csv", &csv_bytes(&header, &rows)?)?;
+    let done = folder.commit()?;
+    if args.sim.quiet {
+        println!("{}", done.display());
+    } else {
+        println!(
+            "{:<28} {:>11} {:>11} {:>11} {:>13}",
+            "stress", "net return", "Δ vs base", "CVaR99 loss", "slash events"
+        );
+        for ((name, _), r) in variants.iter().zip(&results) {
+            println!(
+                "{:<28} {:>11} {:>11} {:>11} {:>13.2}",
+                name,
+                super::format::percent(r.key.net_return_mean),
+                super::format::percent(r.key.net_return_mean - results[0].key.net_return_mean),
+                super::format::percent(r.key.loss_cvar99),
+                r.key.slash_events_mean
+            );
+        }
+        println!("→ {}", done.join("stress.csv").display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

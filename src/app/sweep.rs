@@ -1,0 +1,241 @@
+//! `sweep`: the Cartesian product of parameter values, one row each in
+//! `sweep.csv`, with common random numbers across rows.
+
+use std::process::ExitCode;
+
+use super::InvalidArgument;
+use super::compare::{
+    comparison_folder, create_folder, csv_bytes, result_cells, result_header, run_variants,
+};
+use super::run::simulation_overrides;
+use crate::cli::SweepArgs;
+use crate::scenario::{self, Override};
+
+/// One grid axis: a key path and its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    /// Key path, as for `--set`.
+    pub key: String,
+    /// Values, in order.
+    pub values: Vec<toml::Value>,
+}
+
+/// Parses `key.path=v1,v2,v3` or `key.path=start:stop:step` (inclusive).
+pub fn parse_axis(spec: &str) -> Result<Axis, String> {
+    let (key, raw) = spec.split_once('=').ok_or_else(|| {
+        format!("expected key.path=v1,v2 or key.path=start:stop:step, found \"{spec}\"")
+    })?;
+    let key = key.trim().to_string();
+    let raw = raw.trim();
+    let parts: Vec<&str> = raw.split(':').collect();
+    let values = if parts.len() == 3 && !raw.contains(',') {
+        range_values(parts[0], parts[1], parts[2])?
+    } else {
+        raw.split(',')
+            .map(|v| Override::parse(&format!("x={}", v.trim())).map(|o| o.value))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    if values.is_empty() {
+        return Err(format!("--grid {key}: no values"));
+    }
+    Ok(Axis { key, values })
+}
+
+fn range_values(start: &str, stop: &str, step: &str) -> Result<Vec<toml::Value>, String> {
+    let integers = [start, stop, step]
+        .iter()
+        .all(|s| s.trim().parse::<i64>().is_ok());
+    let num = |s: &str| {
+        s.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("expected a number in start:stop:step, found \"{s}\""))
+    };
+    let (a, b, h) = (num(start)?, num(stop)?, num(step)?);
+    if h <= 0.0 || b < a {
+        return Err(format!(
+            "expected start ≤ stop and step > 0, found {start}:{stop}:{step}"
+        ));
+    }
+    let n = ((b - a) / h + 1e-9).floor() as usize + 1;
+    if n > 10_000 {
+        return Err(format!(
+            "{n} values in {start}:{stop}:{step}: at most 10,000"
+        ));
+    }
+    Ok((0..n)
+        .map(|i| {
+            let x = a + h * i as f64;
+            if integers {
+                toml::Value::Integer(x.round() as i64)
+            } else {
+                toml::Value::Float(x)
+            }
+        })
+        .collect())
+}
+
+/// A value as a CSV cell (strings without quotes).
+pub fn cell(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Every combination, first axis slowest (row-major order).
+pub fn combinations(axes: &[Axis]) -> Vec<Vec<toml::Value>> {
+    let mut out: Vec<Vec<toml::Value>> = vec![Vec::new()];
+    for axis in axes {
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                axis.values.iter().map(move |v| {
+                    let mut row = prefix.clone();
+                    row.push(v.clone());
+                    row
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// Runs the sweep and writes `sweep.csv` (and `runs/` with `--keep-runs`).
+pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
+    let overrides = simulation_overrides(&args.sim)?;
+    let base = scenario::load(&args.scenario, &overrides)?;
+    let mut axes: Vec<Axis> = base
+        .file
+        .sweep
+        .iter()
+        .flatten()
+        .map(|(key, values)| Axis {
+            key: key.clone(),
+            values: values.clone(),
+        })
+        .collect();
+    for spec in &args.grid {
+        let axis = parse_axis(spec).map_err(|e| InvalidArgument(format!("--grid: {e}")))?;
+        axes.retain(|a| a.key != axis.key);
+        axes.push(axis);
+    }
+    if axes.is_empty() {
+        return Err(InvalidArgument(
+            "nothing to sweep: give --grid key.path=v1,v2 or a [sweep] table in the scenario"
+                .into(),
+        )
+        .into());
+    }
+    let combos = combinations(&axes);
+    let mut variants = Vec::with_capacity(combos.len());
+    for (i, combo) in combos.iter().enumerate() {
+        let mut o = overrides.clone();
+        o.extend(
+            axes.iter()
+                .zip(combo)
+                .map(|(a, v)| Override::set(&a.key, v.clone())),
+        );
+        let loaded = scenario::load(&args.scenario, &o)?;
+        let label: Vec<String> = axes
+            .iter()
+            .zip(combo)
+            .map(|(a, v)| format!("{}={}", a.key, cell(v)))
+            .collect();
+        let name = format!("{i:04}_{}", sanitize(&label.join("_")));
+        variants.push((name, loaded));
+    }
+    let pool = super::worker_pool(args.sim.threads)?;
+    let folder_path = comparison_folder(args.sim.out.as_ref(), &base, "sweep");
+    let folder = create_folder(&folder_path)?;
+    let keep = args.keep_runs.then(|| folder.staging().join("runs"));
+    let results = run_variants(&variants, &pool, args.sim.quiet, keep.as_deref())?;
+    let protocols: Vec<String> = base
+        .model
+        .protocols
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    let mut header: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
+    header.push("paths".into());
+    header.extend(result_header(&protocols));
+    let rows: Vec<Vec<String>> = combos
+        .iter()
+        .zip(&results)
+        .map(|(combo, r)| {
+            let mut row: Vec<String> = combo.iter().map(cell).collect();
+            row.push(base.model.run.paths.to_string());
+            row.extend(result_cells(r));
+            row
+        })
+        .collect();
+    folder.write("sweep.csv", &csv_bytes(&header, &rows)?)?;
+    let done = folder.commit()?;
+    if args.sim.quiet {
+        println!("{}", done.display());
+    } else {
+        println!(
+            "{}: {} combinations × {} paths → {}",
+            base.model.run.name,
+            combos.len(),
+            base.model.run.paths,
+            done.join("sweep.csv").display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Keeps letters, digits, '-', '_', '.' and '='; replaces the rest.
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || "-_.=".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(80)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes_parse_lists_and_ranges() {
+        let a = parse_axis("protocol.p0.apr.budget=100,200,300").unwrap();
+        assert_eq!(a.values.len(), 3);
+        let r = parse_axis("run.paths=10:30:10").unwrap();
+        assert_eq!(
+            r.values,
+            vec![
+                toml::Value::Integer(10),
+                toml::Value::Integer(20),
+                toml::Value::Integer(30)
+            ]
+        );
+        let f = parse_axis("x=0.1:0.3:0.1").unwrap();
+        assert_eq!(f.values.len(), 3);
+        assert!(parse_axis("x=1:0:1").is_err());
+    }
+
+    #[test]
+    fn combinations_are_row_major() {
+        let axes = [
+            Axis {
+                key: "a".into(),
+                values: vec![1.into(), 2.into()],
+            },
+            Axis {
+                key: "b".into(),
+                values: vec![10.into(), 20.into(), 30.into()],
+            },
+        ];
+        let c = combinations(&axes);
+        assert_eq!(c.len(), 6);
+        assert_eq!(c[0], vec![toml::Value::from(1), toml::Value::from(10)]);
+        assert_eq!(c[1], vec![toml::Value::from(1), toml::Value::from(20)]);
+        assert_eq!(c[3], vec![toml::Value::from(2), toml::Value::from(10)]);
+    }
+}

@@ -1,0 +1,383 @@
+//! Named stress presets: each one a transformation of a scenario's file
+//! shape, so the stressed scenario is validated like any other.
+
+use std::collections::BTreeSet;
+
+use super::file::{FaultFile, PriceMoveFile, ScenarioFile, SeverityFile, ShockFile};
+
+/// The presets, with what each does, in the order `all` runs them.
+pub const PRESETS: [(&str, &str); 8] = [
+    (
+        "slash-x10",
+        "every slashing hazard × 10 (protocol slashing, operator faults, slashing shocks)",
+    ),
+    (
+        "severity-x3",
+        "every slashing severity × 3, capped at 1 (beta: mean × 3, same concentration)",
+    ),
+    (
+        "correlated",
+        "all protocol slashing in one shock group firing at the protocols' mean hazard",
+    ),
+    (
+        "eth-crash",
+        "ETH and ETH-denominated assets −50 % on day 30",
+    ),
+    (
+        "btc-crash",
+        "BTC and BTC-denominated assets −50 % on day 30",
+    ),
+    (
+        "reward-token-crash",
+        "reward assets that no class stakes −80 % on day 30",
+    ),
+    (
+        "bank-run",
+        "unbonding and withdrawal delays × 2, and half of every class's stakers exit on day 30",
+    ),
+    ("combined", "every preset above that applies, at once"),
+];
+
+/// Day the scheduled presets strike.
+pub const STRESS_DAY: u32 = 30;
+
+/// Expands `all` and checks names; keeps the order given, without repeats.
+pub fn expand(names: &[String]) -> Result<Vec<&'static str>, String> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for name in names {
+        let picked: Vec<&'static str> = if name == "all" {
+            PRESETS.iter().map(|p| p.0).collect()
+        } else {
+            let found = PRESETS.iter().find(|p| p.0 == name).ok_or_else(|| {
+                format!(
+                    "unknown preset \"{name}\"; known: {}, all",
+                    PRESETS.iter().map(|p| p.0).collect::<Vec<_>>().join(", ")
+                )
+            })?;
+            vec![found.0]
+        };
+        for p in picked {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Applies preset `name` to `file`. An error says why it does not apply
+/// (e.g. no ETH asset for `eth-crash`).
+pub fn apply(file: &mut ScenarioFile, name: &str) -> Result<(), String> {
+    match name {
+        "slash-x10" => slash_x10(file),
+        "severity-x3" => {
+            for_each_severity(file, |s| *s = scale_severity(s, 3.0));
+            Ok(())
+        }
+        "correlated" => correlated(file),
+        "eth-crash" => crash(file, "ETH", -0.5, name),
+        "btc-crash" => crash(file, "BTC", -0.5, name),
+        "reward-token-crash" => reward_token_crash(file),
+        "bank-run" => bank_run(file),
+        "combined" => {
+            let mut applied = 0;
+            for (p, _) in PRESETS.iter().filter(|p| p.0 != "combined") {
+                if apply(file, p).is_ok() {
+                    applied += 1;
+                }
+            }
+            if applied == 0 {
+                return Err("no preset applies to this scenario".into());
+            }
+            Ok(())
+        }
+        other => Err(format!("unknown preset \"{other}\"")),
+    }
+}
+
+/// Probability of at least one event when the hazard is multiplied by `k`.
+fn scale_probability(p: f64, k: f64) -> f64 {
+    1.0 - (1.0 - p).powf(k)
+}
+
+fn scale_frequency(
+    yearly_probability: &mut Option<f64>,
+    yearly_rate: &mut Option<f64>,
+    daily_probability: &mut Option<f64>,
+    k: f64,
+) {
+    if let Some(p) = yearly_probability {
+        *p = scale_probability(*p, k);
+    }
+    if let Some(r) = yearly_rate {
+        *r *= k;
+    }
+    if let Some(q) = daily_probability {
+        *q = scale_probability(*q, k);
+    }
+}
+
+/// Names of shocks that slash (some protocol lists them, or they name operators).
+fn slashing_shocks(file: &ScenarioFile) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = file
+        .protocols
+        .iter()
+        .filter_map(|p| p.slashing.as_ref())
+        .flat_map(|s| s.shock_groups.iter().cloned())
+        .collect();
+    names.extend(
+        file.shocks
+            .iter()
+            .filter(|s| !s.operators.is_empty())
+            .map(|s| s.name.clone()),
+    );
+    names
+}
+
+fn slash_x10(file: &mut ScenarioFile) -> Result<(), String> {
+    let shocks = slashing_shocks(file);
+    for p in &mut file.protocols {
+        if let Some(s) = &mut p.slashing {
+            scale_frequency(
+                &mut s.yearly_probability,
+                &mut s.yearly_rate,
+                &mut s.daily_probability,
+                10.0,
+            );
+        }
+    }
+    for o in &mut file.operators {
+        if let Some(FaultFile {
+            yearly_probability,
+            yearly_rate,
+            daily_probability,
+            ..
+        }) = &mut o.fault
+        {
+            scale_frequency(yearly_probability, yearly_rate, daily_probability, 10.0);
+        }
+    }
+    for s in file.shocks.iter_mut().filter(|s| shocks.contains(&s.name)) {
+        scale_frequency(
+            &mut s.yearly_probability,
+            &mut s.yearly_rate,
+            &mut s.daily_probability,
+            10.0,
+        );
+    }
+    Ok(())
+}
+
+fn for_each_severity(file: &mut ScenarioFile, mut f: impl FnMut(&mut SeverityFile)) {
+    for p in &mut file.protocols {
+        if let Some(s) = p.slashing.as_mut().and_then(|s| s.severity.as_mut()) {
+            f(s);
+        }
+    }
+    for o in &mut file.operators {
+        if let Some(s) = o.fault.as_mut().and_then(|f| f.severity.as_mut()) {
+            f(s);
+        }
+    }
+    for s in &mut file.shocks {
+        if let Some(s) = s.severity.as_mut() {
+            f(s);
+        }
+    }
+}
+
+/// A severity `k` times as hard, capped at 1. A beta keeps its
+/// concentration α + β and moves its mean to min(k·mean, 1).
+pub fn scale_severity(s: &SeverityFile, k: f64) -> SeverityFile {
+    match *s {
+        SeverityFile::Fixed { value } => SeverityFile::Fixed {
+            value: (value * k).min(1.0),
+        },
+        SeverityFile::Uniform { low, high } => SeverityFile::Uniform {
+            low: (low * k).min(1.0),
+            high: (high * k).min(1.0),
+        },
+        SeverityFile::Beta { alpha, beta } => {
+            let concentration = alpha + beta;
+            let mean = (alpha / concentration * k).min(1.0);
+            if mean >= 1.0 {
+                SeverityFile::Fixed { value: 1.0 }
+            } else {
+                SeverityFile::Beta {
+                    alpha: mean * concentration,
+                    beta: (1.0 - mean) * concentration,
+                }
+            }
+        }
+    }
+}
+
+/// Yearly hazard of a frequency given in any of its three forms.
+fn yearly_hazard(yp: Option<f64>, rate: Option<f64>, dp: Option<f64>) -> Option<f64> {
+    if let Some(p) = yp {
+        return Some(-(1.0 - p.min(1.0 - 1e-12)).ln());
+    }
+    if let Some(r) = rate {
+        return Some(r);
+    }
+    dp.map(|q| -(1.0 - q.min(1.0 - 1e-12)).ln() * 365.0)
+}
+
+fn unique_shock_name(file: &ScenarioFile, base: &str) -> String {
+    let mut name = base.to_string();
+    let mut k = 2;
+    while file.shocks.iter().any(|s| s.name == name) {
+        name = format!("{base}-{k}");
+        k += 1;
+    }
+    name
+}
+
+fn scheduled_shock(name: String) -> ShockFile {
+    ShockFile {
+        name,
+        yearly_probability: None,
+        yearly_rate: None,
+        daily_probability: None,
+        day: Some(STRESS_DAY),
+        severity: None,
+        operators: Vec::new(),
+        price: Vec::new(),
+        exit_fraction: 0.0,
+    }
+}
+
+fn correlated(file: &mut ScenarioFile) -> Result<(), String> {
+    let hazards: Vec<f64> = file
+        .protocols
+        .iter()
+        .filter_map(|p| p.slashing.as_ref())
+        .filter(|s| s.severity.is_some())
+        .filter_map(|s| yearly_hazard(s.yearly_probability, s.yearly_rate, s.daily_probability))
+        .collect();
+    if hazards.is_empty() {
+        return Err("no protocol slashes on its own".into());
+    }
+    let mean = hazards.iter().sum::<f64>() / hazards.len() as f64;
+    let name = unique_shock_name(file, "stress-correlated");
+    for p in &mut file.protocols {
+        if let Some(s) = &mut p.slashing
+            && s.severity.is_some()
+        {
+            s.yearly_probability = None;
+            s.yearly_rate = None;
+            s.daily_probability = None;
+            s.shock_groups.push(name.clone());
+        }
+    }
+    let mut shock = scheduled_shock(name);
+    shock.day = None;
+    shock.yearly_rate = Some(mean);
+    file.shocks.push(shock);
+    Ok(())
+}
+
+fn crash(file: &mut ScenarioFile, ticker: &str, change: f64, preset: &str) -> Result<(), String> {
+    check_horizon(file)?;
+    let hit: Vec<String> = file
+        .assets
+        .iter()
+        .filter(|a| a.name.to_uppercase().contains(ticker))
+        .map(|a| a.name.clone())
+        .collect();
+    if hit.is_empty() {
+        return Err(format!("no asset named like {ticker}"));
+    }
+    let mut shock = scheduled_shock(unique_shock_name(file, &format!("stress-{preset}")));
+    shock.price = hit
+        .into_iter()
+        .map(|asset| PriceMoveFile { asset, change })
+        .collect();
+    file.shocks.push(shock);
+    Ok(())
+}
+
+fn check_horizon(file: &ScenarioFile) -> Result<(), String> {
+    if file.run.horizon_days <= STRESS_DAY {
+        return Err(format!(
+            "the horizon ({} days) ends before day {STRESS_DAY}",
+            file.run.horizon_days
+        ));
+    }
+    Ok(())
+}
+
+fn reward_token_crash(file: &mut ScenarioFile) -> Result<(), String> {
+    check_horizon(file)?;
+    let staked: BTreeSet<&str> = file.stakers.iter().map(|s| s.asset.as_str()).collect();
+    let tokens: BTreeSet<String> = file
+        .protocols
+        .iter()
+        .filter_map(|p| p.reward_asset.clone())
+        .filter(|a| !staked.contains(a.as_str()))
+        .collect();
+    if tokens.is_empty() {
+        return Err("no protocol pays in a reward token that no class stakes".into());
+    }
+    let mut shock = scheduled_shock(unique_shock_name(file, "stress-reward-token-crash"));
+    shock.price = tokens
+        .into_iter()
+        .map(|asset| PriceMoveFile {
+            asset,
+            change: -0.8,
+        })
+        .collect();
+    file.shocks.push(shock);
+    Ok(())
+}
+
+fn bank_run(file: &mut ScenarioFile) -> Result<(), String> {
+    check_horizon(file)?;
+    for p in &mut file.protocols {
+        p.unbonding_days *= 2;
+        p.withdrawal_days *= 2;
+    }
+    let mut shock = scheduled_shock(unique_shock_name(file, "stress-bank-run"));
+    shock.exit_fraction = 0.5;
+    file.shocks.push(shock);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_expands_to_every_preset_once() {
+        let names = expand(&["slash-x10".into(), "all".into()]).unwrap();
+        assert_eq!(names.len(), PRESETS.len());
+        assert_eq!(names[0], "slash-x10");
+        assert!(expand(&["nope".into()]).is_err());
+    }
+
+    #[test]
+    fn severities_scale_and_cap() {
+        let beta = scale_severity(
+            &SeverityFile::Beta {
+                alpha: 2.0,
+                beta: 18.0,
+            },
+            3.0,
+        );
+        let SeverityFile::Beta { alpha, beta } = beta else {
+            panic!("still a beta")
+        };
+        assert!((alpha / (alpha + beta) - 0.3).abs() < 1e-12);
+        assert!((alpha + beta - 20.0).abs() < 1e-12);
+        assert_eq!(
+            scale_severity(&SeverityFile::Fixed { value: 0.5 }, 3.0),
+            SeverityFile::Fixed { value: 1.0 }
+        );
+    }
+
+    #[test]
+    fn hazard_scaling_keeps_probabilities_below_one() {
+        assert!((scale_probability(0.01, 10.0) - (1.0 - 0.99f64.powi(10))).abs() < 1e-15);
+        assert!(scale_probability(0.5, 10.0) < 1.0);
+    }
+}
