@@ -374,6 +374,12 @@ pub fn write_run(
     })
 }
 
+/// Mean of the worst 1 % of outcomes of a summary figure, in its own units:
+/// −CVaR99 for a return (a return), CVaR99 for a loss fraction (a loss).
+fn worst_percent(r: &SummaryRow) -> f64 {
+    if r.metric == "loss_fraction" { r.cvar99 } else { -r.cvar99 }
+}
+
 /// The end-of-run summary printed to the terminal.
 pub fn one_screen_summary(report: &RunReport) -> String {
     let m = &report.manifest;
@@ -390,7 +396,7 @@ pub fn one_screen_summary(report: &RunReport) -> String {
     );
     s.push_str(&format!(
         "  {:<24} {:<22} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}\n",
-        "entity", "figure", "mean", "p05", "p50", "p95", "CVaR99", "P(loss)"
+        "entity", "figure", "mean", "p05", "p50", "p95", "worst 1 %", "P(loss)"
     ));
     for r in &report.summary {
         if r.kind == "protocol" {
@@ -404,7 +410,7 @@ pub fn one_screen_summary(report: &RunReport) -> String {
             percent(r.p05),
             percent(r.p50),
             percent(r.p95),
-            percent(r.cvar99),
+            percent(worst_percent(r)),
             percent(r.p_loss)
         ));
     }

@@ -60,13 +60,13 @@ pub fn describe(label: &str, model: &Model) -> String {
     }
     let _ = writeln!(
         s,
-        "  {:<22} {:>10} {:>14} {:>18} {:>14}",
-        "staker class", "count", "mean stake", "total stake", "total (USD)"
+        "  {:<22} {:>10} {:>14} {:>18} {:>14} {:>9}",
+        "staker class", "count", "mean stake", "total stake", "total (USD)", "APR"
     );
     for (c, co) in model.classes.iter().zip(&o.classes) {
         let _ = writeln!(
             s,
-            "  {:<22} {:>10} {:>14} {:>18} {:>14}",
+            "  {:<22} {:>10} {:>14} {:>18} {:>14} {:>9}",
             c.name,
             thousands(f64::from(c.count), 0),
             format!(
@@ -75,7 +75,8 @@ pub fn describe(label: &str, model: &Model) -> String {
                 model.assets[c.asset].name
             ),
             thousands(co.total_stake, 2),
-            usd(co.total_usd)
+            usd(co.total_usd),
+            percent(co.apr)
         );
     }
     let staked: f64 = o.staked_usd_by_asset.iter().sum();

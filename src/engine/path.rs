@@ -164,6 +164,7 @@ struct PathSim<'m> {
     hits: Vec<Hit>,
     side: SideEffects,
     apr: Vec<f64>,
+    earning: Vec<f64>,
     tvl_native: Vec<f64>,
     tvl_usd: Vec<f64>,
     rate: Vec<f64>,
@@ -242,6 +243,7 @@ impl<'m> PathSim<'m> {
             hits: Vec::new(),
             side: SideEffects::default(),
             apr: vec![0.0; n_protocols],
+            earning: vec![0.0; n_protocols],
             tvl_native: vec![0.0; n_protocols],
             tvl_usd: vec![0.0; n_protocols],
             rate: vec![0.0; slot_count],
@@ -313,8 +315,10 @@ impl<'m> PathSim<'m> {
             let usd = self.tvl_usd[p].max(0.0);
             let native = usd / self.market.prices[proto.assets[0]];
             self.tvl_native[p] = native;
-            self.apr[p] = proto.apr(native, usd, self.market.prices[proto.reward_asset]);
-            self.rate[p] = self.apr[p] * proto.counted_share(native) * step_years;
+            let (paid, earned) = proto.aprs(native, usd, self.market.prices[proto.reward_asset]);
+            self.apr[p] = paid;
+            self.earning[p] = earned;
+            self.rate[p] = earned * step_years;
         }
     }
 
@@ -504,14 +508,14 @@ impl<'m> PathSim<'m> {
         self.st
             .slot_range(i)
             .filter(|&j| (self.st.slot[j] as usize) < self.n_protocols)
-            .map(|j| self.st.weight[j] * self.apr[self.st.slot[j] as usize])
+            .map(|j| self.st.weight[j] * self.earning[self.st.slot[j] as usize])
             .sum()
     }
 
     /// APR a new staker of class `c` would expect now.
     fn prospective_apr(&self, c: usize) -> f64 {
         match &self.model.classes[c].allocation {
-            InitialAllocation::Fixed(pairs) => pairs.iter().map(|&(p, w)| w * self.apr[p]).sum(),
+            InitialAllocation::Fixed(pairs) => pairs.iter().map(|&(p, w)| w * self.earning[p]).sum(),
             InitialAllocation::Random {
                 min,
                 max,
@@ -519,7 +523,7 @@ impl<'m> PathSim<'m> {
                 among,
             } => {
                 let mean: f64 =
-                    among.iter().map(|&p| self.apr[p]).sum::<f64>() / among.len() as f64;
+                    among.iter().map(|&p| self.earning[p]).sum::<f64>() / among.len() as f64;
                 weight * 0.5 * f64::from(min + max) * mean
             }
         }
@@ -543,7 +547,7 @@ impl<'m> PathSim<'m> {
             self.model
                 .protocols
                 .iter()
-                .zip(&self.apr)
+                .zip(&self.earning)
                 .map(|(p, apr)| apr - risk_weight * p.expected_yearly_loss(step_years)),
         );
         let mut order = std::mem::take(&mut self.classes[c].candidates);
@@ -627,6 +631,28 @@ impl<'m> PathSim<'m> {
         let Some(p_best) = best else { return };
         if scores[p_best] - scores[p_worst] < min_improvement {
             return;
+        }
+        // Unique stake: magnitudes (including those still deallocating) stay
+        // within the stake, so a move into a unique-stake protocol must fit.
+        let unique = |p: usize| model.protocols[p].allocation == Allocation::UniqueStake;
+        if unique(p_best) {
+            let w_move = st.weight[j_worst];
+            let held_unique: f64 = slots
+                .clone()
+                .filter(|&j| {
+                    let s = st.slot[j] as usize;
+                    s < 2 * p_count && unique(s % p_count)
+                })
+                .map(|j| st.weight[j])
+                .sum();
+            let freed = if unique(p_worst) && model.protocols[p_worst].deallocation_steps == 0 {
+                w_move
+            } else {
+                0.0
+            };
+            if held_unique - freed + w_move > 1.0 + 1e-12 {
+                return;
+            }
         }
         let delay = model.protocols[p_worst].deallocation_steps;
         let target = if delay == 0 {
@@ -824,7 +850,7 @@ impl<'m> PathSim<'m> {
                         "net_return" => ratio(run.rewards - run.losses, run.initial),
                         "apr" => {
                             let earning: f64 = (0..self.n_protocols)
-                                .map(|p| run.tvl[p] * self.apr[p])
+                                .map(|p| run.tvl[p] * self.earning[p])
                                 .sum();
                             ratio(earning, run.stake)
                         }

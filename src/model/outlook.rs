@@ -10,8 +10,11 @@ pub struct ProtocolOutlook {
     pub tvl_native: f64,
     /// Expected TVL in USD.
     pub tvl_usd: f64,
-    /// APR at that TVL (curve, cap, floor and fee revenue).
+    /// APR at that TVL (curve, cap, floor and fee revenue), paid on the
+    /// counted stake.
     pub apr: f64,
+    /// APR earned per unit of allocated stake (lower under a network limit).
+    pub earned_apr: f64,
 }
 
 /// Expected state of one staker class at t = 0.
@@ -23,6 +26,8 @@ pub struct ClassOutlook {
     pub total_stake: f64,
     /// Total stake in USD.
     pub total_usd: f64,
+    /// Expected APR of a staker: Σ weight × earned APR over what it backs.
+    pub apr: f64,
 }
 
 /// Expected t = 0 picture of a whole scenario.
@@ -43,7 +48,7 @@ impl Outlook {
     pub fn of(model: &Model) -> Outlook {
         let mut tvl_usd = vec![0.0; model.protocols.len()];
         let mut staked_usd_by_asset = vec![0.0; model.assets.len()];
-        let classes = model
+        let mut classes: Vec<ClassOutlook> = model
             .classes
             .iter()
             .map(|c| {
@@ -73,6 +78,7 @@ impl Outlook {
                     mean_stake,
                     total_stake,
                     total_usd: total_stake * price,
+                    apr: 0.0,
                 }
             })
             .collect();
@@ -83,13 +89,32 @@ impl Outlook {
             .map(|(p, &usd)| {
                 let unit_price = model.assets[p.assets[0]].price_usd;
                 let native = usd / unit_price;
+                let (apr, earned_apr) = p.aprs(native, usd, model.assets[p.reward_asset].price_usd);
                 ProtocolOutlook {
                     tvl_native: native,
                     tvl_usd: usd,
-                    apr: p.apr(native, usd, model.assets[p.reward_asset].price_usd),
+                    apr,
+                    earned_apr,
                 }
             })
             .collect();
+        for (co, c) in classes.iter_mut().zip(&model.classes) {
+            co.apr = match &c.allocation {
+                InitialAllocation::Fixed(pairs) => {
+                    pairs.iter().map(|&(p, w)| w * protocols[p].earned_apr).sum()
+                }
+                InitialAllocation::Random {
+                    min,
+                    max,
+                    weight,
+                    among,
+                } => {
+                    let mean = among.iter().map(|&p| protocols[p].earned_apr).sum::<f64>()
+                        / among.len() as f64;
+                    weight * 0.5 * f64::from(min + max) * mean
+                }
+            };
+        }
         let total: f64 = protocols.iter().map(|p| p.tvl_usd).sum();
         let average_apr = if total > 0.0 {
             protocols.iter().map(|p| p.apr * p.tvl_usd).sum::<f64>() / total

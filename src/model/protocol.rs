@@ -137,6 +137,16 @@ impl Protocol {
         curve + fees
     }
 
+    /// APRs at a TVL: (the APR paid on the counted stake, the APR earned per
+    /// unit of allocated stake). They differ only under a network limit,
+    /// where the curve sees the counted TVL min(TVL, limit) and each
+    /// allocation earns on its counted share.
+    pub fn aprs(&self, tvl_native: f64, tvl_usd: f64, reward_price_usd: f64) -> (f64, f64) {
+        let share = self.counted_share(tvl_native);
+        let paid = self.apr(tvl_native * share, tvl_usd * share, reward_price_usd);
+        (paid, paid * share)
+    }
+
     /// Share of a staker's allocation that counts (network limit), in (0, 1].
     pub fn counted_share(&self, tvl_native: f64) -> f64 {
         match self.allocation {
@@ -177,6 +187,33 @@ mod tests {
     fn inverse_sqrt_matches_ethereum_consensus_figure() {
         let apr = AprCurve::InverseSqrt(166.3).raw_apr(34.0e6, 0.0, 0.0);
         assert!((apr - 0.02852).abs() < 1e-4);
+    }
+
+    #[test]
+    fn a_network_limit_spreads_the_budget_over_the_counted_stake() {
+        let mut p = Protocol {
+            name: "n".into(),
+            assets: vec![0],
+            curve: AprCurve::Budget(100.0),
+            apr_cap: f64::INFINITY,
+            apr_floor: 0.0,
+            reward_asset: 0,
+            fee_revenue_usd: 0.0,
+            capacity: f64::INFINITY,
+            min_stake: 0.0,
+            exit_delay_steps: 0,
+            deallocation_steps: 0,
+            veto_steps: 0,
+            veto_probability: 0.0,
+            slashing: None,
+            allocation: Allocation::NetworkLimit(1000.0),
+        };
+        let (paid, earned) = p.aprs(4000.0, 4000.0, 1.0);
+        assert!((paid - 0.1).abs() < 1e-15);
+        // The whole budget is paid out: earned APR × TVL = budget.
+        assert!((earned * 4000.0 - 100.0).abs() < 1e-9);
+        p.allocation = Allocation::FullRestaking;
+        assert_eq!(p.aprs(4000.0, 4000.0, 1.0), (0.025, 0.025));
     }
 
     #[test]

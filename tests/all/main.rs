@@ -2,5 +2,6 @@
 
 mod support;
 
+mod batch_sweep_stress;
 mod cli_run;
 mod scenario_files;

@@ -1,0 +1,286 @@
+//! Batch runs, sweeps and stress tests through the binary.
+
+use std::fs;
+use std::path::Path;
+
+use crate::support::{restake_sim, root};
+
+/// A small scenario with enough slashing to count events: two protocols,
+/// daily slash probability `q` each, fixed severity, 50 stakers.
+fn small_scenario(dir: &Path, q: f64) -> std::path::PathBuf {
+    let text = format!(
+        r#"
+[run]
+name = "small"
+horizon_days = 365
+paths = 400
+seed = 3
+
+[[asset]]
+name = "ETH"
+price_usd = 3000
+
+[[asset]]
+name = "TOK"
+price_usd = 1.0
+volatility = 0.8
+
+[[protocol]]
+name = "a"
+assets = ["ETH"]
+apr = {{ curve = "budget", budget = 50000 }}
+reward_asset = "TOK"
+unbonding_days = 7
+slashing = {{ daily_probability = {q}, severity = {{ dist = "fixed", value = 0.05 }} }}
+
+[[protocol]]
+name = "b"
+assets = ["ETH"]
+apr = {{ curve = "constant", value = 0.04 }}
+slashing = {{ daily_probability = {q}, severity = {{ dist = "beta", alpha = 2, beta = 18 }} }}
+
+[[staker]]
+class = "holders"
+count = 50
+asset = "ETH"
+stake = {{ dist = "fixed", value = 10.0 }}
+allocate = {{ a = 1.0, b = 1.0 }}
+max_leverage = 2.0
+"#
+    );
+    let path = dir.join("small.toml");
+    fs::write(&path, text).unwrap();
+    path
+}
+
+fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+fn column(header: &[String], name: &str) -> usize {
+    header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"))
+}
+
+#[test]
+fn batch_runs_the_good_files_reports_the_bad_one_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    small_scenario(&input, 0.001);
+    fs::copy(root().join("scenarios/babylon-btc.toml"), input.join("babylon.toml")).unwrap();
+    fs::write(input.join("broken.toml"), "[run]\nname = \"broken\"\n").unwrap();
+    let out = dir.path().join("out");
+    restake_sim()
+        .arg("run")
+        .arg(&input)
+        .args(["--paths", "10", "--quiet", "--set", "staker.*.count=20", "--out"])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("broken.toml"));
+    assert!(out.join("small/summary.csv").exists());
+    assert!(out.join("babylon-btc/summary.csv").exists());
+    let (header, rows) = csv_rows(&out.join("batch.csv"));
+    assert_eq!(rows.len(), 3);
+    let status = column(&header, "status");
+    let name = column(&header, "name");
+    let by_name = |n: &str| rows.iter().find(|r| r[name] == n).unwrap();
+    assert_eq!(by_name("broken")[status], "invalid");
+    assert_eq!(by_name("small")[status], "ok");
+    assert_eq!(by_name("babylon-btc")[status], "ok");
+    for key in ["net_return_mean", "loss_cvar99", "tvl_usd_mean", "p_loss", "wall_time_seconds"] {
+        assert!(!by_name("small")[column(&header, key)].is_empty(), "{key}");
+    }
+}
+
+#[test]
+fn set_with_star_changes_every_protocol() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = small_scenario(dir.path(), 0.001);
+    restake_sim()
+        .arg("validate")
+        .arg(&s)
+        .args(["--set", "protocol.*.slashing.daily_probability=2"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("protocol[0].slashing.daily_probability"))
+        .stderr(predicates::str::contains("protocol[1].slashing.daily_probability"));
+}
+
+#[test]
+fn a_two_by_three_grid_gives_six_rows_first_axis_slowest() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = small_scenario(dir.path(), 0.001);
+    let out = dir.path().join("sweep");
+    restake_sim()
+        .arg("sweep")
+        .arg(&s)
+        .args([
+            "--grid",
+            "protocol.b.apr.value=0.02,0.06",
+            "--grid",
+            "protocol.a.apr.budget=10000:30000:10000",
+            "--paths",
+            "8",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let (header, rows) = csv_rows(&out.join("sweep.csv"));
+    assert_eq!(header[0], "protocol.b.apr.value");
+    assert_eq!(header[1], "protocol.a.apr.budget");
+    let grid: Vec<(String, String)> = rows.iter().map(|r| (r[0].clone(), r[1].clone())).collect();
+    let expected: Vec<(String, String)> = [("0.02", "10000"), ("0.02", "20000"), ("0.02", "30000"), ("0.06", "10000"), ("0.06", "20000"), ("0.06", "30000")]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(grid, expected);
+    // A higher APR on b raises the mean net return (same random numbers).
+    let mean = column(&header, "net_return_mean");
+    let v = |i: usize| rows[i][mean].parse::<f64>().unwrap();
+    assert!(v(3) > v(0));
+    assert!(header.contains(&"a.tvl_native_mean".to_string()));
+    assert!(header.contains(&"b.apr_mean".to_string()));
+}
+
+#[test]
+fn common_random_numbers_make_a_neutral_parameter_give_identical_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = small_scenario(dir.path(), 0.002);
+    let out = dir.path().join("sweep");
+    restake_sim()
+        .arg("sweep")
+        .arg(&s)
+        .args(["--grid", "run.max_event_rows=50000,60000,70000", "--paths", "20", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let (_, rows) = csv_rows(&out.join("sweep.csv"));
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0][1..], rows[1][1..]);
+    assert_eq!(rows[1][1..], rows[2][1..]);
+}
+
+#[test]
+fn sweep_and_stress_files_do_not_depend_on_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = small_scenario(dir.path(), 0.002);
+    for threads in ["1", "2"] {
+        restake_sim()
+            .arg("sweep")
+            .arg(&s)
+            .args(["--grid", "protocol.b.apr.value=0.02,0.05", "--paths", "30", "--quiet", "--threads", threads, "--out"])
+            .arg(dir.path().join(format!("sweep{threads}")))
+            .assert()
+            .success();
+        restake_sim()
+            .arg("stress")
+            .arg(&s)
+            .args(["--preset", "all", "--paths", "30", "--quiet", "--threads", threads, "--out"])
+            .arg(dir.path().join(format!("stress{threads}")))
+            .assert()
+            .success();
+    }
+    let read = |p: &str| fs::read(dir.path().join(p)).unwrap();
+    assert_eq!(read("sweep1/sweep.csv"), read("sweep2/sweep.csv"));
+    assert_eq!(read("stress1/stress.csv"), read("stress2/stress.csv"));
+}
+
+#[test]
+fn slash_x10_raises_the_event_count_tenfold() {
+    // Two protocols slash with daily probability q each; slash-x10 makes it
+    // 1 − (1 − q)^10 per day. Events per path are a sum of 2 × 365 Bernoulli
+    // draws, so the mean over n paths has standard error sqrt(730 q (1 − q) / n);
+    // both means must sit within 4 standard errors of their closed forms.
+    let q: f64 = 0.0005;
+    let n = 400.0;
+    let dir = tempfile::tempdir().unwrap();
+    let s = small_scenario(dir.path(), q);
+    let out = dir.path().join("stress");
+    restake_sim()
+        .arg("stress")
+        .arg(&s)
+        .args(["--preset", "slash-x10", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let (header, rows) = csv_rows(&out.join("stress.csv"));
+    let events = column(&header, "slash_events_mean");
+    assert_eq!(rows[0][0], "baseline");
+    assert_eq!(rows[1][0], "slash-x10");
+    let base: f64 = rows[0][events].parse().unwrap();
+    let stressed: f64 = rows[1][events].parse().unwrap();
+    let q10 = 1.0 - (1.0 - q).powi(10);
+    for (mean, p) in [(base, q), (stressed, q10)] {
+        let expected = 730.0 * p;
+        let se = (730.0 * p * (1.0 - p) / n).sqrt();
+        assert!((mean - expected).abs() < 4.0 * se, "mean {mean}, expected {expected} ± {se}");
+    }
+    let ratio = stressed / base;
+    assert!((8.0..12.5).contains(&ratio), "ratio {ratio}");
+}
+
+#[test]
+fn presets_change_what_they_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = small_scenario(dir.path(), 0.001);
+    let out = dir.path().join("stress");
+    restake_sim()
+        .arg("stress")
+        .arg(&s)
+        .args(["--preset", "all", "--multiply", "protocol.b.apr.value=2", "--paths", "100", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let (header, rows) = csv_rows(&out.join("stress.csv"));
+    let name = |i: usize| rows[i][0].as_str();
+    let get = |row: &str, col: &str| -> f64 {
+        rows.iter().find(|r| r[0] == row).unwrap_or_else(|| panic!("no row {row}"))[column(&header, col)]
+            .parse()
+            .unwrap()
+    };
+    let names: Vec<&str> = (0..rows.len()).map(name).collect();
+    // No BTC in this scenario: btc-crash is skipped, the others run.
+    assert_eq!(
+        names,
+        ["baseline", "slash-x10", "severity-x3", "correlated", "eth-crash", "reward-token-crash", "bank-run", "combined", "multiply protocol.b.apr.value=2"]
+    );
+    // severity-x3: same events (common random numbers), larger losses.
+    assert_eq!(get("severity-x3", "slash_events_mean"), get("baseline", "slash_events_mean"));
+    assert!(get("severity-x3", "loss_cvar99") > get("baseline", "loss_cvar99"));
+    // A crash of the staked asset lowers USD TVL at the horizon.
+    assert!(get("eth-crash", "tvl_usd_mean") < 0.6 * get("baseline", "tvl_usd_mean"));
+    // A reward-token crash lowers the budget protocol's APR, so the return.
+    assert!(get("reward-token-crash", "a.apr_mean") < 0.3 * get("baseline", "a.apr_mean"));
+    assert!(get("reward-token-crash", "net_return_mean") < get("baseline", "net_return_mean"));
+    // Correlated: the two protocols are slashed together at their mean hazard.
+    assert!(get("correlated", "slash_events_mean") > 0.0);
+    // Bank run: half the stakers leave, so the TVL roughly halves.
+    assert!(get("bank-run", "a.tvl_native_mean") < 0.65 * get("baseline", "a.tvl_native_mean"));
+    // --multiply doubles b's constant APR.
+    assert!((get("multiply protocol.b.apr.value=2", "b.apr_mean") - 0.08).abs() < 1e-12);
+    // Changes are stress − baseline.
+    let change = get("slash-x10", "change_net_return_mean");
+    assert!((change - (get("slash-x10", "net_return_mean") - get("baseline", "net_return_mean"))).abs() < 1e-15);
+}
+
+#[test]
+fn an_explicit_preset_that_does_not_apply_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = small_scenario(dir.path(), 0.001);
+    restake_sim()
+        .arg("stress")
+        .arg(&s)
+        .args(["--preset", "btc-crash", "--paths", "5"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no asset named like BTC"));
+}
