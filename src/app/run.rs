@@ -377,7 +377,11 @@ pub fn write_run(
 /// Mean of the worst 1 % of outcomes of a summary figure, in its own units:
 /// −CVaR99 for a return (a return), CVaR99 for a loss fraction (a loss).
 fn worst_percent(r: &SummaryRow) -> f64 {
-    if r.metric == "loss_fraction" { r.cvar99 } else { -r.cvar99 }
+    if r.metric == "loss_fraction" {
+        r.cvar99
+    } else {
+        -r.cvar99
+    }
 }
 
 /// The end-of-run summary printed to the terminal.

@@ -515,7 +515,9 @@ impl<'m> PathSim<'m> {
     /// APR a new staker of class `c` would expect now.
     fn prospective_apr(&self, c: usize) -> f64 {
         match &self.model.classes[c].allocation {
-            InitialAllocation::Fixed(pairs) => pairs.iter().map(|&(p, w)| w * self.earning[p]).sum(),
+            InitialAllocation::Fixed(pairs) => {
+                pairs.iter().map(|&(p, w)| w * self.earning[p]).sum()
+            }
             InitialAllocation::Random {
                 min,
                 max,

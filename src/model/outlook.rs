@@ -100,9 +100,10 @@ impl Outlook {
             .collect();
         for (co, c) in classes.iter_mut().zip(&model.classes) {
             co.apr = match &c.allocation {
-                InitialAllocation::Fixed(pairs) => {
-                    pairs.iter().map(|&(p, w)| w * protocols[p].earned_apr).sum()
-                }
+                InitialAllocation::Fixed(pairs) => pairs
+                    .iter()
+                    .map(|&(p, w)| w * protocols[p].earned_apr)
+                    .sum(),
                 InitialAllocation::Random {
                     min,
                     max,

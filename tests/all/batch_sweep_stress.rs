@@ -64,7 +64,10 @@ fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 fn column(header: &[String], name: &str) -> usize {
-    header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"))
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name}"))
 }
 
 #[test]
@@ -73,13 +76,24 @@ fn batch_runs_the_good_files_reports_the_bad_one_and_fails() {
     let input = dir.path().join("in");
     fs::create_dir(&input).unwrap();
     small_scenario(&input, 0.001);
-    fs::copy(root().join("scenarios/babylon-btc.toml"), input.join("babylon.toml")).unwrap();
+    fs::copy(
+        root().join("scenarios/babylon-btc.toml"),
+        input.join("babylon.toml"),
+    )
+    .unwrap();
     fs::write(input.join("broken.toml"), "[run]\nname = \"broken\"\n").unwrap();
     let out = dir.path().join("out");
     restake_sim()
         .arg("run")
         .arg(&input)
-        .args(["--paths", "10", "--quiet", "--set", "staker.*.count=20", "--out"])
+        .args([
+            "--paths",
+            "10",
+            "--quiet",
+            "--set",
+            "staker.*.count=20",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .code(1)
@@ -94,7 +108,13 @@ fn batch_runs_the_good_files_reports_the_bad_one_and_fails() {
     assert_eq!(by_name("broken")[status], "invalid");
     assert_eq!(by_name("small")[status], "ok");
     assert_eq!(by_name("babylon-btc")[status], "ok");
-    for key in ["net_return_mean", "loss_cvar99", "tvl_usd_mean", "p_loss", "wall_time_seconds"] {
+    for key in [
+        "net_return_mean",
+        "loss_cvar99",
+        "tvl_usd_mean",
+        "p_loss",
+        "wall_time_seconds",
+    ] {
         assert!(!by_name("small")[column(&header, key)].is_empty(), "{key}");
     }
 }
@@ -109,8 +129,12 @@ fn set_with_star_changes_every_protocol() {
         .args(["--set", "protocol.*.slashing.daily_probability=2"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("protocol[0].slashing.daily_probability"))
-        .stderr(predicates::str::contains("protocol[1].slashing.daily_probability"));
+        .stderr(predicates::str::contains(
+            "protocol[0].slashing.daily_probability",
+        ))
+        .stderr(predicates::str::contains(
+            "protocol[1].slashing.daily_probability",
+        ));
 }
 
 #[test]
@@ -138,10 +162,17 @@ fn a_two_by_three_grid_gives_six_rows_first_axis_slowest() {
     assert_eq!(header[0], "protocol.b.apr.value");
     assert_eq!(header[1], "protocol.a.apr.budget");
     let grid: Vec<(String, String)> = rows.iter().map(|r| (r[0].clone(), r[1].clone())).collect();
-    let expected: Vec<(String, String)> = [("0.02", "10000"), ("0.02", "20000"), ("0.02", "30000"), ("0.06", "10000"), ("0.06", "20000"), ("0.06", "30000")]
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
+    let expected: Vec<(String, String)> = [
+        ("0.02", "10000"),
+        ("0.02", "20000"),
+        ("0.02", "30000"),
+        ("0.06", "10000"),
+        ("0.06", "20000"),
+        ("0.06", "30000"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
     assert_eq!(grid, expected);
     // A higher APR on b raises the mean net return (same random numbers).
     let mean = column(&header, "net_return_mean");
@@ -159,7 +190,14 @@ fn common_random_numbers_make_a_neutral_parameter_give_identical_rows() {
     restake_sim()
         .arg("sweep")
         .arg(&s)
-        .args(["--grid", "run.max_event_rows=50000,60000,70000", "--paths", "20", "--quiet", "--out"])
+        .args([
+            "--grid",
+            "run.max_event_rows=50000,60000,70000",
+            "--paths",
+            "20",
+            "--quiet",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .success();
@@ -177,14 +215,32 @@ fn sweep_and_stress_files_do_not_depend_on_threads() {
         restake_sim()
             .arg("sweep")
             .arg(&s)
-            .args(["--grid", "protocol.b.apr.value=0.02,0.05", "--paths", "30", "--quiet", "--threads", threads, "--out"])
+            .args([
+                "--grid",
+                "protocol.b.apr.value=0.02,0.05",
+                "--paths",
+                "30",
+                "--quiet",
+                "--threads",
+                threads,
+                "--out",
+            ])
             .arg(dir.path().join(format!("sweep{threads}")))
             .assert()
             .success();
         restake_sim()
             .arg("stress")
             .arg(&s)
-            .args(["--preset", "all", "--paths", "30", "--quiet", "--threads", threads, "--out"])
+            .args([
+                "--preset",
+                "all",
+                "--paths",
+                "30",
+                "--quiet",
+                "--threads",
+                threads,
+                "--out",
+            ])
             .arg(dir.path().join(format!("stress{threads}")))
             .assert()
             .success();
@@ -222,7 +278,10 @@ fn slash_x10_raises_the_event_count_tenfold() {
     for (mean, p) in [(base, q), (stressed, q10)] {
         let expected = 730.0 * p;
         let se = (730.0 * p * (1.0 - p) / n).sqrt();
-        assert!((mean - expected).abs() < 4.0 * se, "mean {mean}, expected {expected} ± {se}");
+        assert!(
+            (mean - expected).abs() < 4.0 * se,
+            "mean {mean}, expected {expected} ± {se}"
+        );
     }
     let ratio = stressed / base;
     assert!((8.0..12.5).contains(&ratio), "ratio {ratio}");
@@ -236,25 +295,49 @@ fn presets_change_what_they_say() {
     restake_sim()
         .arg("stress")
         .arg(&s)
-        .args(["--preset", "all", "--multiply", "protocol.b.apr.value=2", "--paths", "100", "--quiet", "--out"])
+        .args([
+            "--preset",
+            "all",
+            "--multiply",
+            "protocol.b.apr.value=2",
+            "--paths",
+            "100",
+            "--quiet",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .success();
     let (header, rows) = csv_rows(&out.join("stress.csv"));
     let name = |i: usize| rows[i][0].as_str();
     let get = |row: &str, col: &str| -> f64 {
-        rows.iter().find(|r| r[0] == row).unwrap_or_else(|| panic!("no row {row}"))[column(&header, col)]
-            .parse()
-            .unwrap()
+        rows.iter()
+            .find(|r| r[0] == row)
+            .unwrap_or_else(|| panic!("no row {row}"))[column(&header, col)]
+        .parse()
+        .unwrap()
     };
     let names: Vec<&str> = (0..rows.len()).map(name).collect();
     // No BTC in this scenario: btc-crash is skipped, the others run.
     assert_eq!(
         names,
-        ["baseline", "slash-x10", "severity-x3", "correlated", "eth-crash", "reward-token-crash", "bank-run", "combined", "multiply protocol.b.apr.value=2"]
+        [
+            "baseline",
+            "slash-x10",
+            "severity-x3",
+            "correlated",
+            "eth-crash",
+            "reward-token-crash",
+            "bank-run",
+            "combined",
+            "multiply protocol.b.apr.value=2"
+        ]
     );
     // severity-x3: same events (common random numbers), larger losses.
-    assert_eq!(get("severity-x3", "slash_events_mean"), get("baseline", "slash_events_mean"));
+    assert_eq!(
+        get("severity-x3", "slash_events_mean"),
+        get("baseline", "slash_events_mean")
+    );
     assert!(get("severity-x3", "loss_cvar99") > get("baseline", "loss_cvar99"));
     // A crash of the staked asset lowers USD TVL at the horizon.
     assert!(get("eth-crash", "tvl_usd_mean") < 0.6 * get("baseline", "tvl_usd_mean"));
@@ -269,7 +352,10 @@ fn presets_change_what_they_say() {
     assert!((get("multiply protocol.b.apr.value=2", "b.apr_mean") - 0.08).abs() < 1e-12);
     // Changes are stress − baseline.
     let change = get("slash-x10", "change_net_return_mean");
-    assert!((change - (get("slash-x10", "net_return_mean") - get("baseline", "net_return_mean"))).abs() < 1e-15);
+    assert!(
+        (change - (get("slash-x10", "net_return_mean") - get("baseline", "net_return_mean"))).abs()
+            < 1e-15
+    );
 }
 
 #[test]

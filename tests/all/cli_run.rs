@@ -40,7 +40,11 @@ fn read_all(dir: &Path) -> Vec<Vec<u8>> {
 #[test]
 fn same_seed_gives_same_bytes_and_threads_do_not_matter() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
+    let (a, b, c) = (
+        dir.path().join("a"),
+        dir.path().join("b"),
+        dir.path().join("c"),
+    );
     run_small(&a, &["--threads", "1"]);
     run_small(&b, &["--threads", "2"]);
     run_small(&c, &["--threads", "2"]);
@@ -138,7 +142,14 @@ fn quiet_prints_only_the_run_folder() {
     let assert = restake_sim()
         .arg("run")
         .arg(root().join("scenarios/babylon-btc.toml"))
-        .args(["--paths", "5", "--quiet", "--set", "staker.*.count=20", "--out"])
+        .args([
+            "--paths",
+            "5",
+            "--quiet",
+            "--set",
+            "staker.*.count=20",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .success();

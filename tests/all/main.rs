@@ -4,4 +4,6 @@ mod support;
 
 mod batch_sweep_stress;
 mod cli_run;
+mod golden;
+mod rm1;
 mod scenario_files;
