@@ -5,7 +5,7 @@
 //! - [`rng`]: the only place random generators are made;
 //! - [`market`], [`events`], [`stakers`]: prices, slashing events, staker state;
 //! - [`path`]: one path, step by step;
-//! - [`simulate`]: many paths, folded in path order;
+//! - [`mod@simulate`]: many paths, folded in path order;
 //! - [`layout`]: which time series a path records.
 
 pub mod events;

@@ -9,7 +9,7 @@ pub struct Asset {
     pub name: String,
     /// Price at t = 0, USD.
     pub price_usd: f64,
-    /// Yearly drift of the price (GBM mu): E[price_t] = price_0 · e^(mu·t).
+    /// Yearly drift of the price (GBM mu): E(price_t) = price_0 · e^(mu·t).
     pub drift: f64,
     /// Yearly volatility (GBM sigma).
     pub volatility: f64,

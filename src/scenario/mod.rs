@@ -1,6 +1,6 @@
 //! Scenario files: reading, overriding, typing and validating them.
 //!
-//! Two stages, as the file flows in: [`file`] mirrors the TOML (serde,
+//! Two stages, as the file flows in: [`mod@file`] mirrors the TOML (serde,
 //! unknown keys rejected), then [`build`] checks meaning and produces the
 //! [`Model`]. Every problem is reported with file, line, column and key path
 //! ([`error`], [`locate`]).
