@@ -399,7 +399,7 @@ pub fn one_screen_summary(report: &RunReport) -> String {
         report.folder.display()
     );
     s.push_str(&format!(
-        "  {:<24} {:<22} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}\n",
+        "  {:<24} {:<25} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}\n",
         "entity", "figure", "mean", "p05", "p50", "p95", "worst 1 %", "P(loss)"
     ));
     for r in &report.summary {
@@ -407,7 +407,7 @@ pub fn one_screen_summary(report: &RunReport) -> String {
             continue;
         }
         s.push_str(&format!(
-            "  {:<24} {:<22} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}\n",
+            "  {:<24} {:<25} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}\n",
             r.entity,
             r.metric,
             percent(r.mean),
