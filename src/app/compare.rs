@@ -9,6 +9,7 @@ use anyhow::Context;
 
 use super::run::{Execution, execute, progress_bar, write_run};
 use crate::export::RunFolder;
+pub use crate::export::csv_files::records_to_csv;
 use crate::scenario::LoadedScenario;
 use crate::stats::tables::{KEY_RESULT_COLUMNS, KeyResults, protocol_means};
 
@@ -74,16 +75,6 @@ pub fn result_cells(r: &VariantResult) -> Vec<String> {
         cells.push(apr.to_string());
     }
     cells
-}
-
-/// Renders a CSV table.
-pub fn csv_bytes(header: &[String], rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header)?;
-    for r in rows {
-        w.write_record(r)?;
-    }
-    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// The folder of a comparison: `--out` or `output/<scenario name>-<kind>`.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use super::InvalidArgument;
 use super::compare::{
-    comparison_folder, create_folder, csv_bytes, result_cells, result_header, run_variants,
+    comparison_folder, create_folder, records_to_csv, result_cells, result_header, run_variants,
 };
 use super::run::simulation_overrides;
 use crate::cli::StressArgs;
@@ -86,7 +86,7 @@ pub fn stress(args: &StressArgs) -> anyhow::Result<ExitCode> {
             row
         })
         .collect();
-    folder.write("stress.csv", &csv_bytes(&header, &rows)?)?;
+    folder.write("stress.csv", &records_to_csv("stress.csv", &header, &rows)?)?;
     let done = folder.commit()?;
     if args.sim.quiet {
         println!("{}", done.display());

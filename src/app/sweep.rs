@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use super::InvalidArgument;
 use super::compare::{
-    comparison_folder, create_folder, csv_bytes, result_cells, result_header, run_variants,
+    comparison_folder, create_folder, records_to_csv, result_cells, result_header, run_variants,
 };
 use super::run::simulation_overrides;
 use crate::cli::SweepArgs;
@@ -168,7 +168,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
             row
         })
         .collect();
-    folder.write("sweep.csv", &csv_bytes(&header, &rows)?)?;
+    folder.write("sweep.csv", &records_to_csv("sweep.csv", &header, &rows)?)?;
     let done = folder.commit()?;
     if args.sim.quiet {
         println!("{}", done.display());

@@ -15,7 +15,7 @@ use super::events::{EventDrawer, Hit, SideEffects, Source};
 use super::layout::{EntityKind, Series};
 use super::market::Market;
 use super::rng::{PathRng, Stream, path_rng};
-use super::stakers::{Stakers, Status, recount, reward_pass, slot_index_count};
+use super::stakers::{NO_OPERATOR, Stakers, Status, recount, reward_pass, slot_index_count};
 use crate::model::{Allocation, InitialAllocation, Model, StakeDist, StakerClass, Strategy};
 use crate::stats::LogHistogram;
 
@@ -514,21 +514,7 @@ impl<'m> PathSim<'m> {
 
     /// APR a new staker of class `c` would expect now.
     fn prospective_apr(&self, c: usize) -> f64 {
-        match &self.model.classes[c].allocation {
-            InitialAllocation::Fixed(pairs) => {
-                pairs.iter().map(|&(p, w)| w * self.earning[p]).sum()
-            }
-            InitialAllocation::Random {
-                min,
-                max,
-                weight,
-                among,
-            } => {
-                let mean: f64 =
-                    among.iter().map(|&p| self.earning[p]).sum::<f64>() / among.len() as f64;
-                weight * 0.5 * f64::from(min + max) * mean
-            }
-        }
+        self.model.classes[c].allocation.expected_apr(&self.earning)
     }
 
     fn chase(
@@ -759,7 +745,7 @@ impl<'m> PathSim<'m> {
         };
         let stake = draw_stake(class.stake, rng);
         let operator = if class.delegation.is_empty() {
-            0
+            usize::from(NO_OPERATOR)
         } else {
             let u: f64 = rng.random();
             class

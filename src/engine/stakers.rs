@@ -12,6 +12,10 @@
 
 use std::ops::Range;
 
+/// Operator index of a staker that delegates to nobody: operator-level
+/// slashes never match it.
+pub const NO_OPERATOR: u16 = u16::MAX;
+
 /// Number of distinct indices empty slots point at.
 pub const JUNK_SLOTS: usize = 16;
 
@@ -53,7 +57,7 @@ pub struct Stakers {
     pub exited: Vec<f64>,
     /// Rewards paid out instead of compounded.
     pub paid_out: Vec<f64>,
-    /// Operator index (0 when the class has no operators).
+    /// Operator index ([`NO_OPERATOR`] when the class has no operators).
     pub operator: Vec<u16>,
     /// Lifecycle.
     pub status: Vec<Status>,
@@ -80,7 +84,7 @@ impl Stakers {
             losses: vec![0.0; len],
             exited: vec![0.0; len],
             paid_out: vec![0.0; len],
-            operator: vec![0; len],
+            operator: vec![NO_OPERATOR; len],
             status: vec![Status::Reserve; len],
             entered: vec![0; len],
             left: vec![horizon; len],
@@ -248,6 +252,7 @@ mod tests {
     #[test]
     fn without_compounding_rewards_are_paid_out() {
         let mut st = Stakers::new(1, 1, 1, 10);
+        st.operator = vec![0];
         st.stake = vec![1.0];
         st.slot = vec![0];
         st.weight = vec![1.0];

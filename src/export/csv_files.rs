@@ -26,7 +26,8 @@ pub fn rows_to_csv<T: Serialize>(name: &str, rows: &[T]) -> Result<Vec<u8>, Expo
     })
 }
 
-fn records_to_csv(
+/// Renders a header and records (fields already formatted) as CSV.
+pub fn records_to_csv(
     name: &str,
     header: &[String],
     records: &[Vec<String>],

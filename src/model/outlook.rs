@@ -98,23 +98,9 @@ impl Outlook {
                 }
             })
             .collect();
+        let earned: Vec<f64> = protocols.iter().map(|p| p.earned_apr).collect();
         for (co, c) in classes.iter_mut().zip(&model.classes) {
-            co.apr = match &c.allocation {
-                InitialAllocation::Fixed(pairs) => pairs
-                    .iter()
-                    .map(|&(p, w)| w * protocols[p].earned_apr)
-                    .sum(),
-                InitialAllocation::Random {
-                    min,
-                    max,
-                    weight,
-                    among,
-                } => {
-                    let mean = among.iter().map(|&p| protocols[p].earned_apr).sum::<f64>()
-                        / among.len() as f64;
-                    weight * 0.5 * f64::from(min + max) * mean
-                }
-            };
+            co.apr = c.allocation.expected_apr(&earned);
         }
         let total: f64 = protocols.iter().map(|p| p.tvl_usd).sum();
         let average_apr = if total > 0.0 {

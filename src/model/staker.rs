@@ -77,6 +77,27 @@ impl InitialAllocation {
         }
     }
 
+    /// Expected APR of a new staker, given the APR each protocol pays per
+    /// unit of allocated stake: Σ weight × APR (for a random allocation,
+    /// weight × mean count × mean APR over the candidates).
+    pub fn expected_apr(&self, apr_by_protocol: &[f64]) -> f64 {
+        match self {
+            InitialAllocation::Fixed(pairs) => {
+                pairs.iter().map(|&(p, w)| w * apr_by_protocol[p]).sum()
+            }
+            InitialAllocation::Random {
+                min,
+                max,
+                weight,
+                among,
+            } => {
+                let mean = among.iter().map(|&p| apr_by_protocol[p]).sum::<f64>()
+                    / among.len().max(1) as f64;
+                weight * 0.5 * f64::from(min + max) * mean
+            }
+        }
+    }
+
     /// Expected sum of weights of a new staker.
     pub fn mean_leverage(&self) -> f64 {
         match self {

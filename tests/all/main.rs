@@ -4,6 +4,7 @@ mod support;
 
 mod batch_sweep_stress;
 mod cli_run;
+mod engine_stats;
 mod golden;
 mod rm1;
 mod scenario_files;
