@@ -68,6 +68,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let progress = progress_bar(sim.quiet, total_paths, if batch { "batch" } else { "run" });
     let mut failed = 0;
     for l in &loaded {
+        if l.file.sweep.is_some() && !sim.quiet {
+            progress.suspend(|| {
+                eprintln!(
+                    "note: {} has a [sweep] table; `run` runs the scenario as written, `restake-sim sweep` runs the grid",
+                    l.path.display()
+                )
+            });
+        }
         let folder = match (&sim.out, batch) {
             (Some(out), false) => out.clone(),
             _ => parent.join(&l.model.run.name),

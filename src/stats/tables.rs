@@ -3,6 +3,7 @@
 //! risk, and the pooled per-staker yield distribution. Each row struct is
 //! the schema of its CSV file (see `docs/outputs.md`).
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{Distribution, LogHistogram, REPORT_QUANTILES, describe, tail_risk};
@@ -40,20 +41,26 @@ pub struct TimeseriesRow {
     pub p99: f32,
 }
 
-/// Time-series rows: day-major, then series in layout order.
+/// Time-series rows: day-major, then series in layout order. Rows are
+/// computed in parallel (each from its own slice of values, so the result
+/// does not depend on the thread count).
 pub fn timeseries_rows(c: &Collected) -> Vec<TimeseriesRow> {
-    let mut rows = Vec::with_capacity(c.recorded_days.len() * c.series.len());
-    let mut buf = Vec::with_capacity(c.range.count as usize);
-    for (point, &day) in c.recorded_days.iter().enumerate() {
-        for (s, series) in c.series.iter().enumerate() {
-            buf.clear();
-            buf.extend(c.across_paths(point, s).iter().map(|&v| f64::from(v)));
+    let series = c.series.len();
+    (0..c.recorded_days.len() * series)
+        .into_par_iter()
+        .map(|k| {
+            let (point, s) = (k / series, k % series);
+            let mut buf: Vec<f64> = c
+                .across_paths(point, s)
+                .iter()
+                .map(|&v| f64::from(v))
+                .collect();
             let d = describe(&mut buf);
             let q = d.quantiles.map(|x| x as f32);
-            rows.push(TimeseriesRow {
-                day,
-                metric: series.metric,
-                entity: series.entity.clone(),
+            TimeseriesRow {
+                day: c.recorded_days[point],
+                metric: c.series[s].metric,
+                entity: c.series[s].entity.clone(),
                 mean: d.mean as f32,
                 std: d.std as f32,
                 p01: q[0],
@@ -63,10 +70,9 @@ pub fn timeseries_rows(c: &Collected) -> Vec<TimeseriesRow> {
                 p75: q[4],
                 p95: q[5],
                 p99: q[6],
-            });
-        }
-    }
-    rows
+            }
+        })
+        .collect()
 }
 
 /// One row of `summary.csv`: the distribution across paths of one figure of

@@ -370,3 +370,33 @@ fn an_explicit_preset_that_does_not_apply_is_an_error() {
         .code(2)
         .stderr(predicates::str::contains("no asset named like BTC"));
 }
+
+#[test]
+fn a_sweep_table_in_the_file_gives_the_grid() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = small_scenario(dir.path(), 0.001);
+    let mut text = fs::read_to_string(&s).unwrap();
+    text.push_str("\n[sweep]\n\"protocol.b.apr.value\" = [0.01, 0.03]\n\"run.seed\" = [1, 2]\n");
+    fs::write(&s, text).unwrap();
+    let out = dir.path().join("sweep");
+    restake_sim()
+        .arg("sweep")
+        .arg(&s)
+        .args([
+            "--grid",
+            "run.seed=5,6,7",
+            "--paths",
+            "4",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let (header, rows) = csv_rows(&out.join("sweep.csv"));
+    // File axes in key order, a --grid for the same key replaces the file's.
+    assert_eq!(header[0], "protocol.b.apr.value");
+    assert_eq!(header[1], "run.seed");
+    assert_eq!(rows.len(), 6);
+    assert_eq!(rows[2][1], "7");
+}
