@@ -334,8 +334,8 @@ fn reward_token_crash(file: &mut ScenarioFile) -> Result<(), String> {
 fn bank_run(file: &mut ScenarioFile) -> Result<(), String> {
     check_horizon(file)?;
     for p in &mut file.protocols {
-        p.unbonding_days *= 2;
-        p.withdrawal_days *= 2;
+        p.unbonding_days = p.unbonding_days.saturating_mul(2);
+        p.withdrawal_days = p.withdrawal_days.saturating_mul(2);
     }
     let mut shock = scheduled_shock(unique_shock_name(file, "stress-bank-run"));
     shock.exit_fraction = 0.5;
