@@ -91,15 +91,21 @@ pub fn describe(label: &str, model: &Model) -> String {
         percent(o.average_apr),
         thousands(stakers as f64, 0)
     );
-    if staked > 0.0 {
-        let shares: Vec<String> = model
+    let shares = |values: &[f64], total: f64| -> String {
+        model
             .assets
             .iter()
-            .zip(&o.staked_usd_by_asset)
+            .zip(values)
             .filter(|(_, v)| **v > 0.0)
-            .map(|(a, v)| format!("{} {}", a.name, percent(v / staked)))
-            .collect();
-        let _ = writeln!(s, "  stake by asset: {}", shares.join(", "));
+            .map(|(a, v)| format!("{} {}", a.name, percent(v / total)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if tvl > 0.0 {
+        let _ = writeln!(s, "  TVL by asset: {}", shares(&o.tvl_usd_by_asset, tvl));
+    }
+    if staked > 0.0 {
+        let _ = writeln!(s, "  stake by asset: {}", shares(&o.staked_usd_by_asset, staked));
     }
     s
 }

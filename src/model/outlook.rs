@@ -39,6 +39,8 @@ pub struct Outlook {
     pub classes: Vec<ClassOutlook>,
     /// Staked value per asset, USD (stake counted once, however restaked).
     pub staked_usd_by_asset: Vec<f64>,
+    /// TVL per staked asset, USD (restaked stake counted in every protocol).
+    pub tvl_usd_by_asset: Vec<f64>,
     /// TVL-weighted average APR over protocols.
     pub average_apr: f64,
 }
@@ -48,6 +50,7 @@ impl Outlook {
     pub fn of(model: &Model) -> Outlook {
         let mut tvl_usd = vec![0.0; model.protocols.len()];
         let mut staked_usd_by_asset = vec![0.0; model.assets.len()];
+        let mut tvl_usd_by_asset = vec![0.0; model.assets.len()];
         let mut classes: Vec<ClassOutlook> = model
             .classes
             .iter()
@@ -60,6 +63,7 @@ impl Outlook {
                     InitialAllocation::Fixed(pairs) => {
                         for &(p, w) in pairs {
                             tvl_usd[p] += w * total_stake * price;
+                            tvl_usd_by_asset[c.asset] += w * total_stake * price;
                         }
                     }
                     InitialAllocation::Random {
@@ -71,6 +75,7 @@ impl Outlook {
                         let share = weight * 0.5 * f64::from(min + max) / among.len() as f64;
                         for &p in among {
                             tvl_usd[p] += share * total_stake * price;
+                            tvl_usd_by_asset[c.asset] += share * total_stake * price;
                         }
                     }
                 }
@@ -112,6 +117,7 @@ impl Outlook {
             protocols,
             classes,
             staked_usd_by_asset,
+            tvl_usd_by_asset,
             average_apr,
         }
     }
