@@ -168,3 +168,31 @@ fn an_unknown_set_path_is_an_input_error() {
         .code(2)
         .stderr(predicates::str::contains("babylon"));
 }
+
+#[test]
+fn every_shipped_scenario_runs_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios: Vec<_> = fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    assert!(scenarios.len() >= 5);
+    for s in &scenarios {
+        let out = dir.path().join(s.file_stem().unwrap());
+        restake_sim()
+            .arg("run")
+            .arg(s)
+            .args(["--paths", "3", "--quiet", "--set", "staker.*.count=100", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        assert!(
+            manifest["bookkeeping_max_relative_error"].as_f64().unwrap() < 1e-9,
+            "{}",
+            s.display()
+        );
+    }
+}
