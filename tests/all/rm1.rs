@@ -108,3 +108,59 @@ fn rm1_scenario_matches_the_reference_implementation() {
     assert!(engine.bookkeeping_error < 1e-9);
     let _ = Path::new("");
 }
+
+/// Full-size RM-1 (N = 10,000, 1,024 paths) against the figures published
+/// with the reference model by an independent implementation: mean final
+/// TVL p0 ≈ 10,800 ETH, p19 ≈ 81,700 ETH, mean median-staker net return ≈
+/// 0.149. Both sides carry Monte Carlo error of about the same size, so the
+/// tolerance is 4 × √2 engine standard errors. Slow in a debug build:
+/// `cargo test --release --test all rm1_full_size -- --ignored`.
+#[test]
+#[ignore = "full size: run with --release -- --ignored"]
+fn rm1_full_size_matches_the_published_figures() {
+    let loaded = scenario::load(
+        &root().join("scenarios/rm1.toml"),
+        &[Override::parse("run.paths=1024").unwrap()],
+    )
+    .unwrap();
+    let engine = simulate(
+        &loaded.model,
+        PathRange {
+            first: 0,
+            count: 1024,
+        },
+        &|| {},
+    );
+    let check = |what: &str, values: Vec<f64>, published: f64| {
+        let (mean, se) = mean_se(&values);
+        println!("{what}: engine {mean:.4} ± {se:.4} (published {published})");
+        assert!((mean - published).abs() < 4.0 * 2f64.sqrt() * se, "{what}");
+    };
+    check(
+        "final TVL p0",
+        engine
+            .rows
+            .iter()
+            .map(|r| r.protocols[0].tvl_native)
+            .collect(),
+        10_800.0,
+    );
+    check(
+        "final TVL p19",
+        engine
+            .rows
+            .iter()
+            .map(|r| r.protocols[19].tvl_native)
+            .collect(),
+        81_700.0,
+    );
+    check(
+        "median staker net return",
+        engine
+            .rows
+            .iter()
+            .map(|r| r.classes[0].median_net_return)
+            .collect(),
+        0.149,
+    );
+}
