@@ -105,7 +105,11 @@ pub fn describe(label: &str, model: &Model) -> String {
         let _ = writeln!(s, "  TVL by asset: {}", shares(&o.tvl_usd_by_asset, tvl));
     }
     if staked > 0.0 {
-        let _ = writeln!(s, "  stake by asset: {}", shares(&o.staked_usd_by_asset, staked));
+        let _ = writeln!(
+            s,
+            "  stake by asset: {}",
+            shares(&o.staked_usd_by_asset, staked)
+        );
     }
     s
 }

@@ -25,6 +25,9 @@ pub struct Issue {
 /// Largest number of protocols a scenario may define (slot indices are u16).
 pub const MAX_PROTOCOLS: usize = 4096;
 
+/// Longest horizon and longest delay, in days (100 years).
+pub const MAX_DAYS: u32 = 36_500;
+
 /// Builds a validated model, or returns every issue found.
 pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Issue>> {
     let mut v = Validator::default();
@@ -248,10 +251,10 @@ impl Validator {
         let step = self.at_least_one("run.step_days", r.step_days);
         let paths = self.at_least_one("run.paths", r.paths);
         let record = self.at_least_one("run.record_every_days", r.record_every_days);
-        if horizon > 36_500 {
+        if horizon > MAX_DAYS {
             self.issue(
                 "run.horizon_days",
-                format!("expected at most 36500 days (100 years), found {horizon}"),
+                format!("expected at most {MAX_DAYS} days (100 years), found {horizon}"),
             );
         }
         if step > horizon {
@@ -293,7 +296,15 @@ impl Validator {
             .map(|(i, a)| {
                 let path = format!("asset[{i}]");
                 self.positive(&format!("{path}.price_usd"), a.price_usd);
-                self.finite(&format!("{path}.drift"), a.drift);
+                if self.finite(&format!("{path}.drift"), a.drift) && a.drift.abs() > 5.0 {
+                    self.issue(
+                        &format!("{path}.drift"),
+                        format!(
+                            "expected a yearly drift in [-5, 5] (±500 %), found {}",
+                            a.drift
+                        ),
+                    );
+                }
                 self.non_negative(&format!("{path}.volatility"), a.volatility);
                 if a.volatility > 5.0 {
                     self.issue(
@@ -558,6 +569,19 @@ impl Validator {
         }
         self.non_negative(&format!("{path}.min_stake"), p.min_stake);
         self.unit_interval(&format!("{path}.veto_probability"), p.veto_probability);
+        for (key, days) in [
+            ("unbonding_days", p.unbonding_days),
+            ("withdrawal_days", p.withdrawal_days),
+            ("deallocation_days", p.deallocation_days),
+            ("veto_days", p.veto_days),
+        ] {
+            if days > MAX_DAYS {
+                self.issue(
+                    &format!("{path}.{key}"),
+                    format!("expected at most {MAX_DAYS} days (100 years), found {days}"),
+                );
+            }
+        }
         let slashing = p.slashing.as_ref().and_then(|s| {
             let sp = format!("{path}.slashing");
             let freq = self.frequency(
@@ -616,7 +640,7 @@ impl Validator {
             fee_revenue_usd: p.fee_revenue_usd,
             capacity,
             min_stake: p.min_stake,
-            exit_delay_steps: steps(p.withdrawal_days + p.unbonding_days),
+            exit_delay_steps: steps(p.withdrawal_days.saturating_add(p.unbonding_days)),
             deallocation_steps: steps(p.deallocation_days),
             veto_steps: steps(p.veto_days),
             veto_probability: p.veto_probability,
@@ -870,7 +894,7 @@ impl Validator {
             }
             StakeFile::Uniform { low, high } => {
                 self.positive(&format!("{path}.low"), low);
-                if high < low {
+                if self.finite(&format!("{path}.high"), high) && high < low {
                     self.issue(
                         &format!("{path}.high"),
                         format!("expected high ≥ low ({low}), found {high}"),
@@ -1094,8 +1118,11 @@ impl Validator {
         ctx: &ClassContext<'_>,
         allocation: Option<&InitialAllocation>,
     ) -> Option<Vec<(usize, f64)>> {
-        let leverage = allocation.map_or(0.0, InitialAllocation::mean_leverage);
-        if let Some(InitialAllocation::Fixed(_)) = allocation
+        // Only a fixed allocation is checked here (a random one is checked
+        // as max × weight): an invalid random allocation may have min + max
+        // beyond u32, which `mean_leverage` would overflow on.
+        if let Some(InitialAllocation::Fixed(pairs)) = allocation
+            && let leverage = pairs.iter().map(|p| p.1).sum::<f64>()
             && leverage > s.max_leverage + 1e-12
         {
             self.issue(

@@ -183,7 +183,14 @@ fn every_shipped_scenario_runs_end_to_end() {
         restake_sim()
             .arg("run")
             .arg(s)
-            .args(["--paths", "3", "--quiet", "--set", "staker.*.count=100", "--out"])
+            .args([
+                "--paths",
+                "3",
+                "--quiet",
+                "--set",
+                "staker.*.count=100",
+                "--out",
+            ])
             .arg(&out)
             .assert()
             .success();

@@ -1,1 +1,896 @@
-//! Scenario file tests.
+//! Scenario files through the binary and the library: every shipped scenario
+//! validates and round-trips; `init` writes a valid starter; a table of bad
+//! inputs each fail with exit code 2, the key path, the line and the reason;
+//! mutated files never panic.
+
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+use restake_sim::scenario;
+
+use crate::support::{restake_sim, root};
+
+/// Exit code of `validate` for an invalid scenario.
+const EXIT_INVALID: i32 = 2;
+
+/// A small valid scenario using most of the format; the bad inputs are
+/// one-line edits of it. Three assets (for the 3×3 correlation case), a
+/// full-restaking and two unique-stake protocols, a shock, two operators and
+/// three staker classes (fixed, delegated, random allocation).
+const BASE: &str = r#"[run]
+name = "base"
+horizon_days = 60
+paths = 10
+seed = 1
+
+[[asset]]
+name = "BTC"
+price_usd = 42000
+volatility = 0.5
+
+[[asset]]
+name = "ETH"
+price_usd = 2500
+volatility = 0.6
+
+[[asset]]
+name = "EIGEN"
+price_usd = 3
+
+[correlation]
+assets = ["BTC", "ETH"]
+matrix = [[1.0, 0.6], [0.6, 1.0]]
+
+[[protocol]]
+name = "babylon"
+assets = ["BTC"]
+apr = { curve = "constant", value = 0.06 }
+unbonding_days = 7
+slashing = { yearly_probability = 0.01, severity = { dist = "fixed", value = 0.1 } }
+
+[[protocol]]
+name = "oracle"
+assets = ["ETH"]
+apr = { curve = "budget", budget = 10000 }
+reward_asset = "EIGEN"
+allocation = { model = "unique_stake" }
+slashing = { yearly_rate = 0.02, severity = { dist = "beta", alpha = 2, beta = 18 }, shock_groups = ["client-bug"] }
+
+[[protocol]]
+name = "bridge"
+assets = ["ETH"]
+apr = { curve = "table", points = [[0, 0.08], [100000, 0.04]] }
+allocation = { model = "unique_stake" }
+slashing = { daily_probability = 0.0001, severity = { dist = "uniform", low = 0.05, high = 0.2 }, shock_groups = ["client-bug"] }
+
+[[shock]]
+name = "client-bug"
+yearly_probability = 0.05
+
+[[operator]]
+name = "op-a"
+commission = 0.1
+protocols = ["oracle", "bridge"]
+fault = { yearly_probability = 0.01 }
+
+[[operator]]
+name = "op-b"
+protocols = ["oracle", "bridge"]
+
+[[staker]]
+class = "btc"
+count = 20
+asset = "BTC"
+stake = { dist = "fixed", value = 1.0 }
+allocate = { babylon = 1.0 }
+
+[[staker]]
+class = "eth"
+count = 20
+asset = "ETH"
+stake = { dist = "lognormal", median = 32, sigma = 1 }
+allocate = { oracle = 0.5, bridge = 0.5 }
+operators = { op-a = 0.5, op-b = 0.5 }
+
+[[staker]]
+class = "chasers"
+count = 20
+asset = "ETH"
+stake = { dist = "uniform", low = 1, high = 10 }
+random_allocation = { min = 1, max = 2, weight = 0.5 }
+strategy = { kind = "yield_chasing", probability = 0.3 }
+"#;
+
+/// `BASE` with the first occurrence of `from` replaced by `to`.
+fn edit(from: &str, to: &str) -> String {
+    edit_in(BASE, from, to)
+}
+
+/// `text` with the first occurrence of `from` replaced by `to`.
+fn edit_in(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "the base has no {from:?} to edit");
+    text.replacen(from, to, 1)
+}
+
+/// `BASE` without the first line equal to `line`.
+fn delete_line(line: &str) -> String {
+    let lines: Vec<&str> = BASE.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| *l == line)
+        .unwrap_or_else(|| panic!("the base has no line {line:?}"));
+    let mut kept = lines;
+    kept.remove(at);
+    kept.join("\n") + "\n"
+}
+
+/// The shipped scenarios, `scenarios/*.toml`, sorted.
+fn shipped_scenarios() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
+        .expect("scenarios/ is readable")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The 1-based line of the first line of `text` containing `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line contains {needle:?}"))
+        + 1
+}
+
+/// Output of one `validate` call.
+struct Outcome {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Writes each `(file name, text)` into a fresh folder and validates them all
+/// in one call (file names relative to that folder, as errors print them).
+fn validate_texts(files: &[(String, Vec<u8>)], args: &[&str]) -> Outcome {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write scenario");
+    }
+    let output = restake_sim()
+        .current_dir(dir.path())
+        .arg("validate")
+        .args(files.iter().map(|(name, _)| name))
+        .args(args)
+        .output()
+        .expect("run restake-sim");
+    Outcome {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn validate_text(text: &str, args: &[&str]) -> Outcome {
+    validate_texts(&[("case.toml".to_string(), text.as_bytes().to_vec())], args)
+}
+
+#[test]
+fn the_base_of_the_bad_inputs_is_valid() {
+    let out = validate_text(BASE, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.contains("valid: \"base\""), "{}", out.stdout);
+}
+
+#[test]
+fn every_shipped_scenario_validates() {
+    let files = shipped_scenarios();
+    assert!(
+        files.len() >= 2,
+        "expected at least 2 scenarios, found {files:?}"
+    );
+    for file in &files {
+        let out = restake_sim()
+            .arg("validate")
+            .arg(file)
+            .output()
+            .expect("run restake-sim");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{} does not validate:\n{}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("valid:"), "{stdout}");
+    }
+}
+
+#[test]
+fn init_writes_a_scenario_that_validates() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("starter.toml");
+    restake_sim().arg("init").arg(&path).assert().success();
+    let text = std::fs::read_to_string(&path).expect("init wrote the file");
+    assert!(text.contains("[run]"), "{text}");
+    restake_sim()
+        .arg("validate")
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("valid:"));
+}
+
+#[test]
+fn init_refuses_to_overwrite_without_force() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("mine.toml");
+    std::fs::write(&path, "# my own work\n").expect("write");
+    restake_sim()
+        .arg("init")
+        .arg(&path)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("--force"));
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("read"),
+        "# my own work\n",
+        "init clobbered an existing file"
+    );
+    restake_sim()
+        .arg("init")
+        .arg(&path)
+        .arg("--force")
+        .assert()
+        .success();
+    assert!(
+        std::fs::read_to_string(&path)
+            .expect("read")
+            .contains("[run]")
+    );
+}
+
+/// One bad input and what its error must say.
+struct Case {
+    /// What the case breaks.
+    what: &'static str,
+    /// The scenario text.
+    text: String,
+    /// Extra command-line arguments (`--set`).
+    args: &'static [&'static str],
+    /// Key path printed before the message (empty: a whole-file problem).
+    path: &'static str,
+    /// The error's line: that of the first line of `text` containing this.
+    line_with: Option<&'static str>,
+    /// A fragment of the message.
+    message: &'static str,
+}
+
+fn case(
+    what: &'static str,
+    text: String,
+    path: &'static str,
+    line_with: Option<&'static str>,
+    message: &'static str,
+) -> Case {
+    Case {
+        what,
+        text,
+        args: &[],
+        path,
+        line_with,
+        message,
+    }
+}
+
+fn bad_inputs() -> Vec<Case> {
+    let correlation_3 = "[correlation]\nassets = [\"BTC\", \"ETH\", \"EIGEN\"]\nmatrix = [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]]";
+    let base_correlation =
+        "[correlation]\nassets = [\"BTC\", \"ETH\"]\nmatrix = [[1.0, 0.6], [0.6, 1.0]]";
+    vec![
+        // Syntax and shape.
+        case(
+            "TOML syntax error",
+            edit("horizon_days = 60", "horizon_days = = 60"),
+            "",
+            Some("horizon_days"),
+            "TOML syntax error",
+        ),
+        case("empty file", String::new(), "", None, "found an empty file"),
+        case(
+            "comments-only file",
+            "# a scenario\n\n   # still to be written\n".into(),
+            "",
+            None,
+            "found an empty file",
+        ),
+        case(
+            "unknown top-level key",
+            format!("bogus = 1\n{BASE}"),
+            "bogus",
+            Some("bogus"),
+            "unknown field `bogus`",
+        ),
+        case(
+            "unknown key in [run]",
+            edit("seed = 1", "seed = 1\nthreads = 4"),
+            "run.threads",
+            Some("threads"),
+            "unknown field `threads`, expected one of `name`",
+        ),
+        case(
+            "unknown key inside an inline severity table",
+            edit("alpha = 2, beta = 18", "alpha = 2, beta = 18, mean = 0.1"),
+            "protocol[1].slashing.severity",
+            Some("mean = 0.1"),
+            "unknown field `mean`, expected `alpha` or `beta`",
+        ),
+        case(
+            "unknown severity distribution",
+            edit(
+                "dist = \"fixed\", value = 0.1",
+                "dist = \"lognormal\", value = 0.1",
+            ),
+            "protocol[0].slashing.severity.dist",
+            Some("lognormal"),
+            "unknown variant `lognormal`, expected one of `fixed`, `uniform`, `beta`",
+        ),
+        case(
+            "a string for a number",
+            edit("paths = 10", "paths = \"ten\""),
+            "run.paths",
+            Some("paths = \"ten\""),
+            "invalid type: string \"ten\"",
+        ),
+        case(
+            "missing run.name",
+            delete_line("name = \"base\""),
+            "run",
+            Some("[run]"),
+            "missing field `name`",
+        ),
+        case(
+            "missing run.horizon_days",
+            delete_line("horizon_days = 60"),
+            "run",
+            Some("[run]"),
+            "missing field `horizon_days`",
+        ),
+        // Ranges.
+        case(
+            "horizon_days = 0",
+            edit("horizon_days = 60", "horizon_days = 0"),
+            "run.horizon_days",
+            Some("horizon_days"),
+            "expected an integer ≥ 1, found 0",
+        ),
+        case(
+            "paths = 0",
+            edit("paths = 10", "paths = 0"),
+            "run.paths",
+            Some("paths = 0"),
+            "expected an integer ≥ 1, found 0",
+        ),
+        case(
+            "probability above 1",
+            edit(
+                "yearly_probability = 0.01, severity",
+                "yearly_probability = 1.5, severity",
+            ),
+            "protocol[0].slashing.yearly_probability",
+            Some("yearly_probability = 1.5"),
+            "expected a value in [0, 1], found 1.5",
+        ),
+        case(
+            "negative probability",
+            edit("yearly_probability = 0.05", "yearly_probability = -0.1"),
+            "shock[0].yearly_probability",
+            Some("yearly_probability = -0.1"),
+            "expected a value in [0, 1], found -0.1",
+        ),
+        case(
+            "two frequency keys at once",
+            edit(
+                "yearly_probability = 0.01, severity",
+                "yearly_probability = 0.01, yearly_rate = 0.02, severity",
+            ),
+            "protocol[0].slashing",
+            Some("yearly_rate = 0.02, severity"),
+            "found yearly_probability and yearly_rate",
+        ),
+        case(
+            "frequency and scheduled day on one shock",
+            edit(
+                "yearly_probability = 0.05",
+                "yearly_probability = 0.05\nday = 3",
+            ),
+            "shock[0].day",
+            Some("day = 3"),
+            "expected either a frequency or a day, found both",
+        ),
+        case(
+            "slashing frequency without severity",
+            edit(
+                "yearly_probability = 0.01, severity = { dist = \"fixed\", value = 0.1 } }",
+                "yearly_probability = 0.01 }",
+            ),
+            "protocol[0].slashing.severity",
+            Some("yearly_probability = 0.01 }"),
+            "expected a severity",
+        ),
+        case(
+            "severity value above 1",
+            edit("value = 0.1 }", "value = 1.5 }"),
+            "protocol[0].slashing.severity.value",
+            Some("value = 1.5"),
+            "expected a value in [0, 1], found 1.5",
+        ),
+        case(
+            "beta alpha not positive",
+            edit("alpha = 2", "alpha = 0"),
+            "protocol[1].slashing.severity.alpha",
+            Some("alpha = 0"),
+            "expected a number > 0, found 0",
+        ),
+        case(
+            "uniform severity low above high",
+            edit("low = 0.05, high = 0.2", "low = 0.3, high = 0.2"),
+            "protocol[2].slashing.severity.high",
+            Some("low = 0.3"),
+            "expected high ≥ low (0.3), found 0.2",
+        ),
+        case(
+            "negative price",
+            edit("price_usd = 3", "price_usd = -3"),
+            "asset[2].price_usd",
+            Some("price_usd = -3"),
+            "expected a number > 0, found -3",
+        ),
+        case(
+            "absurd drift",
+            edit("volatility = 0.6", "volatility = 0.6\ndrift = 1e300"),
+            "asset[1].drift",
+            Some("drift = 1e300"),
+            "expected a yearly drift in [-5, 5]",
+        ),
+        case(
+            "APR table with non-increasing TVL",
+            edit("[[0, 0.08], [100000, 0.04]]", "[[0, 0.08], [0, 0.04]]"),
+            "protocol[2].apr.points[1]",
+            Some("[[0, 0.08], [0, 0.04]]"),
+            "expected TVL strictly increasing (> 0), found 0",
+        ),
+        case(
+            "infinite stake bound",
+            edit("low = 1, high = 10", "low = 1, high = inf"),
+            "staker[2].stake.high",
+            Some("high = inf"),
+            "expected a finite number, found inf",
+        ),
+        case(
+            "delay beyond 100 years",
+            edit("unbonding_days = 7", "unbonding_days = 4294967295"),
+            "protocol[0].unbonding_days",
+            Some("unbonding_days"),
+            "expected at most 36500 days",
+        ),
+        // References.
+        case(
+            "unknown asset reference",
+            edit("assets = [\"BTC\"]", "assets = [\"BTCX\"]"),
+            "protocol[0].assets[0]",
+            Some("BTCX"),
+            "expected the name of a defined asset (BTC, EIGEN, ETH), found \"BTCX\"",
+        ),
+        case(
+            "unknown protocol in allocate",
+            edit(
+                "allocate = { babylon = 1.0 }",
+                "allocate = { babylonn = 1.0 }",
+            ),
+            "staker[0].allocate.babylonn",
+            Some("babylonn"),
+            "expected the name of a defined protocol (babylon, bridge, oracle), found \"babylonn\"",
+        ),
+        case(
+            "unknown operator in a delegation",
+            edit("op-b = 0.5 }", "op-c = 0.5 }"),
+            "staker[1].operators.op-c",
+            Some("op-c"),
+            "expected the name of a defined operator (op-a, op-b), found \"op-c\"",
+        ),
+        case(
+            "unknown shock group",
+            edit(
+                "shock_groups = [\"client-bug\"]",
+                "shock_groups = [\"client-bugs\"]",
+            ),
+            "protocol[1].slashing.shock_groups[0]",
+            Some("client-bugs"),
+            "expected the name of a defined shock (client-bug), found \"client-bugs\"",
+        ),
+        case(
+            "duplicate protocol names",
+            edit("name = \"bridge\"", "name    = \"oracle\""),
+            "protocol[2].name",
+            Some("name    = \"oracle\""),
+            "expected a unique name, found \"oracle\" a second time",
+        ),
+        case(
+            "operator not serving an allocated protocol",
+            edit(
+                "name = \"op-b\"\nprotocols = [\"oracle\", \"bridge\"]",
+                "name = \"op-b\"\nprotocols = [\"oracle\"]",
+            ),
+            "staker[1].operators.op-b",
+            Some("op-b = 0.5"),
+            "which does not serve \"bridge\"",
+        ),
+        // Leverage and allocation.
+        case(
+            "allocation weights above max_leverage",
+            edit(
+                "operators = { op-a = 0.5, op-b = 0.5 }",
+                "operators = { op-a = 0.5, op-b = 0.5 }\nmax_leverage = 0.8",
+            ),
+            "staker[1].allocate",
+            Some("allocate = { oracle"),
+            "expected weights summing to at most max_leverage (0.8), found 1",
+        ),
+        case(
+            "random_allocation max × weight above max_leverage",
+            edit("weight = 0.5 }", "weight = 0.75 }"),
+            "staker[2].random_allocation.max",
+            Some("random_allocation"),
+            "expected max × weight ≤ max_leverage (1), found 1.5",
+        ),
+        case(
+            "unique-stake allocations summing above 1",
+            edit(
+                "allocate = { oracle = 0.5, bridge = 0.5 }",
+                "allocate = { oracle = 0.7, bridge = 0.7 }\nmax_leverage = 2",
+            ),
+            "staker[1].allocate",
+            Some("oracle = 0.7"),
+            "expected unique-stake allocations summing to at most 1",
+        ),
+        case(
+            "protocol not accepting the class's asset",
+            edit(
+                "allocate = { babylon = 1.0 }",
+                "allocate = { oracle = 1.0 }",
+            ),
+            "staker[0].allocate.oracle",
+            Some("allocate = { oracle = 1.0 }"),
+            "expected a protocol accepting the class's asset, found \"oracle\"",
+        ),
+        case(
+            "operator delegation shares not summing to 1",
+            edit("op-b = 0.5 }", "op-b = 0.4 }"),
+            "staker[1].operators",
+            Some("op-b = 0.4"),
+            "expected shares summing to 1, found 0.9",
+        ),
+        // Correlation.
+        case(
+            "non-symmetric correlation matrix",
+            edit("[[1.0, 0.6], [0.6, 1.0]]", "[[1.0, 0.6], [0.5, 1.0]]"),
+            "correlation.matrix[0][1]",
+            Some("matrix = "),
+            "expected a symmetric matrix, found 0.6 here and 0.5 at [1][0]",
+        ),
+        case(
+            "correlation matrix not positive semi-definite",
+            edit(base_correlation, correlation_3),
+            "correlation.matrix",
+            Some("matrix = "),
+            "expected a positive semi-definite matrix",
+        ),
+        case(
+            "correlation matrix of the wrong size",
+            edit(
+                "[[1.0, 0.6], [0.6, 1.0]]",
+                "[[1.0, 0.6, 0.0], [0.6, 1.0, 0.0]]",
+            ),
+            "correlation.matrix",
+            Some("matrix = "),
+            "expected a 2×2 matrix",
+        ),
+        // Size.
+        case(
+            "absurd staker count",
+            edit("count = 20", "count = 4000000000"),
+            "run",
+            Some("[run]"),
+            "memory_limit_gib",
+        ),
+        case(
+            "paths × stakers too large",
+            edit("paths = 10", "paths = 4000000000"),
+            "run",
+            Some("[run]"),
+            "memory_limit_gib",
+        ),
+        // Shocks.
+        case(
+            "shock that does nothing",
+            format!("{BASE}\n[[shock]]\nname = \"idle\"\nyearly_probability = 0.1\n"),
+            "shock[1]",
+            None,
+            "expected the shock to do something",
+        ),
+        case(
+            "scheduled shock beyond the horizon",
+            edit("yearly_probability = 0.05", "day = 60"),
+            "shock[0].day",
+            Some("day = 60"),
+            "expected a day before horizon_days (60), found 60",
+        ),
+        // Names.
+        case(
+            "run.name unusable as a folder name",
+            edit("name = \"base\"", "name = \"my run/1\""),
+            "run.name",
+            Some("my run/1"),
+            "it names the output folder",
+        ),
+        // Overrides.
+        Case {
+            what: "--set with an unknown array element",
+            text: BASE.to_string(),
+            args: &["--set", "protocol.nope.apr.value=0.1"],
+            path: "",
+            line_with: None,
+            message: "no element of \"protocol\" is named \"nope\"; use an index, '*' or one of: babylon, oracle, bridge",
+        },
+        Case {
+            what: "--set making a value invalid",
+            text: BASE.to_string(),
+            args: &["--set", "run.paths=0"],
+            path: "run.paths",
+            line_with: Some("paths = 10"),
+            message: "expected an integer ≥ 1, found 0",
+        },
+        Case {
+            what: "--set giving a value of the wrong type",
+            text: BASE.to_string(),
+            args: &["--set", "run.horizon_days=\"long\""],
+            path: "run.horizon_days",
+            line_with: Some("horizon_days"),
+            message: "(after --set overrides)",
+        },
+    ]
+}
+
+#[test]
+fn bad_inputs_fail_with_the_key_path_line_and_reason() {
+    let cases = bad_inputs();
+    assert!(cases.len() >= 30, "only {} bad inputs", cases.len());
+    let mut failures = Vec::new();
+    for c in &cases {
+        let out = validate_text(&c.text, c.args);
+        let line = c.line_with.map(|needle| line_of(&c.text, needle));
+        let prefix = match line {
+            Some(line) => format!("case.toml:{line}:"),
+            None => "case.toml:".to_string(),
+        };
+        let key = if c.path.is_empty() {
+            String::new()
+        } else {
+            format!(": {}: ", c.path)
+        };
+        let found = out
+            .stderr
+            .lines()
+            .map(str::trim_start)
+            .any(|l| l.starts_with(&prefix) && l.contains(&key) && l.contains(c.message));
+        if out.code != Some(EXIT_INVALID) || !found {
+            failures.push(format!(
+                "{}: expected exit {EXIT_INVALID} and a line starting {prefix:?} with {key:?} and {:?}; got exit {:?}, stderr:\n{}",
+                c.what, c.message, out.code, out.stderr
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn several_problems_are_reported_at_once() {
+    let text = edit_in(
+        &edit_in(
+            &edit("horizon_days = 60", "horizon_days = 0"),
+            "price_usd = 3",
+            "price_usd = -3",
+        ),
+        "alpha = 2",
+        "alpha = 0",
+    );
+    let out = validate_text(&text, &[]);
+    assert_eq!(out.code, Some(EXIT_INVALID), "{}", out.stderr);
+    assert!(out.stderr.contains("(3 problems)"), "{}", out.stderr);
+    for (path, needle) in [
+        ("run.horizon_days", "horizon_days = 0"),
+        ("asset[2].price_usd", "price_usd = -3"),
+        ("protocol[1].slashing.severity.alpha", "alpha = 0"),
+    ] {
+        let expected = format!("case.toml:{}:", line_of(&text, needle));
+        assert!(
+            out.stderr
+                .lines()
+                .any(|l| l.trim_start().starts_with(&expected) && l.contains(path)),
+            "{path} at {expected} missing from:\n{}",
+            out.stderr
+        );
+    }
+    // Reported in file order.
+    let h = out.stderr.find("run.horizon_days").expect("horizon");
+    let p = out.stderr.find("asset[2].price_usd").expect("price");
+    let a = out.stderr.find("severity.alpha").expect("alpha");
+    assert!(h < p && p < a, "{}", out.stderr);
+}
+
+/// Variants of a valid text: truncated every `step` bytes, and with each line
+/// deleted in turn.
+fn mutations(text: &str, step: usize) -> Vec<Vec<u8>> {
+    let bytes = text.as_bytes();
+    let mut out: Vec<Vec<u8>> = (0..bytes.len())
+        .step_by(step)
+        .map(|n| bytes[..n].to_vec())
+        .collect();
+    let lines: Vec<&str> = text.lines().collect();
+    for skip in 0..lines.len() {
+        let kept: Vec<&str> = lines
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != skip)
+            .map(|(_, l)| *l)
+            .collect();
+        out.push((kept.join("\n") + "\n").into_bytes());
+    }
+    out
+}
+
+/// Variants of `BASE` with each number replaced by extreme values.
+fn extreme_numbers() -> Vec<Vec<u8>> {
+    const EXTREMES: [&str; 9] = [
+        "0",
+        "-1",
+        "nan",
+        "inf",
+        "-inf",
+        "1e308",
+        "4294967295",
+        "18446744073709551615",
+        "0.5",
+    ];
+    let bytes = BASE.as_bytes();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts_number = bytes[i].is_ascii_digit()
+            && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'-'));
+        if starts_number {
+            let end = (i..bytes.len())
+                .find(|&j| !(bytes[j].is_ascii_digit() || bytes[j] == b'.'))
+                .unwrap_or(bytes.len());
+            spans.push((i, end));
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    assert!(spans.len() > 40, "found only {} numbers", spans.len());
+    spans
+        .iter()
+        .flat_map(|&(a, b)| {
+            EXTREMES
+                .iter()
+                .map(move |x| format!("{}{x}{}", &BASE[..a], &BASE[b..]).into_bytes())
+        })
+        .collect()
+}
+
+/// Validates the variants in one call; on anything but exit 0 or 2, finds
+/// and reports the culprits one by one.
+fn assert_no_panic(variants: Vec<Vec<u8>>) {
+    let files: Vec<(String, Vec<u8>)> = variants
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (format!("v{i:04}.toml"), v))
+        .collect();
+    let out = validate_texts(&files, &[]);
+    if matches!(out.code, Some(0 | 2)) {
+        return;
+    }
+    let culprits: Vec<String> = files
+        .iter()
+        .filter_map(|(name, text)| {
+            let one = validate_texts(&[(name.clone(), text.clone())], &[]);
+            (!matches!(one.code, Some(0 | 2))).then(|| {
+                format!(
+                    "exit {:?} on:\n{}\nstderr:\n{}",
+                    one.code,
+                    String::from_utf8_lossy(text),
+                    one.stderr
+                )
+            })
+        })
+        .collect();
+    panic!(
+        "exit {:?} (expected 0 or 2); culprits:\n{}",
+        out.code,
+        culprits.join("\n----\n")
+    );
+}
+
+#[test]
+fn truncated_and_line_deleted_files_never_panic() {
+    let mut variants = mutations(BASE, 20);
+    let babylon = std::fs::read_to_string(root().join("scenarios/babylon-btc.toml"))
+        .expect("babylon-btc.toml");
+    variants.extend(mutations(&babylon, 23));
+    assert_no_panic(variants);
+}
+
+#[test]
+fn extreme_numbers_never_panic() {
+    assert_no_panic(extreme_numbers());
+}
+
+/// A character from the pieces scenario files are made of.
+fn toml_piece() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "=", "[", "]", "{", "}", ",", "\"", "\n", " ", "#", ".", "-", "0", "1", "9", "e", "nan",
+        "inf", "[[", "]]", "name", "x",
+    ])
+    .prop_map(str::to_string)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Random splices into a valid file: parsing and validation return a
+    /// result, never panic.
+    #[test]
+    fn spliced_files_parse_or_fail_cleanly(
+        edits in prop::collection::vec((0..BASE.len(), 0usize..8, toml_piece()), 1..4)
+    ) {
+        let mut text = BASE.to_string();
+        for (at, cut, piece) in edits {
+            let mut at = at.min(text.len());
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let mut end = (at + cut).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.replace_range(at..end, &piece);
+        }
+        let _ = scenario::parse(&text, Path::new("fuzz.toml"), &[]);
+    }
+}
+
+#[test]
+fn shipped_scenarios_round_trip_through_toml() {
+    for path in shipped_scenarios() {
+        let loaded = scenario::load(&path, &[])
+            .unwrap_or_else(|e| panic!("{} does not load: {e}", path.display()));
+        let text = toml::to_string(&loaded.file)
+            .unwrap_or_else(|e| panic!("{} does not serialize: {e}", path.display()));
+        let (file, model) = scenario::parse(&text, Path::new("x"), &[]).unwrap_or_else(|e| {
+            panic!(
+                "{} serialized does not parse again: {e}\n{text}",
+                path.display()
+            )
+        });
+        assert_eq!(
+            file,
+            loaded.file,
+            "{}: the file shape changed",
+            path.display()
+        );
+        assert_eq!(model, loaded.model, "{}: the model changed", path.display());
+    }
+}
