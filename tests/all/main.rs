@@ -5,6 +5,8 @@ mod support;
 mod batch_sweep_stress;
 mod cli_run;
 mod engine_stats;
+mod format_doc;
 mod golden;
+mod outputs_doc;
 mod rm1;
 mod scenario_files;

@@ -1,0 +1,1 @@
+//! docs/scenario-format.md documents every key the scenario files use.

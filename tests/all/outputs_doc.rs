@@ -1,0 +1,1 @@
+//! docs/outputs.md documents every column of every output file.
