@@ -6,12 +6,14 @@
 //! - [`model`] is the pure domain (assets, protocols, operators, stakers);
 //! - [`engine`] runs many Monte Carlo paths in parallel, deterministically;
 //! - [`stats`] turns per-path results into distributions;
-//! - [`export`] writes CSV, JSON and the run folder.
+//! - [`export`] writes CSV, JSON and the run folder;
+//! - [`report`] reads an output folder back and draws its charts and report pages.
 
 pub mod app;
 pub mod cli;
 pub mod engine;
 pub mod export;
 pub mod model;
+pub mod report;
 pub mod scenario;
 pub mod stats;

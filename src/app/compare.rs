@@ -49,6 +49,7 @@ pub fn run_variants(
                 execution,
                 &dir.join(name),
                 pool.current_num_threads(),
+                None,
             )?;
         }
         out.push(result);

@@ -13,6 +13,7 @@ use crate::cli::{ChartFormat, RunArgs, SimulationArgs};
 use crate::engine::{Collected, PathRange, simulate};
 use crate::export::csv_files::{events_csv, paths_csv, rows_to_csv};
 use crate::export::{Manifest, RunFolder};
+use crate::report::ImageFormats;
 use crate::scenario::{self, LoadedScenario, Override};
 use crate::stats::tables::{
     KEY_RESULT_COLUMNS, KeyResults, SummaryRow, key_results, summary_rows, timeseries_rows,
@@ -46,6 +47,9 @@ pub struct RunReport {
 /// more than one scenario, `batch.csv` sums them up beside their folders.
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let sim = &args.sim;
+    let charts = args
+        .charts
+        .then(|| super::chart::image_formats(ChartFormat::Png));
     let overrides = simulation_overrides(sim)?;
     let files = super::expand_scenario_paths(&args.scenarios)?;
     let pool = super::worker_pool(sim.threads)?;
@@ -81,14 +85,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             _ => parent.join(&l.model.run.name),
         };
         progress.set_prefix(l.model.run.name.clone());
-        let report = pool
-            .install(|| run_to_folder(l, &folder, pool.current_num_threads(), &|| progress.inc(1)))
-            .and_then(|report| {
-                if args.charts {
-                    super::chart::write_charts(&report.folder, ChartFormat::Png)?;
-                }
-                Ok(report)
-            });
+        let report = pool.install(|| {
+            let execution = execute(l, &|| progress.inc(1));
+            write_run(l, execution, &folder, pool.current_num_threads(), charts)
+        });
         match report {
             Ok(report) => {
                 progress.suspend(|| {
@@ -314,15 +314,17 @@ pub fn run_to_folder(
     on_path_done: &(dyn Fn() + Sync),
 ) -> anyhow::Result<RunReport> {
     let execution = execute(loaded, on_path_done);
-    write_run(loaded, execution, folder, threads)
+    write_run(loaded, execution, folder, threads, None)
 }
 
-/// Writes the run folder of an executed scenario (all or nothing).
+/// Writes the run folder of an executed scenario (all or nothing), with its
+/// charts and report pages when `charts` says in which formats.
 pub fn write_run(
     loaded: &LoadedScenario,
     execution: Execution,
     folder: &Path,
     threads: usize,
+    charts: Option<ImageFormats>,
 ) -> anyhow::Result<RunReport> {
     let model = &loaded.model;
     let Execution {
@@ -373,6 +375,9 @@ pub fn write_run(
         outputs: OUTPUT_FILES.iter().map(|s| s.to_string()).collect(),
     };
     out.write("manifest.json", &manifest.to_json()?)?;
+    if let Some(formats) = charts {
+        super::chart::write_into(&out, formats)?;
+    }
     let folder = out.commit()?;
     Ok(RunReport {
         folder,

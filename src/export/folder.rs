@@ -116,6 +116,25 @@ impl RunFolder {
     }
 }
 
+/// Writes one file beside the run folders: into a hidden temporary sibling
+/// first, renamed over `path` once complete, so a reader never sees half a
+/// file and a failure keeps the previous one.
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
+    let name = path
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let temporary = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    fs::write(&temporary, bytes).map_err(io("write", &temporary))?;
+    fs::rename(&temporary, path).map_err(|source| {
+        let _ = fs::remove_file(&temporary);
+        ExportError::Io {
+            action: "move into place",
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
 impl Drop for RunFolder {
     fn drop(&mut self) {
         if !self.committed {

@@ -55,9 +55,40 @@ fn expected_shortfall(sorted: &[f64], a: f64) -> f64 {
     tail.iter().fold(0.0, |acc, &x| acc + x) / k as f64
 }
 
+/// The empirical loss exceedance curve P(loss > x) of a sample, as the
+/// corner points of its step function: `(0, P(L > 0))`, then at each
+/// distinct positive loss `v` a drop to `P(L > v)`, ending at the largest
+/// loss (where the probability reaches zero, which a log axis cannot show).
+/// Non-finite values are left out; empty when no loss is positive.
+pub fn exceedance_curve(losses: &[f64]) -> Vec<(f64, f64)> {
+    let mut sorted: Vec<f64> = losses.iter().copied().filter(|x| x.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len() as f64;
+    let mut out = Vec::new();
+    let mut x = 0.0;
+    let mut above = sorted.partition_point(|&l| l <= 0.0);
+    while above < sorted.len() {
+        let p = (sorted.len() - above) as f64 / n;
+        let next = sorted[above];
+        out.push((x, p));
+        out.push((next, p));
+        x = next;
+        above = sorted.partition_point(|&l| l <= next);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exceedance_steps_down_at_each_distinct_loss() {
+        let curve = exceedance_curve(&[2.0, 0.0, 1.0, 2.0, 0.0, f64::NAN]);
+        assert_eq!(curve, vec![(0.0, 0.6), (1.0, 0.6), (1.0, 0.4), (2.0, 0.4)]);
+        assert!(exceedance_curve(&[0.0, 0.0]).is_empty());
+        assert!(exceedance_curve(&[]).is_empty());
+    }
     use proptest::prelude::*;
 
     #[test]
