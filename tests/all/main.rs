@@ -3,6 +3,7 @@
 mod support;
 
 mod batch_sweep_stress;
+mod charts;
 mod cli_run;
 mod engine_stats;
 mod format_doc;
