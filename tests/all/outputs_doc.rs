@@ -1,1 +1,237 @@
 //! docs/outputs.md documents every column of every output file.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::support::{restake_sim, root};
+
+/// Options that keep every run small: few paths, 50 stakers per class.
+const SMALL: [&str; 5] = ["--paths", "4", "--quiet", "--set", "staker.*.count=50"];
+
+fn doc() -> String {
+    fs::read_to_string(root().join("docs/outputs.md")).expect("docs/outputs.md exists")
+}
+
+fn scenario(name: &str) -> PathBuf {
+    root().join("scenarios").join(name)
+}
+
+fn reader(path: &Path) -> csv::Reader<fs::File> {
+    csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn header(path: &Path) -> Vec<String> {
+    let mut r = reader(path);
+    let h = r
+        .headers()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    h.iter().map(str::to_string).collect()
+}
+
+/// The distinct values of one column.
+fn values(path: &Path, column: &str) -> BTreeSet<String> {
+    let mut r = reader(path);
+    let at = r
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == column)
+        .unwrap_or_else(|| panic!("{}: no column {column}", path.display()));
+    r.records()
+        .map(|rec| rec.unwrap()[at].to_string())
+        .collect()
+}
+
+/// Class and protocol names of a run folder, from `summary.csv`.
+struct Entities {
+    classes: Vec<String>,
+    protocols: Vec<String>,
+}
+
+fn entities(run: &Path) -> Entities {
+    let mut r = reader(&run.join("summary.csv"));
+    let (mut classes, mut protocols) = (Vec::new(), Vec::new());
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let list = match &rec[1] {
+            "class" => &mut classes,
+            "protocol" => &mut protocols,
+            _ => continue,
+        };
+        if !list.iter().any(|n| n == &rec[0]) {
+            list.push(rec[0].to_string());
+        }
+    }
+    Entities { classes, protocols }
+}
+
+/// A column name as the doc writes it: `btc-holders.stake` → `<class>.stake`.
+fn generic(column: &str, e: &Entities) -> String {
+    let kinds = [("<class>", &e.classes), ("<protocol>", &e.protocols)];
+    for (placeholder, names) in kinds {
+        for name in names {
+            if let Some(rest) = column.strip_prefix(&format!("{name}.")) {
+                return format!("{placeholder}.{rest}");
+            }
+        }
+    }
+    column.to_string()
+}
+
+/// Adds to `missing` every name that the doc does not show in backticks.
+fn check<I: IntoIterator<Item = String>>(
+    doc: &str,
+    what: &str,
+    names: I,
+    missing: &mut Vec<String>,
+) {
+    for name in names {
+        if !doc.contains(&format!("`{name}`")) {
+            missing.push(format!("{what}: `{name}`"));
+        }
+    }
+}
+
+/// Every CSV header, the names in `metric`-like columns, and the manifest's
+/// keys of one run folder.
+fn check_run_folder(doc: &str, run: &Path, missing: &mut Vec<String>) {
+    let e = entities(run);
+    assert!(!e.classes.is_empty() && !e.protocols.is_empty());
+    let mut csvs: Vec<PathBuf> = fs::read_dir(run)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    csvs.sort();
+    let names: Vec<String> = csvs
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for expected in [
+        "timeseries.csv",
+        "paths.csv",
+        "summary.csv",
+        "yields.csv",
+        "events.csv",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "no {expected} in {names:?}"
+        );
+    }
+    for (path, name) in csvs.iter().zip(&names) {
+        check(doc, name, [name.clone()], missing);
+        let columns = header(path).into_iter().map(|c| generic(&c, &e));
+        check(doc, name, columns, missing);
+    }
+    let cells = [
+        ("timeseries.csv", "metric"),
+        ("summary.csv", "kind"),
+        ("summary.csv", "metric"),
+        ("yields.csv", "statistic"),
+        ("events.csv", "source"),
+    ];
+    for (file, column) in cells {
+        let what = format!("{file} {column}");
+        check(doc, &what, values(&run.join(file), column), missing);
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(run.join("manifest.json")).unwrap()).unwrap();
+    let keys = manifest.as_object().expect("manifest is an object").keys();
+    check(doc, "manifest.json", keys.cloned(), missing);
+}
+
+fn assert_none_missing(missing: &[String]) {
+    assert!(
+        missing.is_empty(),
+        "docs/outputs.md does not mention (in backticks):\n  {}",
+        missing.join("\n  ")
+    );
+}
+
+#[test]
+fn every_column_of_a_run_folder_and_of_batch_csv_is_documented() {
+    let doc = doc();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("batch");
+    restake_sim()
+        .arg("run")
+        .arg(scenario("eigenlayer-avs.toml"))
+        .arg(scenario("babylon-btc.toml"))
+        .args(SMALL)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let mut missing = Vec::new();
+    for name in ["eigenlayer-avs", "babylon-btc"] {
+        check_run_folder(&doc, &out.join(name), &mut missing);
+    }
+    check(
+        doc.as_str(),
+        "batch.csv",
+        header(&out.join("batch.csv")),
+        &mut missing,
+    );
+    assert_none_missing(&missing);
+}
+
+#[test]
+fn every_column_of_sweep_csv_and_stress_csv_is_documented() {
+    let doc = doc();
+    let dir = tempfile::tempdir().unwrap();
+    let axis = "protocol.*.slashing.yearly_probability";
+    let sweep = dir.path().join("sweep");
+    restake_sim()
+        .arg("sweep")
+        .arg(scenario("eigenlayer-avs.toml"))
+        .args(["--grid", &format!("{axis}=0.01,0.05"), "--keep-runs"])
+        .args(SMALL)
+        .arg("--out")
+        .arg(&sweep)
+        .assert()
+        .success();
+    let stress = dir.path().join("stress");
+    restake_sim()
+        .arg("stress")
+        .arg(scenario("eigenlayer-avs.toml"))
+        .args([
+            "--preset",
+            "slash-x10",
+            "--multiply",
+            "operator.*.commission=2",
+        ])
+        .args(SMALL)
+        .arg("--out")
+        .arg(&stress)
+        .assert()
+        .success();
+
+    let mut missing = Vec::new();
+    let mut kept: Vec<PathBuf> = fs::read_dir(sweep.join("runs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    kept.sort();
+    assert_eq!(kept.len(), 2, "one kept run per combination: {kept:?}");
+    check_run_folder(&doc, &kept[0], &mut missing);
+    let e = entities(&kept[0]);
+    let sweep_columns = header(&sweep.join("sweep.csv"));
+    assert_eq!(sweep_columns[0], axis);
+    let columns = sweep_columns[1..].iter().map(|c| generic(c, &e));
+    check(
+        &doc,
+        "sweep.csv",
+        columns.chain(["<key.path>".into()]),
+        &mut missing,
+    );
+    let columns = header(&stress.join("stress.csv")).into_iter();
+    check(
+        &doc,
+        "stress.csv",
+        columns.map(|c| generic(&c, &e)),
+        &mut missing,
+    );
+    assert_none_missing(&missing);
+}
