@@ -49,6 +49,10 @@ pub struct SimulationArgs {
     /// No progress bar and no summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also draw the charts (PNG) and the report pages into each output
+    /// folder before it appears (as `chart` would afterwards).
+    #[arg(long)]
+    pub charts: bool,
     /// Scenario overrides.
     #[command(flatten)]
     pub scenario: ScenarioArgs,
@@ -124,9 +128,6 @@ pub struct RunArgs {
     /// Scenario files, folders of `.toml` files, or glob patterns.
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
-    /// Also draw the charts and the report page into each run folder.
-    #[arg(long)]
-    pub charts: bool,
     /// Simulation options.
     #[command(flatten)]
     pub sim: SimulationArgs,

@@ -10,6 +10,7 @@ use anyhow::Context;
 use super::run::{Execution, execute, progress_bar, write_run};
 use crate::export::RunFolder;
 pub use crate::export::csv_files::records_to_csv;
+use crate::report::ImageFormats;
 use crate::scenario::LoadedScenario;
 use crate::stats::tables::{KEY_RESULT_COLUMNS, KeyResults, protocol_means};
 
@@ -23,12 +24,14 @@ pub struct VariantResult {
 }
 
 /// Runs every variant in order on `pool` (paths in parallel within each),
-/// keeping each full run folder under `keep_under/<name>` when given.
+/// keeping each full run folder under `keep_under/<name>` when given (with
+/// its charts when `charts` says in which formats).
 pub fn run_variants(
     variants: &[(String, LoadedScenario)],
     pool: &rayon::ThreadPool,
     quiet: bool,
     keep_under: Option<&Path>,
+    charts: Option<ImageFormats>,
 ) -> anyhow::Result<Vec<VariantResult>> {
     let total: u64 = variants
         .iter()
@@ -49,7 +52,7 @@ pub fn run_variants(
                 execution,
                 &dir.join(name),
                 pool.current_num_threads(),
-                None,
+                charts,
             )?;
         }
         out.push(result);

@@ -47,7 +47,7 @@ pub struct RunReport {
 /// more than one scenario, `batch.csv` sums them up beside their folders.
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let sim = &args.sim;
-    let charts = args
+    let charts = sim
         .charts
         .then(|| super::chart::image_formats(ChartFormat::Png));
     let overrides = simulation_overrides(sim)?;

@@ -52,9 +52,13 @@ pub fn stress(args: &StressArgs) -> anyhow::Result<ExitCode> {
         descriptions.push(format!("{} × {}", m.path, m.value));
     }
     let pool = super::worker_pool(args.sim.threads)?;
+    let charts = args
+        .sim
+        .charts
+        .then(|| super::chart::image_formats(crate::cli::ChartFormat::Png));
     let folder_path = comparison_folder(args.sim.out.as_ref(), &base, "stress");
     let folder = create_folder(&folder_path)?;
-    let results = run_variants(&variants, &pool, args.sim.quiet, None)?;
+    let results = run_variants(&variants, &pool, args.sim.quiet, None, None)?;
     let protocols: Vec<String> = base
         .model
         .protocols
@@ -87,6 +91,9 @@ pub fn stress(args: &StressArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     folder.write("stress.csv", &records_to_csv("stress.csv", &header, &rows)?)?;
+    if let Some(formats) = charts {
+        super::chart::write_into(&folder, formats)?;
+    }
     let done = folder.commit()?;
     if args.sim.quiet {
         println!("{}", done.display());

@@ -145,10 +145,14 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         variants.push((name, loaded));
     }
     let pool = super::worker_pool(args.sim.threads)?;
+    let charts = args
+        .sim
+        .charts
+        .then(|| super::chart::image_formats(crate::cli::ChartFormat::Png));
     let folder_path = comparison_folder(args.sim.out.as_ref(), &base, "sweep");
     let folder = create_folder(&folder_path)?;
     let keep = args.keep_runs.then(|| folder.staging().join("runs"));
-    let results = run_variants(&variants, &pool, args.sim.quiet, keep.as_deref())?;
+    let results = run_variants(&variants, &pool, args.sim.quiet, keep.as_deref(), charts)?;
     let protocols: Vec<String> = base
         .model
         .protocols
@@ -169,6 +173,9 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     folder.write("sweep.csv", &records_to_csv("sweep.csv", &header, &rows)?)?;
+    if let Some(formats) = charts {
+        super::chart::write_into(&folder, formats)?;
+    }
     let done = folder.commit()?;
     if args.sim.quiet {
         println!("{}", done.display());

@@ -95,11 +95,17 @@ fn chart_writes_every_chart_as_valid_png_and_svg_of_the_stated_size() {
         assert!(size.0 >= 1200 && size.1 >= 500, "{chart}: {size:?}");
         let svg_start = svg.find("<svg").expect("an svg element");
         assert_eq!(svg_size(&svg[svg_start..]), size, "{chart}.svg");
-        assert!(svg.trim_end().ends_with("</svg>"), "{chart}.svg is cut short");
+        assert!(
+            svg.trim_end().ends_with("</svg>"),
+            "{chart}.svg is cut short"
+        );
         assert!(svg.contains("<text"), "{chart}.svg has no text");
         let link = format!("charts/{chart}.png");
         assert_eq!(stated_size(&html, &link), size, "{chart} in report.html");
-        assert!(markdown.contains(&format!("]({link})")), "report.md lacks {link}");
+        assert!(
+            markdown.contains(&format!("]({link})")),
+            "report.md lacks {link}"
+        );
     }
 }
 
@@ -128,7 +134,11 @@ fn the_report_shows_the_summary_csv_figures_and_the_scenario() {
     let table = &html[table_start..html[table_start..].find("</table>").unwrap() + table_start];
     let rows: Vec<&str> = table.split("<tr>").skip(2).collect();
     let csv_rows: Vec<&str> = lines.collect();
-    assert_eq!(rows.len(), csv_rows.len(), "one table row per summary.csv row");
+    assert_eq!(
+        rows.len(),
+        csv_rows.len(),
+        "one table row per summary.csv row"
+    );
     for (row, line) in rows.iter().zip(&csv_rows) {
         let cells: Vec<&str> = line.split(',').collect();
         assert!(row.contains(&format!("<td>{}</td>", cells[0])), "{line}");
@@ -144,6 +154,7 @@ fn the_report_shows_the_summary_csv_figures_and_the_scenario() {
     assert!(markdown.contains("| entity | kind | figure | mean |"));
 }
 
+/// The sweep is charted afterwards by `chart`, the stress test by `--charts`.
 #[test]
 fn sweep_and_stress_folders_get_their_charts() {
     let dir = tempfile::tempdir().unwrap();
@@ -153,7 +164,10 @@ fn sweep_and_stress_folders_get_their_charts() {
     restake_sim()
         .arg("sweep")
         .arg(&scenario)
-        .args(["--grid", "protocol.babylon.slashing.yearly_probability=0.01,0.1"])
+        .args([
+            "--grid",
+            "protocol.babylon.slashing.yearly_probability=0.01,0.1",
+        ])
         .args(["--grid", "protocol.babylon.apr.value=0.04,0.06,0.08"])
         .args(common)
         .arg("--out")
@@ -164,7 +178,7 @@ fn sweep_and_stress_folders_get_their_charts() {
     restake_sim()
         .arg("stress")
         .arg(&scenario)
-        .args(["--preset", "slash-x10", "--preset", "btc-crash"])
+        .args(["--preset", "slash-x10", "--preset", "btc-crash", "--charts"])
         .args(common)
         .arg("--out")
         .arg(&stress)
@@ -183,7 +197,9 @@ fn sweep_and_stress_folders_get_their_charts() {
         ),
         (&stress, &["stress_results"][..]),
     ] {
-        restake_sim().arg("chart").arg(folder).assert().success();
+        if folder == &sweep {
+            restake_sim().arg("chart").arg(folder).assert().success();
+        }
         let html = fs::read_to_string(folder.join("report.html")).unwrap();
         for chart in charts {
             let png = fs::read(folder.join(format!("charts/{chart}.png"))).unwrap();
@@ -195,7 +211,10 @@ fn sweep_and_stress_folders_get_their_charts() {
     }
     let html = fs::read_to_string(stress.join("report.html")).unwrap();
     for stress_name in ["baseline", "slash-x10", "btc-crash"] {
-        assert!(html.contains(&format!("<td>{stress_name}</td>")), "{stress_name}");
+        assert!(
+            html.contains(&format!("<td>{stress_name}</td>")),
+            "{stress_name}"
+        );
     }
 }
 
@@ -208,16 +227,22 @@ fn a_folder_without_outputs_is_an_error_that_names_it() {
         .assert()
         .code(1)
         .stderr(predicates::str::contains("is not an output folder"))
-        .stderr(predicates::str::contains(dir.path().to_string_lossy().as_ref()));
+        .stderr(predicates::str::contains(
+            dir.path().to_string_lossy().as_ref(),
+        ));
     assert!(!dir.path().join("charts").exists());
 }
 
 /// Debian's Chromium, if installed (`.ci/run` installs it).
 fn chromium() -> Option<PathBuf> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.is_file())
 }
 
 /// Flags for a headless Chromium that makes no network connection.
@@ -303,7 +328,11 @@ fn report_html_loads_in_headless_chromium_with_every_image() {
 
     // A copy with the probe: every image loaded, no error event.
     let probed = dir.path().join("probed.html");
-    fs::write(&probed, html.replacen("<head>", &format!("<head>\n{PROBE}"), 1)).unwrap();
+    fs::write(
+        &probed,
+        html.replacen("<head>", &format!("<head>\n{PROBE}"), 1),
+    )
+    .unwrap();
     let dom = headless(&chromium, &profile)
         .args(["--dump-dom", "--virtual-time-budget=10000"])
         .arg(format!("file://{}", probed.display()))
@@ -314,7 +343,12 @@ fn report_html_loads_in_headless_chromium_with_every_image() {
         .split("RESULT[[")
         .nth(1)
         .and_then(|r| r.split("]]RESULT").next())
-        .unwrap_or_else(|| panic!("no probe result in the page: {}", String::from_utf8_lossy(&dom.stderr)));
+        .unwrap_or_else(|| {
+            panic!(
+                "no probe result in the page: {}",
+                String::from_utf8_lossy(&dom.stderr)
+            )
+        });
     let expected = format!(r#"{{"images":{images},"broken":[],"problems":[]}}"#);
     assert_eq!(result, expected);
 }
