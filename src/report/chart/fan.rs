@@ -1,10 +1,10 @@
 //! Fan panels: a quantity's distribution across paths over time, as a
-//! p5–p95 band, a p25–p75 band and the median line.
+//! p5–p95 band, a p25–p75 band, the median line and the mean (dashed).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::style::{self, LegendItem, MAIN, Swatch, err};
+use super::style::{self, LegendItem, MAIN, MARK_A, Swatch, err};
 use super::{Axis, value_range};
 use crate::report::data::Fan;
 use crate::report::ticks::Unit;
@@ -32,6 +32,7 @@ impl FanPanel {
             LegendItem::new(Swatch::Fill(MAIN, OUTER), "5th–95th percentile"),
             LegendItem::new(Swatch::Fill(MAIN, INNER), "25th–75th percentile"),
             LegendItem::new(Swatch::Line(MAIN), "median across paths"),
+            LegendItem::new(Swatch::Dashed(MARK_A), "mean across paths"),
         ]
     }
 
@@ -60,6 +61,14 @@ impl FanPanel {
             .draw_series(plotters::series::LineSeries::new(
                 f.days.iter().copied().zip(f.p50.iter().copied()),
                 MAIN.stroke_width(3),
+            ))
+            .map_err(err)?;
+        chart
+            .draw_series(DashedLineSeries::new(
+                f.days.iter().copied().zip(f.mean.iter().copied()),
+                8,
+                5,
+                MARK_A.stroke_width(2),
             ))
             .map_err(err)?;
         Ok(())
