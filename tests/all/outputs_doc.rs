@@ -84,18 +84,18 @@ fn check<I: IntoIterator<Item = String>>(
     doc: &str,
     what: &str,
     names: I,
-    missing: &mut Vec<String>,
+    missing: &mut BTreeSet<String>,
 ) {
     for name in names {
         if !doc.contains(&format!("`{name}`")) {
-            missing.push(format!("{what}: `{name}`"));
+            missing.insert(format!("{what}: `{name}`"));
         }
     }
 }
 
 /// Every CSV header, the names in `metric`-like columns, and the manifest's
 /// keys of one run folder.
-fn check_run_folder(doc: &str, run: &Path, missing: &mut Vec<String>) {
+fn check_run_folder(doc: &str, run: &Path, missing: &mut BTreeSet<String>) {
     let e = entities(run);
     assert!(!e.classes.is_empty() && !e.protocols.is_empty());
     let mut csvs: Vec<PathBuf> = fs::read_dir(run)
@@ -142,11 +142,12 @@ fn check_run_folder(doc: &str, run: &Path, missing: &mut Vec<String>) {
     check(doc, "manifest.json", keys.cloned(), missing);
 }
 
-fn assert_none_missing(missing: &[String]) {
+fn assert_none_missing(missing: &BTreeSet<String>) {
+    let list: Vec<&str> = missing.iter().map(String::as_str).collect();
     assert!(
-        missing.is_empty(),
+        list.is_empty(),
         "docs/outputs.md does not mention (in backticks):\n  {}",
-        missing.join("\n  ")
+        list.join("\n  ")
     );
 }
 
@@ -164,12 +165,12 @@ fn every_column_of_a_run_folder_and_of_batch_csv_is_documented() {
         .arg(&out)
         .assert()
         .success();
-    let mut missing = Vec::new();
+    let mut missing = BTreeSet::new();
     for name in ["eigenlayer-avs", "babylon-btc"] {
         check_run_folder(&doc, &out.join(name), &mut missing);
     }
     check(
-        doc.as_str(),
+        &doc,
         "batch.csv",
         header(&out.join("batch.csv")),
         &mut missing,
@@ -208,7 +209,7 @@ fn every_column_of_sweep_csv_and_stress_csv_is_documented() {
         .assert()
         .success();
 
-    let mut missing = Vec::new();
+    let mut missing = BTreeSet::new();
     let mut kept: Vec<PathBuf> = fs::read_dir(sweep.join("runs"))
         .unwrap()
         .map(|entry| entry.unwrap().path())
