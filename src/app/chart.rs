@@ -36,7 +36,7 @@ pub fn image_formats(format: ChartFormat) -> ImageFormats {
 pub fn write_charts(folder: &Path, formats: ImageFormats) -> anyhow::Result<Vec<PathBuf>> {
     let rendered = report::render(folder, formats)
         .with_context(|| format!("cannot chart {}", folder.display()))?;
-    let charts = RunFolder::create(&folder.join("charts"))?;
+    let charts = RunFolder::create_replacing(&folder.join("charts"))?;
     let mut written = Vec::new();
     for (name, bytes) in &rendered.charts {
         charts.write(name.trim_start_matches("charts/"), bytes)?;

@@ -85,10 +85,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             _ => parent.join(&l.model.run.name),
         };
         progress.set_prefix(l.model.run.name.clone());
-        let report = pool.install(|| {
-            let execution = execute(l, &|| progress.inc(1));
-            write_run(l, execution, &folder, pool.current_num_threads(), charts)
-        });
+        let report = crate::export::check_replaceable(&folder)
+            .map_err(anyhow::Error::from)
+            .and_then(|()| {
+                pool.install(|| {
+                    let execution = execute(l, &|| progress.inc(1));
+                    write_run(l, execution, &folder, pool.current_num_threads(), charts)
+                })
+            });
         match report {
             Ok(report) => {
                 progress.suspend(|| {

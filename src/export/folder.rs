@@ -30,7 +30,17 @@ pub enum ExportError {
     /// JSON serialisation failed.
     #[error("cannot write JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The target is a folder of something else, which a run must not replace.
+    #[error(
+        "refusing to replace {0}: it is not empty and holds no restake-sim output ({markers}); choose another --out folder or remove it",
+        markers = OUTPUT_MARKERS.join(", ")
+    )]
+    NotAnOutputFolder(PathBuf),
 }
+
+/// Files that mark a folder as one this tool wrote (a run, a sweep, a
+/// stress test), and so as one a new result may replace.
+pub const OUTPUT_MARKERS: [&str; 3] = ["manifest.json", "sweep.csv", "stress.csv"];
 
 fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> ExportError + 'a {
     move |source| ExportError::Io {
@@ -49,8 +59,18 @@ pub struct RunFolder {
 }
 
 impl RunFolder {
-    /// Starts writing the run folder `target` (its parent is created).
+    /// Starts writing the output folder `target` (its parent is created).
+    /// An existing `target` is replaced on [`commit`](Self::commit) only if
+    /// it is empty or holds a previous output (one of [`OUTPUT_MARKERS`]);
+    /// any other folder or file is refused here, before any work is done.
     pub fn create(target: &Path) -> Result<RunFolder, ExportError> {
+        check_replaceable(target)?;
+        Self::create_replacing(target)
+    }
+
+    /// Like [`create`](Self::create), but replaces whatever `target` holds:
+    /// for folders inside an output folder (its `charts/`).
+    pub fn create_replacing(target: &Path) -> Result<RunFolder, ExportError> {
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -116,6 +136,23 @@ impl RunFolder {
     }
 }
 
+/// Whether an output may be written to `target`: it does not exist, or it
+/// is an empty folder, or a folder holding an earlier output (one of
+/// [`OUTPUT_MARKERS`]). Commands check it before simulating.
+pub fn check_replaceable(target: &Path) -> Result<(), ExportError> {
+    let replaceable = match fs::read_dir(target) {
+        Ok(mut entries) => {
+            entries.next().is_none() || OUTPUT_MARKERS.iter().any(|m| target.join(m).is_file())
+        }
+        Err(_) => !target.exists(),
+    };
+    if replaceable {
+        Ok(())
+    } else {
+        Err(ExportError::NotAnOutputFolder(target.to_path_buf()))
+    }
+}
+
 /// Writes one file beside the run folders: into a hidden temporary sibling
 /// first, renamed over `path` once complete, so a reader never sees half a
 /// file and a failure keeps the previous one.
@@ -153,6 +190,7 @@ mod tests {
         let target = dir.path().join("run");
         let f = RunFolder::create(&target).unwrap();
         f.write("a.csv", b"x\n").unwrap();
+        f.write("manifest.json", b"{}").unwrap();
         assert!(!target.exists());
         f.commit().unwrap();
         assert_eq!(fs::read(target.join("a.csv")).unwrap(), b"x\n");
@@ -165,9 +203,38 @@ mod tests {
 
         let h = RunFolder::create(&target).unwrap();
         h.write("b.csv", b"y\n").unwrap();
+        h.write("manifest.json", b"{}").unwrap();
         h.commit().unwrap();
         assert!(!target.join("a.csv").exists());
         assert!(target.join("b.csv").exists());
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn only_empty_folders_and_earlier_outputs_are_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let notes = dir.path().join("notes");
+        fs::create_dir(&notes).unwrap();
+        fs::write(notes.join("notes.txt"), b"mine").unwrap();
+        let refused = RunFolder::create(&notes).unwrap_err();
+        assert!(matches!(refused, ExportError::NotAnOutputFolder(_)));
+        assert!(refused.to_string().contains("refusing to replace"));
+        assert_eq!(fs::read(notes.join("notes.txt")).unwrap(), b"mine");
+        let file = dir.path().join("file");
+        fs::write(&file, b"x").unwrap();
+        assert!(RunFolder::create(&file).is_err());
+
+        let empty = dir.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        RunFolder::create(&empty).unwrap().commit().unwrap();
+        let earlier = dir.path().join("earlier");
+        fs::create_dir(&earlier).unwrap();
+        fs::write(earlier.join("sweep.csv"), b"a\n").unwrap();
+        RunFolder::create(&earlier).unwrap().commit().unwrap();
+        RunFolder::create_replacing(&notes)
+            .unwrap()
+            .commit()
+            .unwrap();
+        assert!(!notes.join("notes.txt").exists());
     }
 }

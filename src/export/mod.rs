@@ -6,5 +6,5 @@ pub mod csv_files;
 pub mod folder;
 pub mod manifest;
 
-pub use folder::{ExportError, RunFolder, write_file_atomically};
+pub use folder::{ExportError, RunFolder, check_replaceable, write_file_atomically};
 pub use manifest::Manifest;
