@@ -164,10 +164,11 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     header.extend(result_header(&protocols));
     let rows: Vec<Vec<String>> = combos
         .iter()
+        .zip(&variants)
         .zip(&results)
-        .map(|(combo, r)| {
+        .map(|((combo, (_, loaded)), r)| {
             let mut row: Vec<String> = combo.iter().map(cell).collect();
-            row.push(base.model.run.paths.to_string());
+            row.push(loaded.model.run.paths.to_string());
             row.extend(result_cells(r));
             row
         })
@@ -180,11 +181,16 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     if args.sim.quiet {
         println!("{}", done.display());
     } else {
+        let paths = variants.iter().map(|(_, l)| l.model.run.paths);
+        let paths = match (paths.clone().min(), paths.max()) {
+            (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+            (Some(a), _) => a.to_string(),
+            _ => base.model.run.paths.to_string(),
+        };
         println!(
-            "{}: {} combinations × {} paths → {}",
+            "{}: {} combinations × {paths} paths → {}",
             base.model.run.name,
             combos.len(),
-            base.model.run.paths,
             done.join("sweep.csv").display()
         );
     }

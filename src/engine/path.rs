@@ -125,6 +125,9 @@ pub struct PathOutcome {
     pub staker_apr: Vec<LogHistogram>,
     /// Slashes, at most `max_event_rows`.
     pub events: Vec<EventRecord>,
+    /// Slashes applied after `events` was full: `events.len()` plus this is
+    /// `total.slash_events`.
+    pub events_not_logged: u64,
     /// Largest relative bookkeeping error over stakers (should be ~1e-15).
     pub bookkeeping_error: f64,
 }
@@ -174,6 +177,7 @@ struct PathSim<'m> {
     keep: Vec<f64>,
     releases: BinaryHeap<Reverse<(u32, u32, u16)>>,
     events: Vec<EventRecord>,
+    events_not_logged: u64,
     recorded: Vec<u32>,
     next_record: usize,
     values: Vec<f32>,
@@ -253,6 +257,7 @@ impl<'m> PathSim<'m> {
             keep: model.operators.iter().map(|o| 1.0 - o.commission).collect(),
             releases: BinaryHeap::new(),
             events: Vec::new(),
+            events_not_logged: 0,
             values: Vec::with_capacity(recorded.len() * layout.len()),
             recorded,
             next_record: 0,
@@ -315,7 +320,8 @@ impl<'m> PathSim<'m> {
             let usd = self.tvl_usd[p].max(0.0);
             let native = usd / self.market.prices[proto.assets[0]];
             self.tvl_native[p] = native;
-            let (paid, earned) = proto.aprs(native, usd, self.market.prices[proto.reward_asset]);
+            let reward = proto.reward_value(&self.market.prices, &self.market.initial);
+            let (paid, earned) = proto.aprs(native, usd, reward);
             self.apr[p] = paid;
             self.earning[p] = earned;
             self.rate[p] = earned * step_years;
@@ -434,6 +440,8 @@ impl<'m> PathSim<'m> {
                     lost_native,
                     lost_usd,
                 });
+            } else {
+                self.events_not_logged += 1;
             }
         }
         for c in 0..self.classes.len() {
@@ -973,6 +981,7 @@ impl<'m> PathSim<'m> {
             total,
             staker_apr: sketches,
             events: std::mem::take(&mut self.events),
+            events_not_logged: self.events_not_logged,
             bookkeeping_error,
         }
     }

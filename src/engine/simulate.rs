@@ -54,7 +54,9 @@ pub struct Collected {
     pub staker_apr: Vec<LogHistogram>,
     /// Slashing events, path order, at most `max_event_rows`.
     pub events: Vec<EventRecord>,
-    /// Slashing events that did not fit in the log.
+    /// Slashing events that did not fit in the log: dropped by a path
+    /// beyond its own `max_event_rows` or by the run's log when full.
+    /// `events.len()` plus this is the sum of `total.slash_events` over paths.
     pub events_dropped: u64,
     /// Largest per-path bookkeeping error.
     pub bookkeeping_error: f64,
@@ -128,7 +130,7 @@ fn fold(c: &mut Collected, o: PathOutcome, max_events: usize) {
         acc.merge(sketch);
     }
     let room = max_events.saturating_sub(c.events.len());
-    c.events_dropped += o.events.len().saturating_sub(room) as u64;
+    c.events_dropped += o.events_not_logged + o.events.len().saturating_sub(room) as u64;
     c.events.extend(o.events.into_iter().take(room));
     c.bookkeeping_error = c.bookkeeping_error.max(o.bookkeeping_error);
     c.rows.push(PathRow {

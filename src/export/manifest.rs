@@ -43,7 +43,8 @@ pub struct Manifest {
     pub agent_steps_per_second: f64,
     /// Slashing events logged in `events.csv`.
     pub events_logged: usize,
-    /// Slashing events beyond `max_event_rows`, not logged.
+    /// Slashing events left out of `events.csv` by `max_event_rows`; with
+    /// `events_logged`, every slash applied (the sum of `total.slash_events`).
     pub events_not_logged: u64,
     /// Largest relative bookkeeping error on any staker and path.
     pub bookkeeping_max_relative_error: f64,

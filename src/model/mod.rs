@@ -15,7 +15,7 @@ pub mod staker;
 
 pub use asset::Asset;
 pub use operator::{Fault, Operator};
-pub use protocol::{Allocation, AprCurve, Protocol, Slashing};
+pub use protocol::{Allocation, AprCurve, Protocol, RewardValue, Slashing};
 pub use risk::{Frequency, Severity, Shock, Trigger};
 pub use staker::{Entry, InitialAllocation, StakeDist, StakerClass, Strategy};
 

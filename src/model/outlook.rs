@@ -1,7 +1,7 @@
 //! What a scenario means at t = 0, in expectation: the initial TVL and APR
 //! of every protocol and the stake of every class, as `validate` prints them.
 
-use super::{InitialAllocation, Model};
+use super::{InitialAllocation, Model, RewardValue};
 
 /// Expected state of one protocol at t = 0.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,7 +94,8 @@ impl Outlook {
             .map(|(p, &usd)| {
                 let unit_price = model.assets[p.assets[0]].price_usd;
                 let native = usd / unit_price;
-                let (apr, earned_apr) = p.aprs(native, usd, model.assets[p.reward_asset].price_usd);
+                let price = model.assets[p.reward_asset].price_usd;
+                let (apr, earned_apr) = p.aprs(native, usd, RewardValue::at(price));
                 ProtocolOutlook {
                     tvl_native: native,
                     tvl_usd: usd,

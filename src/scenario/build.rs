@@ -25,6 +25,9 @@ pub struct Issue {
 /// Largest number of protocols a scenario may define (slot indices are u16).
 pub const MAX_PROTOCOLS: usize = 4096;
 
+/// The entity name of the whole scenario in the outputs, reserved.
+const TOTAL: &str = "total";
+
 /// Longest horizon and longest delay, in days (100 years).
 pub const MAX_DAYS: u32 = 36_500;
 
@@ -68,6 +71,7 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Issue>> {
         .map(|(i, s)| v.class(i, s, &ctx))
         .collect();
     v.index_names("staker", file.stakers.iter().map(|s| s.class.as_str()));
+    v.entity_names(file);
     if file.stakers.is_empty() {
         v.issue(
             "staker",
@@ -200,6 +204,51 @@ impl Validator {
             }
         }
         index
+    }
+
+    /// Assets, protocols and staker classes share one namespace in the
+    /// outputs (`timeseries.csv`'s `entity`, `paths.csv`'s column prefixes),
+    /// where `total` stands for the whole scenario: a name must not be used
+    /// by an entity of another kind, nor be `total`. Duplicates within one
+    /// kind are reported by [`Validator::index_names`].
+    fn entity_names(&mut self, file: &ScenarioFile) {
+        let names = (file.assets.iter().enumerate())
+            .map(|(i, a)| ("asset", format!("asset[{i}].name"), a.name.as_str()))
+            .chain(
+                (file.protocols.iter().enumerate())
+                    .map(|(i, p)| ("protocol", format!("protocol[{i}].name"), p.name.as_str())),
+            )
+            .chain(
+                (file.stakers.iter().enumerate())
+                    .map(|(i, s)| ("staker", format!("staker[{i}].class"), s.class.as_str())),
+            );
+        let mut first: HashMap<&str, (&str, String)> = HashMap::new();
+        for (kind, path, name) in names {
+            if name.trim().is_empty() {
+                continue;
+            }
+            if name == TOTAL {
+                self.issue(
+                    &path,
+                    format!(
+                        "expected a name other than \"{TOTAL}\" (reserved for the whole scenario in the outputs), found \"{name}\""
+                    ),
+                );
+                continue;
+            }
+            match first.get(name) {
+                Some((other, at)) if *other != kind => {
+                    let message = format!(
+                        "expected a name not used by another asset, protocol or staker class, found \"{name}\" ({at})"
+                    );
+                    self.issue(&path, message);
+                }
+                Some(_) => {}
+                None => {
+                    first.insert(name, (kind, path));
+                }
+            }
+        }
     }
 
     /// Resolves a reference, suggesting the known names when it fails.

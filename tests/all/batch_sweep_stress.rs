@@ -208,6 +208,51 @@ fn common_random_numbers_make_a_neutral_parameter_give_identical_rows() {
 }
 
 #[test]
+fn a_grid_over_run_paths_shows_the_paths_each_row_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = small_scenario(dir.path(), 0.002);
+    let out = dir.path().join("sweep");
+    restake_sim()
+        .arg("sweep")
+        .arg(&s)
+        .args([
+            "--grid",
+            "run.paths=10,30",
+            "--grid",
+            "protocol.b.apr.value=0.02,0.05",
+            "--paths",
+            "20",
+            "--keep-runs",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let (header, rows) = csv_rows(&out.join("sweep.csv"));
+    let paths = column(&header, "paths");
+    let shown: Vec<&str> = rows.iter().map(|r| r[paths].as_str()).collect();
+    assert_eq!(shown, ["10", "10", "30", "30"]);
+    // Each row's paths are those its run used.
+    let mut runs: Vec<_> = fs::read_dir(out.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    runs.sort();
+    assert_eq!(runs.len(), rows.len());
+    for (run, row) in runs.iter().zip(&rows) {
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&fs::read(run.join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(
+            manifest["paths"].to_string(),
+            row[paths],
+            "{}",
+            run.display()
+        );
+    }
+}
+
+#[test]
 fn sweep_and_stress_files_do_not_depend_on_threads() {
     let dir = tempfile::tempdir().unwrap();
     let s = small_scenario(dir.path(), 0.002);

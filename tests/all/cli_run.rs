@@ -203,3 +203,140 @@ fn every_shipped_scenario_runs_end_to_end() {
         );
     }
 }
+
+/// A scenario with many slashes of every kind: a protocol's own events, a
+/// veto window (vetoed slashes are neither applied nor logged, and some fall
+/// beyond the horizon), a shock and operator faults.
+const SLASHY: &str = r#"[run]
+name = "slashy"
+horizon_days = 60
+paths = 5
+seed = 5
+
+[[asset]]
+name = "ETH"
+price_usd = 3000
+
+[[protocol]]
+name = "often"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+slashing = { daily_probability = 0.1, severity = { dist = "fixed", value = 0.001 }, shock_groups = ["bug"] }
+
+[[protocol]]
+name = "vetoed"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+veto_days = 10
+veto_probability = 0.5
+slashing = { daily_probability = 0.1, severity = { dist = "fixed", value = 0.001 }, shock_groups = ["bug"] }
+
+[[shock]]
+name = "bug"
+daily_probability = 0.05
+
+[[operator]]
+name = "op"
+protocols = ["often", "vetoed"]
+fault = { daily_probability = 0.05 }
+
+[[staker]]
+class = "holders"
+count = 20
+asset = "ETH"
+stake = { dist = "fixed", value = 1.0 }
+allocate = { often = 0.5, vetoed = 0.5 }
+operators = { op = 1.0 }
+"#;
+
+/// What a run says about its slashes.
+struct Slashes {
+    /// `total.slash_events` of each path in paths.csv.
+    per_path: Vec<u64>,
+    /// Rows of events.csv of each path.
+    logged_per_path: Vec<u64>,
+    /// manifest.json's `events_logged`.
+    logged: u64,
+    /// manifest.json's `events_not_logged`.
+    not_logged: u64,
+    /// The CSV files.
+    files: Vec<Vec<u8>>,
+}
+
+impl Slashes {
+    fn total(&self) -> u64 {
+        self.per_path.iter().sum()
+    }
+}
+
+/// Runs `scenario` with `max_event_rows` = `cap` on `threads` threads.
+fn run_capped(scenario: &Path, out: &Path, cap: u64, threads: &str) -> Slashes {
+    restake_sim()
+        .arg("run")
+        .arg(scenario)
+        .args(["--quiet", "--threads", threads, "--set"])
+        .arg(format!("run.max_event_rows={cap}"))
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+    let mut paths = csv::Reader::from_path(out.join("paths.csv")).unwrap();
+    let col = paths
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "total.slash_events")
+        .expect("total.slash_events column");
+    let per_path: Vec<u64> = paths
+        .records()
+        .map(|r| r.unwrap()[col].parse::<u64>().unwrap())
+        .collect();
+    let mut logged_per_path = vec![0u64; per_path.len()];
+    let mut events = csv::Reader::from_path(out.join("events.csv")).unwrap();
+    for r in events.records() {
+        logged_per_path[r.unwrap()[0].parse::<usize>().unwrap()] += 1;
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    Slashes {
+        per_path,
+        logged_per_path,
+        logged: manifest["events_logged"].as_u64().unwrap(),
+        not_logged: manifest["events_not_logged"].as_u64().unwrap(),
+        files: read_all(out),
+    }
+}
+
+#[test]
+fn logged_and_not_logged_events_add_up_to_every_slash() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("slashy.toml");
+    fs::write(&scenario, SLASHY).unwrap();
+    // Without a binding cap, events.csv holds exactly the slashes counted in
+    // paths.csv, path by path (vetoed slashes in neither).
+    let all = run_capped(&scenario, &dir.path().join("all"), 100_000, "2");
+    let total = all.total();
+    assert_eq!(all.logged_per_path, all.per_path);
+    assert_eq!((all.logged, all.not_logged), (total, 0));
+    assert!(
+        all.per_path.iter().all(|&n| n > 7),
+        "every path needs more slashes than the caps below: {:?}",
+        all.per_path
+    );
+    // 0 logs nothing; 2 and 7 cut the first path; one more than the first
+    // path's slashes cuts the second one.
+    for cap in [0, 2, 7, all.per_path[0] + 1] {
+        let one = run_capped(&scenario, &dir.path().join(format!("c{cap}-1")), cap, "1");
+        let two = run_capped(&scenario, &dir.path().join(format!("c{cap}-2")), cap, "2");
+        assert_eq!(one.per_path, all.per_path, "cap {cap}: slashes changed");
+        assert_eq!(one.logged, cap, "cap {cap}");
+        assert_eq!(one.logged_per_path.iter().sum::<u64>(), cap, "cap {cap}");
+        assert_eq!(one.logged + one.not_logged, total, "cap {cap}");
+        assert_eq!(
+            (two.logged, two.not_logged),
+            (one.logged, one.not_logged),
+            "cap {cap}: threads 1 vs 2"
+        );
+        assert_eq!(one.files, two.files, "cap {cap}: threads 1 vs 2 differ");
+    }
+}

@@ -162,6 +162,28 @@ fn simple_interest_pays_the_babylon_worked_example() {
 }
 
 #[test]
+fn rewards_in_a_token_follow_its_price_against_the_staked_asset() {
+    // 6 % a year paid in TOKEN; TOKEN falls 80 % on day 100, so from then on
+    // the same token amount is worth 1.2 % a year of the stake.
+    let text = constant_apr_scenario(0.06, 1, 1.0, false, 365, 1)
+        .replace(
+            "[[protocol]]",
+            "[[asset]]\nname = \"TOKEN\"\nprice_usd = 3\n\n[[shock]]\nname = \"token-crash\"\nday = 100\nprice = [{ asset = \"TOKEN\", change = -0.8 }]\n\n[[protocol]]",
+        )
+        .replace(
+            "apr = { curve = \"constant\", value = 0.06 }",
+            "apr = { curve = \"constant\", value = 0.06 }\nreward_asset = \"TOKEN\"",
+        );
+    let class = &run(&model(&text), 1).rows[0].classes[0];
+    let expected = (0.06 * 100.0 + 0.012 * 265.0) / 365.0;
+    assert_rel("rewards", class.rewards, expected, 1e-12);
+    // Paid in the staked asset, the same crash changes nothing.
+    let same_asset = text.replace("reward_asset = \"TOKEN\"", "");
+    let class = &run(&model(&same_asset), 1).rows[0].classes[0];
+    assert_rel("rewards in BTC", class.rewards, 0.06, 1e-12);
+}
+
+#[test]
 fn babylon_scenario_pays_six_percent_on_unslashed_paths() {
     // The shipped scenario, smaller: on a path with no slash every one of
     // the 40 stakers keeps 1 BTC and earns exactly 0.06 BTC (no compounding),

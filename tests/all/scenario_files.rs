@@ -635,6 +635,29 @@ fn bad_inputs() -> Vec<Case> {
             Some("my run/1"),
             "it names the output folder",
         ),
+        case(
+            "a staker class named total",
+            edit("class = \"chasers\"", "class = \"total\""),
+            "staker[2].class",
+            Some("class = \"total\""),
+            "expected a name other than \"total\" (reserved for the whole scenario in the outputs), found \"total\"",
+        ),
+        case(
+            "an asset and a protocol sharing a name",
+            format!(
+                "{BASE}\n[[protocol]]\nname   = \"EIGEN\"\nassets = [\"ETH\"]\napr = {{ curve = \"constant\", value = 0.01 }}\n"
+            ),
+            "protocol[3].name",
+            Some("name   = \"EIGEN\""),
+            "expected a name not used by another asset, protocol or staker class, found \"EIGEN\" (asset[2].name)",
+        ),
+        case(
+            "a protocol and a staker class sharing a name",
+            edit("class = \"btc\"", "class = \"babylon\""),
+            "staker[0].class",
+            Some("class = \"babylon\""),
+            "expected a name not used by another asset, protocol or staker class, found \"babylon\" (protocol[0].name)",
+        ),
         // Overrides.
         Case {
             what: "--set with an unknown array element",
