@@ -1,12 +1,14 @@
 //! Drawing one step's slashing events: protocols' own events, shocks and
 //! operator faults, with veto windows. A step draws one uniform per protocol,
-//! per random shock and per operator fault risk whatever happens, so runs
-//! that differ only in probabilities stay aligned draw by draw.
+//! per random shock and per operator fault risk from the path's event
+//! stream whatever happens; a slash's severity and veto come from its own
+//! generator ([`slash_rng`], keyed by step and cause). So runs that differ
+//! only in probabilities or severities stay aligned draw by draw.
 
 use rand::RngExt;
 use rand_distr::{Beta, Distribution};
 
-use super::rng::PathRng;
+use super::rng::{PathRng, slash_rng};
 use crate::model::{Model, Severity, Trigger};
 
 /// What caused a slash.
@@ -73,9 +75,25 @@ impl Sampler {
     }
 }
 
+/// What a slash's own generator is keyed by: its cause and protocol.
+fn cause_key(source: Source, operator: Option<usize>, protocol: usize) -> u64 {
+    let (kind, index) = match source {
+        Source::Protocol => (1, 0),
+        Source::Shock(s) => (2, s),
+        Source::Operator(o) => (3, o),
+    };
+    let operator = operator.map_or(0, |o| o as u64 + 1);
+    (kind << 60) ^ ((index as u64) << 40) ^ (operator << 20) ^ protocol as u64
+}
+
+/// Key of a slash's veto draw, apart from its severity draws.
+const VETO: u64 = 1 << 63;
+
 /// The event machinery of one path.
 #[derive(Debug, Clone)]
 pub struct EventDrawer {
+    seed: u64,
+    path: u64,
     protocol: Vec<Option<(f64, Sampler)>>,
     shock_override: Vec<Option<Sampler>>,
     operator_fault: Vec<Option<(f64, Option<Sampler>)>>,
@@ -86,9 +104,11 @@ pub struct EventDrawer {
 }
 
 impl EventDrawer {
-    /// Prepares samplers for `model`.
-    pub fn new(model: &Model) -> EventDrawer {
+    /// Prepares samplers for `model`, for path `path` of a run seeded `seed`.
+    pub fn new(model: &Model, seed: u64, path: u64) -> EventDrawer {
         EventDrawer {
+            seed,
+            path,
             protocol: model
                 .protocols
                 .iter()
@@ -125,6 +145,11 @@ impl EventDrawer {
         self.protocol[p].as_ref().map_or(0.0, |(_, s)| s.draw(rng))
     }
 
+    /// The generator of one slash's draws.
+    fn slash_rng(&self, step: u32, key: u64) -> PathRng {
+        slash_rng(self.seed, self.path, step, key)
+    }
+
     /// Draws the events of step `step` into `hits` (cleared first), in a
     /// fixed order: protocols, shocks, operator faults; then slashes whose
     /// veto window ends now. A protocol hit by its own event and by a shock
@@ -148,7 +173,8 @@ impl EventDrawer {
             if let Some((prob, sampler)) = &self.protocol[p]
                 && u < *prob
             {
-                let severity = sampler.draw(rng);
+                let key = cause_key(Source::Protocol, None, p);
+                let severity = sampler.draw(&mut self.slash_rng(step, key));
                 fresh.push(Hit {
                     protocol: p,
                     severity,
@@ -169,9 +195,10 @@ impl EventDrawer {
             side.price_moves.extend_from_slice(&shock.price_moves);
             side.exit_fraction = side.exit_fraction.max(shock.exit_fraction);
             for &p in &shock.protocols {
+                let mut own = self.slash_rng(step, cause_key(Source::Shock(si), None, p));
                 let severity = match &self.shock_override[si] {
-                    Some(s) => s.draw(rng),
-                    None => self.protocol_severity(p, rng),
+                    Some(s) => s.draw(&mut own),
+                    None => self.protocol_severity(p, &mut own),
                 };
                 if shock.operators.is_empty() {
                     if !self.wide_hit[p] {
@@ -204,9 +231,11 @@ impl EventDrawer {
             for p in (0..model.protocols.len()).filter(|&p| op.serves[p]) {
                 let u: f64 = rng.random();
                 if u < *prob {
+                    let key = cause_key(Source::Operator(o), Some(o), p);
+                    let mut own = self.slash_rng(step, key);
                     let severity = match sampler {
-                        Some(s) => s.draw(rng),
-                        None => self.protocol_severity(p, rng),
+                        Some(s) => s.draw(&mut own),
+                        None => self.protocol_severity(p, &mut own),
                     };
                     fresh.push(Hit {
                         protocol: p,
@@ -222,7 +251,11 @@ impl EventDrawer {
             let (delay, veto_probability) = self.veto[hit.protocol];
             if delay == 0 {
                 hits.push(hit);
-            } else if rng.random::<f64>() >= veto_probability {
+            } else if self
+                .slash_rng(step, VETO ^ cause_key(hit.source, hit.operator, hit.protocol))
+                .random::<f64>()
+                >= veto_probability
+            {
                 self.pending.push((step + delay, hit));
             }
         }

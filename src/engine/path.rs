@@ -243,7 +243,7 @@ impl<'m> PathSim<'m> {
             st: Stakers::new(start, slots, n_protocols, model.run.steps),
             classes,
             market: Market::new(model),
-            drawer: EventDrawer::new(model),
+            drawer: EventDrawer::new(model, seed, u64::from(path)),
             hits: Vec::new(),
             side: SideEffects::default(),
             apr: vec![0.0; n_protocols],

@@ -479,6 +479,78 @@ fn check_losses_replay(c: &Collected, c0: f64) {
     assert_eq!(e, c.events.len(), "events out of path order");
 }
 
+/// Two protocols with Beta severities, a veto window on `b`, a random shock
+/// over both; one class backing both.
+fn crn_scenario(daily_a: f64, alpha_a: f64) -> String {
+    format!(
+        r#"
+[run]
+name = "crn"
+horizon_days = 365
+paths = 200
+seed = 5
+
+[[asset]]
+name = "ETH"
+price_usd = 3000
+
+[[protocol]]
+name = "a"
+assets = ["ETH"]
+apr = {{ curve = "constant", value = 0.05 }}
+slashing = {{ daily_probability = {daily_a}, severity = {{ dist = "beta", alpha = {alpha_a}, beta = 18 }}, shock_groups = ["bug"] }}
+
+[[protocol]]
+name = "b"
+assets = ["ETH"]
+apr = {{ curve = "constant", value = 0.05 }}
+veto_days = 2
+veto_probability = 0.3
+slashing = {{ daily_probability = 0.002, severity = {{ dist = "beta", alpha = 2, beta = 18 }}, shock_groups = ["bug"] }}
+
+[[shock]]
+name = "bug"
+yearly_probability = 0.2
+
+[[staker]]
+class = "eth"
+count = 5
+asset = "ETH"
+stake = {{ dist = "fixed", value = 32 }}
+allocate = {{ a = 1.0, b = 1.0 }}
+max_leverage = 2
+"#
+    )
+}
+
+/// Events of protocol `p`, as (path, day, source, severity bits).
+fn events_of(c: &Collected, p: usize) -> Vec<(u32, u32, String, u64)> {
+    c.events
+        .iter()
+        .filter(|e| e.protocol == p)
+        .map(|e| (e.path, e.day, format!("{:?}", e.source), e.severity.to_bits()))
+        .collect()
+}
+
+#[test]
+fn common_random_numbers_keep_other_protocols_events_and_all_event_days() {
+    let base = run(&model(&crn_scenario(0.002, 2.0)), 200);
+    assert!(events_of(&base, 1).len() > 50, "too few events to compare");
+    // Doubling a's probability changes nothing of b (its own events, the
+    // shocks, the vetoes) down to the severity bits.
+    let more_a = run(&model(&crn_scenario(0.004, 2.0)), 200);
+    assert_eq!(events_of(&base, 1), events_of(&more_a, 1));
+    assert!(events_of(&more_a, 0).len() > events_of(&base, 0).len());
+    // Another Beta for a moves only a's severities: same events, same days.
+    let other_beta = run(&model(&crn_scenario(0.002, 6.0)), 200);
+    assert_eq!(events_of(&base, 1), events_of(&other_beta, 1));
+    let days = |c: &Collected| -> Vec<(u32, u32, String)> {
+        events_of(c, 0).into_iter().map(|e| (e.0, e.1, e.2)).collect()
+    };
+    assert_eq!(days(&base), days(&other_beta));
+    assert_ne!(events_of(&base, 0), events_of(&other_beta, 0));
+}
+
 #[test]
 fn beta_severities_have_the_beta_mean_and_take_severity_times_stake() {
     // Beta(2, 8): mean α/(α+β) = 0.2, variance αβ/((α+β)²(α+β+1)) = 16/1100.
