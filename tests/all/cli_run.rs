@@ -15,8 +15,7 @@ const CSV_FILES: [&str; 5] = [
     "events.csv",
 ];
 
-/// A small, feature-rich run of a shipped scenario (eigenlayer-avs if
-/// present, else babylon-btc) into `out`.
+/// A small run of the babylon-btc scenario into `out`.
 fn run_small(out: &Path, extra: &[&str]) {
     let scenario = root().join("scenarios/babylon-btc.toml");
     restake_sim()
@@ -166,7 +165,36 @@ fn an_unknown_set_path_is_an_input_error() {
         .args(["--set", "protocol.nosuch.apr.value=0.1", "--paths", "2"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("babylon"));
+        .stderr(predicates::str::contains(
+            "--set protocol.nosuch.apr.value: no element of \"protocol\" is named \"nosuch\"",
+        ))
+        .stderr(predicates::str::contains("one of: babylon"));
+}
+
+/// Rich scenarios (operators, shocks, delays, unique stake, network limits,
+/// price moves, yield chasing) over more paths than one parallel batch give
+/// the same bytes on one thread and on two.
+#[test]
+fn rich_scenarios_give_the_same_bytes_on_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["eigenlayer-avs", "symbiotic-karak", "multi-protocol-l3"] {
+        let runs: Vec<Vec<Vec<u8>>> = ["1", "2"]
+            .iter()
+            .map(|threads| {
+                let out = dir.path().join(format!("{name}-{threads}"));
+                restake_sim()
+                    .arg("run")
+                    .arg(root().join(format!("scenarios/{name}.toml")))
+                    .args(["--paths", "300", "--quiet", "--threads", threads])
+                    .args(["--set", "staker.*.count=20", "--out"])
+                    .arg(&out)
+                    .assert()
+                    .success();
+                read_all(&out)
+            })
+            .collect();
+        assert_eq!(runs[0], runs[1], "{name}: threads 1 vs 2 differ");
+    }
 }
 
 #[test]
@@ -339,4 +367,25 @@ fn logged_and_not_logged_events_add_up_to_every_slash() {
         );
         assert_eq!(one.files, two.files, "cap {cap}: threads 1 vs 2 differ");
     }
+}
+
+#[test]
+fn a_folder_of_other_files_is_never_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes");
+    fs::create_dir(&notes).unwrap();
+    fs::write(notes.join("notes.txt"), b"mine").unwrap();
+    restake_sim()
+        .arg("run")
+        .arg(root().join("scenarios/babylon-btc.toml"))
+        .args(["--paths", "2", "--quiet", "--out"])
+        .arg(&notes)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("refusing to replace"));
+    assert_eq!(fs::read(notes.join("notes.txt")).unwrap(), b"mine");
+    assert_eq!(fs::read_dir(&notes).unwrap().count(), 1);
+    // An earlier run folder is replaced.
+    run_small(&dir.path().join("run"), &[]);
+    run_small(&dir.path().join("run"), &["--seed", "3"]);
 }

@@ -528,7 +528,14 @@ fn events_of(c: &Collected, p: usize) -> Vec<(u32, u32, String, u64)> {
     c.events
         .iter()
         .filter(|e| e.protocol == p)
-        .map(|e| (e.path, e.day, format!("{:?}", e.source), e.severity.to_bits()))
+        .map(|e| {
+            (
+                e.path,
+                e.day,
+                format!("{:?}", e.source),
+                e.severity.to_bits(),
+            )
+        })
         .collect()
 }
 
@@ -545,7 +552,10 @@ fn common_random_numbers_keep_other_protocols_events_and_all_event_days() {
     let other_beta = run(&model(&crn_scenario(0.002, 6.0)), 200);
     assert_eq!(events_of(&base, 1), events_of(&other_beta, 1));
     let days = |c: &Collected| -> Vec<(u32, u32, String)> {
-        events_of(c, 0).into_iter().map(|e| (e.0, e.1, e.2)).collect()
+        events_of(c, 0)
+            .into_iter()
+            .map(|e| (e.0, e.1, e.2))
+            .collect()
     };
     assert_eq!(days(&base), days(&other_beta));
     assert_ne!(events_of(&base, 0), events_of(&other_beta, 0));
