@@ -27,6 +27,11 @@ pub fn parse_axis(spec: &str) -> Result<Axis, String> {
     })?;
     let key = key.trim().to_string();
     let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(format!(
+            "{key}: expected at least one value after '=', found none"
+        ));
+    }
     let parts: Vec<&str> = raw.split(':').collect();
     let values = if parts.len() == 3 && !raw.contains(',') {
         range_values(parts[0], parts[1], parts[2])?
@@ -104,6 +109,14 @@ pub fn combinations(axes: &[Axis]) -> Vec<Vec<toml::Value>> {
 pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let overrides = simulation_overrides(&args.sim)?;
     let base = scenario::load(&args.scenario, &overrides)?;
+    let grid = args
+        .grid
+        .iter()
+        .map(|spec| parse_axis(spec).map_err(|e| InvalidArgument(format!("--grid: {e}"))))
+        .collect::<Result<Vec<Axis>, _>>()?;
+    // The file's axes that no --grid replaces: each non-empty, each value valid.
+    let replaced = |key: &str| grid.iter().any(|a| a.key == key);
+    scenario::check_sweep(&base, &overrides, &replaced)?;
     let mut axes: Vec<Axis> = base
         .file
         .sweep
@@ -114,8 +127,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
             values: values.clone(),
         })
         .collect();
-    for spec in &args.grid {
-        let axis = parse_axis(spec).map_err(|e| InvalidArgument(format!("--grid: {e}")))?;
+    for axis in grid {
         axes.retain(|a| a.key != axis.key);
         axes.push(axis);
     }
@@ -126,6 +138,13 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         )
         .into());
     }
+    if let Some(empty) = axes.iter().find(|a| a.values.is_empty()) {
+        return Err(InvalidArgument(format!(
+            "sweep axis {} has no values: nothing to run",
+            empty.key
+        ))
+        .into());
+    }
     let combos = combinations(&axes);
     let mut variants = Vec::with_capacity(combos.len());
     for (i, combo) in combos.iter().enumerate() {
@@ -133,7 +152,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         o.extend(
             axes.iter()
                 .zip(combo)
-                .map(|(a, v)| Override::set(&a.key, v.clone())),
+                .map(|(a, v)| scenario::axis_override(&a.key, v)),
         );
         let loaded = scenario::load(&args.scenario, &o)?;
         let label: Vec<String> = axes
@@ -231,6 +250,8 @@ mod tests {
         let f = parse_axis("x=0.1:0.3:0.1").unwrap();
         assert_eq!(f.values.len(), 3);
         assert!(parse_axis("x=1:0:1").is_err());
+        let empty = parse_axis("run.seed= ").unwrap_err();
+        assert!(empty.contains("expected at least one value"), "{empty}");
     }
 
     #[test]

@@ -9,14 +9,18 @@ use crate::model::Model;
 use crate::model::outlook::Outlook;
 use crate::scenario;
 
-/// Validates every scenario; prints a summary of the valid ones and the
-/// errors of the others. Exit code 2 if any is invalid.
+/// Validates every scenario, and its `[sweep]` table as `sweep` would use
+/// it; prints a summary of the valid ones and the errors of the others.
+/// Exit code 2 if any is invalid.
 pub fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let overrides = super::overrides(&args.scenario)?;
     let paths = super::expand_scenario_paths(&args.scenarios)?;
     let mut failed = 0;
     for path in &paths {
-        match scenario::load(path, &overrides) {
+        let checked = scenario::load(path, &overrides).and_then(|loaded| {
+            scenario::check_sweep(&loaded, &overrides, &|_| false).map(|()| loaded)
+        });
+        match checked {
             Ok(loaded) => print!("{}", describe(&path.display().to_string(), &loaded.model)),
             Err(e) => {
                 failed += 1;

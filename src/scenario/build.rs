@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::file::{
-    AllocationFile, AprCurveFile, CorrelationFile, ProtocolFile, ScenarioFile, SeverityFile,
-    StakeFile, StakerFile, StrategyFile,
+    AllocationFile, AprCurveFile, CorrelationFile, ProtocolFile, RandomAllocationFile,
+    ScenarioFile, SeverityFile, StakeFile, StakerFile, StrategyFile,
 };
 use crate::model::{
     Allocation, AprCurve, Asset, Entry, Fault, Frequency, InitialAllocation, Model, Operator,
@@ -30,6 +30,10 @@ const TOTAL: &str = "total";
 
 /// Longest horizon and longest delay, in days (100 years).
 pub const MAX_DAYS: u32 = 36_500;
+
+/// Days between recorded points when `run.record_every_days` is absent,
+/// rounded up to a multiple of `step_days`.
+pub const DEFAULT_RECORD_EVERY_DAYS: u32 = 7;
 
 /// Builds a validated model, or returns every issue found.
 pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Issue>> {
@@ -251,6 +255,27 @@ impl Validator {
         }
     }
 
+    /// Reports every name of the list at `path` that repeats an earlier one;
+    /// true if each is listed once.
+    fn listed_once(&mut self, path: &str, names: &[String]) -> bool {
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        let mut once = true;
+        for (i, name) in names.iter().enumerate() {
+            if let Some(j) = first.get(name.as_str()) {
+                self.issue(
+                    &format!("{path}[{i}]"),
+                    format!(
+                        "expected each asset listed once, found \"{name}\" again (as {path}[{j}])"
+                    ),
+                );
+                once = false;
+            } else {
+                first.insert(name, i);
+            }
+        }
+        once
+    }
+
     /// Resolves a reference, suggesting the known names when it fails.
     fn reference(
         &mut self,
@@ -299,7 +324,11 @@ impl Validator {
         let horizon = self.at_least_one("run.horizon_days", r.horizon_days);
         let step = self.at_least_one("run.step_days", r.step_days);
         let paths = self.at_least_one("run.paths", r.paths);
-        let record = self.at_least_one("run.record_every_days", r.record_every_days);
+        // Absent: the smallest multiple of step_days that is at least 7.
+        let record = match r.record_every_days {
+            Some(days) => self.at_least_one("run.record_every_days", days),
+            None => DEFAULT_RECORD_EVERY_DAYS.div_ceil(step) * step,
+        };
         if horizon > MAX_DAYS {
             self.issue(
                 "run.horizon_days",
@@ -401,6 +430,7 @@ impl Validator {
                 )
             })
             .collect();
+        let listed_once = self.listed_once("correlation.assets", &c.assets);
         if c.matrix.len() != k || c.matrix.iter().any(|row| row.len() != k) {
             self.issue(
                 "correlation.matrix",
@@ -435,7 +465,7 @@ impl Validator {
                 }
             }
         }
-        if !ok || idx.iter().any(Option::is_none) {
+        if !ok || !listed_once || idx.iter().any(Option::is_none) {
             return None;
         }
         for i in 0..k {
@@ -592,6 +622,7 @@ impl Validator {
             .enumerate()
             .map(|(j, a)| self.reference(&format!("{path}.assets[{j}]"), "asset", a, asset_index))
             .collect();
+        self.listed_once(&format!("{path}.assets"), &p.assets);
         let reward_asset = match &p.reward_asset {
             Some(name) => {
                 self.reference(&format!("{path}.reward_asset"), "asset", name, asset_index)
@@ -618,6 +649,15 @@ impl Validator {
         }
         self.non_negative(&format!("{path}.min_stake"), p.min_stake);
         self.unit_interval(&format!("{path}.veto_probability"), p.veto_probability);
+        if p.veto_probability > 0.0 && p.veto_days == 0 {
+            self.issue(
+                &format!("{path}.veto_probability"),
+                format!(
+                    "expected veto_days > 0 with a veto_probability ({}), found veto_days = 0: a slash can only be vetoed during its veto window, so set veto_days (or drop veto_probability)",
+                    p.veto_probability
+                ),
+            );
+        }
         for (key, days) in [
             ("unbonding_days", p.unbonding_days),
             ("withdrawal_days", p.withdrawal_days),
@@ -932,11 +972,10 @@ impl Validator {
             }
             StakeFile::Pareto { scale, shape } => {
                 self.positive(&format!("{path}.scale"), scale);
-                self.positive(&format!("{path}.shape"), shape);
-                if shape > 0.0 && shape < 0.5 {
+                if self.finite(&format!("{path}.shape"), shape) && shape <= 1.0 {
                     self.issue(
                         &format!("{path}.shape"),
-                        format!("expected a tail index ≥ 0.5 (heavier tails give infinite stakes), found {shape}"),
+                        format!("expected a tail index > 1 (the mean stake, shape × scale / (shape − 1), is infinite for shape ≤ 1), found {shape}"),
                     );
                 }
                 StakeDist::Pareto { scale, shape }
@@ -1050,6 +1089,7 @@ impl Validator {
                 if lev > s.max_leverage + 1e-12 {
                     self.issue(&format!("{rp}.max"), format!("expected max × weight ≤ max_leverage ({}), found {lev} (raise max_leverage or lower max)", s.max_leverage));
                 }
+                self.random_unique_stake(&rp, r, &among, ctx);
                 Some(InitialAllocation::Random {
                     min: r.min,
                     max: r.max,
@@ -1103,6 +1143,44 @@ impl Validator {
             delegation: delegation?,
             tax_rate: s.tax_rate,
         })
+    }
+
+    /// A staker draws k in [min, max] and then k distinct protocols from
+    /// `among`, each with `weight`: in the worst draw, k = max and every
+    /// unique-stake candidate it can hold is picked, so its unique-stake
+    /// weights sum to weight × min(max, unique-stake candidates).
+    fn random_unique_stake(
+        &mut self,
+        rp: &str,
+        r: &RandomAllocationFile,
+        among: &[usize],
+        ctx: &ClassContext<'_>,
+    ) {
+        if !(r.weight > 0.0 && r.weight <= 1.0) {
+            return;
+        }
+        let unique: Vec<&str> = among
+            .iter()
+            .filter(|&&p| {
+                matches!(
+                    ctx.protocols[p].allocation,
+                    Some(AllocationFile::UniqueStake)
+                )
+            })
+            .map(|&p| ctx.protocols[p].name.as_str())
+            .collect();
+        let picks = (r.max as usize).min(unique.len());
+        let worst = r.weight * picks as f64;
+        if worst > 1.0 + 1e-12 {
+            self.issue(
+                rp,
+                format!(
+                    "expected unique-stake weights summing to at most 1 in every draw, found weight × min(max, unique-stake candidates) = {} × {picks} = {worst}: a staker may pick {picks} of {} (lower weight or max, or leave unique-stake protocols out of among)",
+                    r.weight,
+                    unique.join(", ")
+                ),
+            );
+        }
     }
 
     fn fixed_allocation(

@@ -58,9 +58,10 @@ pub struct RunFile {
     /// Seed of every random stream.
     #[serde(default)]
     pub seed: u64,
-    /// Record a time-series point every this many days (and on the last day).
-    #[serde(default = "default_record_every")]
-    pub record_every_days: u32,
+    /// Record a time-series point every this many days (and on the last
+    /// day); absent: the smallest multiple of `step_days` that is ≥ 7.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_every_days: Option<u32>,
     /// Maximum rows of `events.csv`.
     #[serde(default = "default_max_event_rows")]
     pub max_event_rows: u32,
@@ -74,9 +75,6 @@ fn default_one() -> u32 {
 }
 fn default_paths() -> u32 {
     1000
-}
-fn default_record_every() -> u32 {
-    7
 }
 fn default_max_event_rows() -> u32 {
     100_000

@@ -12,24 +12,34 @@ pub enum Segment {
     Index(usize),
 }
 
-/// Splits `a.b[2].c` into segments. Keys containing dots or brackets are not
-/// produced by the scenario format, so no quoting is handled.
+/// Splits `a.b[2].c` into segments. A key in double quotes is taken whole,
+/// dots included: `sweep."run.seed"[1]` (a `[sweep]` key is itself a key
+/// path); other keys of the scenario format contain no dots or brackets.
 pub fn parse_key_path(path: &str) -> Vec<Segment> {
     let mut segments = Vec::new();
-    for part in path.split('.').filter(|p| !p.is_empty()) {
-        let mut rest = part;
-        if let Some(open) = rest.find('[') {
-            segments.push(Segment::Key(rest[..open].to_string()));
-            rest = &rest[open..];
-            while let Some(stripped) = rest.strip_prefix('[') {
-                let close = stripped.find(']').unwrap_or(stripped.len());
-                if let Ok(i) = stripped[..close].parse() {
+    let mut rest = path;
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '.' => rest = &rest[1..],
+            '[' => {
+                let inner = &rest[1..];
+                let close = inner.find(']').unwrap_or(inner.len());
+                if let Ok(i) = inner[..close].parse() {
                     segments.push(Segment::Index(i));
                 }
-                rest = stripped.get(close + 1..).unwrap_or("");
+                rest = inner.get(close + 1..).unwrap_or("");
             }
-        } else {
-            segments.push(Segment::Key(rest.to_string()));
+            '"' => {
+                let inner = &rest[1..];
+                let close = inner.find('"').unwrap_or(inner.len());
+                segments.push(Segment::Key(inner[..close].to_string()));
+                rest = inner.get(close + 1..).unwrap_or("");
+            }
+            _ => {
+                let end = rest.find(['.', '[']).unwrap_or(rest.len());
+                segments.push(Segment::Key(rest[..end].to_string()));
+                rest = &rest[end..];
+            }
         }
     }
     segments
@@ -88,6 +98,24 @@ mod tests {
                 Segment::Key("alpha".into())
             ]
         );
+    }
+
+    #[test]
+    fn quoted_keys_are_taken_whole() {
+        assert_eq!(
+            parse_key_path("sweep.\"protocol.a.apr.value\"[1]"),
+            vec![
+                Segment::Key("sweep".into()),
+                Segment::Key("protocol.a.apr.value".into()),
+                Segment::Index(1)
+            ]
+        );
+        let src = "[run]\nname = \"x\"\n\n[sweep]\n\"run.seed\" = [1,\n  2]\n";
+        let doc = DeTable::parse(src).unwrap();
+        let at = locate(doc.get_ref(), "sweep.\"run.seed\"[1]").unwrap();
+        assert_eq!(line_column(src, at), (6, 3));
+        let at = locate(doc.get_ref(), "sweep.\"run.seed\"").unwrap();
+        assert_eq!(line_column(src, at), (5, 1));
     }
 
     #[test]

@@ -110,6 +110,105 @@ pub fn rebuild(
     })
 }
 
+/// The override that gives sweep axis `key` the value `value`: how `sweep`
+/// applies a grid point, and how [`check_sweep`] checks a `[sweep]` table.
+pub fn axis_override(key: &str, value: &toml::Value) -> Override {
+    Override::set(key, value.clone())
+}
+
+/// The key path of a `[sweep]` axis in errors: its key, itself a key path,
+/// quoted as in the file (`sweep."run.seed"`).
+pub fn sweep_key_path(key: &str) -> String {
+    format!("sweep.\"{key}\"")
+}
+
+/// Checks the `[sweep]` table of a loaded scenario as `sweep` uses it, after
+/// `overrides` (those `loaded` was loaded with): every axis has a value, and
+/// each value, applied alone as [`axis_override`], applies cleanly and gives
+/// a valid scenario. Axes for which `replaced` is true (a `--grid` replaces
+/// them) are not checked. Problems name `sweep."key"` (an empty axis, a key
+/// path that does not apply) or `sweep."key"[i]` (a value).
+pub fn check_sweep(
+    loaded: &LoadedScenario,
+    overrides: &[Override],
+    replaced: &dyn Fn(&str) -> bool,
+) -> Result<(), ScenarioError> {
+    let Some(axes) = &loaded.file.sweep else {
+        return Ok(());
+    };
+    let source = &loaded.source;
+    let doc = DeTable::parse(source).ok();
+    let problem = |key_path: String, message: String| {
+        let (line, column) = doc
+            .as_ref()
+            .and_then(|d| locate::locate(d.get_ref(), &key_path))
+            .map_or((1, 1), |o| locate::line_column(source, o));
+        Problem {
+            key_path,
+            line,
+            column,
+            message,
+        }
+    };
+    // The tree `sweep` applies an axis to: the file after the overrides.
+    let mut tree: Option<toml::Table> = toml::from_str(source).ok();
+    if let Some(t) = &mut tree
+        && overrides::apply(t, overrides).is_err()
+    {
+        tree = None;
+    }
+    let mut problems = Vec::new();
+    for (key, values) in axes.iter().filter(|(key, _)| !replaced(key)) {
+        let path = sweep_key_path(key);
+        if values.is_empty() {
+            problems.push(problem(
+                path,
+                "expected at least one value, found [] (an empty axis gives no combinations to run)"
+                    .into(),
+            ));
+            continue;
+        }
+        for (i, value) in values.iter().enumerate() {
+            let o = axis_override(key, value);
+            if let Some(t) = &tree
+                && let Err(e) = overrides::apply_one(&mut t.clone(), &o, &mut Vec::new())
+            {
+                problems.push(problem(
+                    path,
+                    format!(
+                        "expected a key path that applies like --set, found one that does not: {e}"
+                    ),
+                ));
+                break;
+            }
+            let mut all = overrides.to_vec();
+            all.push(o);
+            if let Err(e) = parse(source, &loaded.path, &all) {
+                for p in e.problems() {
+                    let message = p.message.trim_end_matches(" (after --set overrides)");
+                    let what = if p.key_path.is_empty() {
+                        message.to_string()
+                    } else {
+                        format!("{}: {message}", p.key_path)
+                    };
+                    problems.push(problem(
+                        format!("{path}[{i}]"),
+                        format!("expected a value giving a valid scenario, found {value} ({what})"),
+                    ));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    problems.sort_by_key(|p| (p.line, p.column));
+    Err(ScenarioError::Invalid {
+        file: loaded.path.clone(),
+        problems,
+    })
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -158,7 +257,7 @@ pub fn parse(
             message: format!("TOML syntax error: {}", e.message().trim()),
         }])
     })?;
-    overrides::apply(&mut table, overrides).map_err(|message| {
+    let products = overrides::apply(&mut table, overrides).map_err(|message| {
         invalid(vec![Problem {
             key_path: String::new(),
             line: 1,
@@ -171,26 +270,25 @@ pub fn parse(
             .iter()
             .any(|o| !path.is_empty() && path.replace(['[', ']'], ".").starts_with(&o.path))
     };
-    let file: ScenarioFile =
-        serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-            let key_path = e.path().to_string();
-            let key_path = if key_path == "." {
-                String::new()
-            } else {
-                key_path
-            };
-            let (line, column) = at(&key_path);
-            let mut message = e.inner().message().trim().to_string();
-            if !overrides.is_empty() && overridden(&key_path) {
-                message.push_str(" (after --set overrides)");
-            }
-            invalid(vec![Problem {
-                key_path,
-                line,
-                column,
-                message,
-            }])
-        })?;
+    let file: ScenarioFile = overrides::deserialize(table, products).map_err(|e| {
+        let key_path = e.path().to_string();
+        let key_path = if key_path == "." {
+            String::new()
+        } else {
+            key_path
+        };
+        let (line, column) = at(&key_path);
+        let mut message = e.inner().message().trim().to_string();
+        if !overrides.is_empty() && overridden(&key_path) {
+            message.push_str(" (after --set overrides)");
+        }
+        invalid(vec![Problem {
+            key_path,
+            line,
+            column,
+            message,
+        }])
+    })?;
     let model = build::build(&file).map_err(|issues| {
         let mut problems: Vec<Problem> = issues
             .into_iter()

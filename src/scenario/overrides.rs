@@ -3,8 +3,16 @@
 //! Array elements are addressed by index, by their `name` (or `class`)
 //! value, or all at once with `*`:
 //! `protocol.*.slashing.yearly_probability=0.05`.
+//!
+//! A multiplied integer stays an integer where the key takes one: the
+//! product is rounded to the nearest integer when the file is typed
+//! ([`deserialize`]), not before, so a number key written as an integer
+//! (`price_usd = 3`) keeps its exact product (1.5 for a factor of 0.5).
 
+use serde::de::DeserializeOwned;
 use toml::{Table, Value};
+
+use super::locate::{Segment, parse_key_path};
 
 /// One override from the command line.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,15 +85,35 @@ impl Override {
     }
 }
 
-/// The new value of a leaf: the override's value, or the old number times
-/// the factor.
-fn new_leaf(old: Option<&Value>, o: &Override, at: &str) -> Result<Value, String> {
+/// Key paths (`staker[0].count`) where a multiplication turned an integer
+/// into a product with a fractional part, left as a float until the file is
+/// typed: [`deserialize`] rounds it where the key takes an integer.
+pub type Products = Vec<String>;
+
+/// The new value of a leaf at `at`: the override's value, or the old number
+/// times the factor. An integer times the factor stays an integer when the
+/// product is one; otherwise `at` is recorded in `products`.
+fn new_leaf(
+    old: Option<&Value>,
+    o: &Override,
+    at: &str,
+    products: &mut Products,
+) -> Result<Value, String> {
     if !o.multiply {
         return Ok(o.value.clone());
     }
     let factor = o.value.as_float().unwrap_or(1.0);
     match old {
-        Some(Value::Integer(i)) => Ok(Value::Float(*i as f64 * factor)),
+        Some(Value::Integer(i)) => {
+            let x = *i as f64 * factor;
+            // Integers below 2^63 convert exactly; beyond, the float stays.
+            if x.fract() == 0.0 && x.abs() < 9.0e18 {
+                Ok(Value::Integer(x as i64))
+            } else {
+                products.push(at.to_string());
+                Ok(Value::Float(x))
+            }
+        }
         Some(Value::Float(x)) => Ok(Value::Float(x * factor)),
         Some(other) => Err(format!(
             "{at} is {}, not a number: it cannot be multiplied",
@@ -97,18 +125,81 @@ fn new_leaf(old: Option<&Value>, o: &Override, at: &str) -> Result<Value, String
     }
 }
 
-/// Applies overrides in order. An error names the path and the keys or
-/// elements that do exist at the point where the path went wrong.
-pub fn apply(root: &mut Table, overrides: &[Override]) -> Result<(), String> {
+/// Applies overrides in order, returning where a multiplied integer became
+/// a fractional product (for [`deserialize`]). An error names the path and
+/// the keys or elements that do exist at the point where the path went
+/// wrong.
+pub fn apply(root: &mut Table, overrides: &[Override]) -> Result<Products, String> {
+    let mut products = Products::new();
     for o in overrides {
-        let segments: Vec<&str> = o.path.split('.').collect();
-        let applied =
-            set_in_table(root, &segments, o, "").map_err(|e| format!("--set {}: {e}", o.path))?;
-        if applied == 0 {
-            return Err(format!("--set {}: no element matched", o.path));
-        }
+        apply_one(root, o, &mut products).map_err(|e| format!("--set {}: {e}", o.path))?;
+    }
+    Ok(products)
+}
+
+/// Applies one override; the error does not repeat its path.
+pub fn apply_one(root: &mut Table, o: &Override, products: &mut Products) -> Result<(), String> {
+    let segments: Vec<&str> = o.path.split('.').collect();
+    let applied = set_in_table(root, &segments, o, "", products)?;
+    if applied == 0 {
+        return Err("no element matched".into());
     }
     Ok(())
+}
+
+/// Types an overridden tree as `T`. Where a multiplied integer (`products`)
+/// lands on a key that takes an integer, its product is rounded to the
+/// nearest integer (halves away from zero) and typing tried again; a
+/// rounded value out of the key's range is then an error like any other.
+pub fn deserialize<T: DeserializeOwned>(
+    mut root: Table,
+    mut products: Products,
+) -> Result<T, serde_path_to_error::Error<toml::de::Error>> {
+    loop {
+        if products.is_empty() {
+            return serde_path_to_error::deserialize(Value::Table(root));
+        }
+        let error = match serde_path_to_error::deserialize(Value::Table(root.clone())) {
+            Ok(typed) => return Ok(typed),
+            Err(e) => e,
+        };
+        let path = error.path().to_string();
+        let at = products.iter().position(|p| *p == path);
+        match at {
+            Some(i)
+                if error
+                    .inner()
+                    .message()
+                    .starts_with("invalid type: floating point") =>
+            {
+                products.swap_remove(i);
+                round_at(&mut root, &path);
+            }
+            _ => return Err(error),
+        }
+    }
+}
+
+/// Rounds the float at the key path `path` (as [`apply`] records it) to the
+/// nearest integer; large values saturate at the integer range.
+fn round_at(root: &mut Table, path: &str) {
+    let mut segments = parse_key_path(path).into_iter();
+    let Some(Segment::Key(first)) = segments.next() else {
+        return;
+    };
+    let mut value = root.get_mut(&first);
+    for segment in segments {
+        value = match (segment, value) {
+            (Segment::Key(k), Some(Value::Table(t))) => t.get_mut(&k),
+            (Segment::Index(i), Some(Value::Array(a))) => a.get_mut(i),
+            _ => None,
+        };
+    }
+    if let Some(v) = value
+        && let Some(x) = v.as_float()
+    {
+        *v = Value::Integer(x.round() as i64);
+    }
 }
 
 fn set_in_table(
@@ -116,6 +207,7 @@ fn set_in_table(
     segments: &[&str],
     value: &Override,
     at: &str,
+    products: &mut Products,
 ) -> Result<usize, String> {
     let (key, rest) = segments.split_first().ok_or("empty key path")?;
     let here = if at.is_empty() {
@@ -124,13 +216,13 @@ fn set_in_table(
         format!("{at}.{key}")
     };
     if rest.is_empty() {
-        let leaf = new_leaf(table.get(*key), value, &here)?;
+        let leaf = new_leaf(table.get(*key), value, &here, products)?;
         table.insert(key.to_string(), leaf);
         return Ok(1);
     }
     match table.get_mut(*key) {
-        Some(Value::Table(t)) => set_in_table(t, rest, value, &here),
-        Some(Value::Array(items)) => set_in_array(items, rest, value, &here),
+        Some(Value::Table(t)) => set_in_table(t, rest, value, &here, products),
+        Some(Value::Array(items)) => set_in_array(items, rest, value, &here, products),
         Some(_) => Err(format!(
             "{here} is a value, not a table: nothing below it to set"
         )),
@@ -141,7 +233,7 @@ fn set_in_table(
             let mut known: Vec<&str> = table.keys().map(String::as_str).collect();
             known.sort_unstable();
             let mut t = Table::new();
-            let n = set_in_table(&mut t, rest, value, &here).map_err(|_| {
+            let n = set_in_table(&mut t, rest, value, &here, products).map_err(|_| {
                 format!(
                     "unknown key \"{here}\"; keys present here: {}",
                     known.join(", ")
@@ -163,6 +255,7 @@ fn set_in_array(
     segments: &[&str],
     value: &Override,
     at: &str,
+    products: &mut Products,
 ) -> Result<usize, String> {
     let (selector, rest) = segments.split_first().ok_or("empty key path")?;
     let names: Vec<String> = items
@@ -180,12 +273,12 @@ fn set_in_array(
         }
         let here = format!("{at}[{i}]");
         if rest.is_empty() {
-            *item = new_leaf(Some(item), value, &here)?;
+            *item = new_leaf(Some(item), value, &here, products)?;
             applied += 1;
             continue;
         }
         match item {
-            Value::Table(t) => applied += set_in_table(t, rest, value, &here)?,
+            Value::Table(t) => applied += set_in_table(t, rest, value, &here, products)?,
             _ => return Err(format!("{here} is not a table")),
         }
     }
@@ -252,6 +345,89 @@ mod tests {
         );
         let missing = Override::parse_multiply("protocol.*.capacity=2").unwrap();
         assert!(apply(&mut t, &[missing]).is_err());
+    }
+
+    #[test]
+    fn multiplied_integers_stay_integers() {
+        let mut t = doc();
+        let double = Override::parse_multiply("run.paths=2").unwrap();
+        assert!(apply(&mut t, &[double]).unwrap().is_empty());
+        assert_eq!(t["run"]["paths"], Value::Integer(20));
+        // A fractional product is left as a float and recorded.
+        let third = Override::parse_multiply("run.paths=0.125").unwrap();
+        assert_eq!(apply(&mut t, &[third]).unwrap(), vec!["run.paths"]);
+        assert_eq!(t["run"]["paths"].as_float(), Some(2.5));
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Typed {
+        run: TypedRun,
+        protocol: Vec<TypedProtocol>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct TypedRun {
+        paths: u32,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct TypedProtocol {
+        days: u32,
+        price: f64,
+    }
+
+    fn typed(o: &str) -> Result<Typed, String> {
+        let mut t: Table = toml::from_str(
+            "[run]\npaths = 10\n[[protocol]]\ndays = 7\nprice = 3\n[[protocol]]\ndays = 3\nprice = 5\n",
+        )
+        .unwrap();
+        let products = apply(&mut t, &[Override::parse_multiply(o).unwrap()])?;
+        deserialize(t, products).map_err(|e| format!("{}: {}", e.path(), e.inner().message()))
+    }
+
+    #[test]
+    fn a_product_is_rounded_where_the_key_takes_an_integer() {
+        // 7 × 1.5 = 10.5 and 3 × 1.5 = 4.5 round half away from zero.
+        let t = typed("protocol.*.days=1.5").unwrap();
+        assert_eq!((t.protocol[0].days, t.protocol[1].days), (11, 5));
+        let t = typed("run.paths=0.33").unwrap();
+        assert_eq!(t.run.paths, 3);
+        // A number key written as an integer keeps the exact product.
+        let t = typed("protocol.*.price=0.5").unwrap();
+        assert_eq!((t.protocol[0].price, t.protocol[1].price), (1.5, 2.5));
+        // A rounded value out of range fails like any other.
+        let err = typed("run.paths=-0.5").unwrap_err();
+        assert!(
+            err.starts_with("run.paths: invalid value: integer `-5`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_multiplied_count_gives_a_valid_scenario() {
+        let text = "[run]\nname = \"m\"\nhorizon_days = 30\npaths = 10\n\n[[asset]]\nname = \"ETH\"\nprice_usd = 3\n\n[[protocol]]\nname = \"p\"\nassets = [\"ETH\"]\napr = { curve = \"constant\", value = 0.05 }\nunbonding_days = 7\n\n[[staker]]\nclass = \"s\"\ncount = 3\nasset = \"ETH\"\nstake = { dist = \"fixed\", value = 1 }\nallocate = { p = 1.0 }\n";
+        let parse = |specs: &[&str]| {
+            let o: Vec<Override> = specs
+                .iter()
+                .map(|s| Override::parse_multiply(s).unwrap())
+                .collect();
+            crate::scenario::parse(text, std::path::Path::new("m.toml"), &o)
+        };
+        let (file, model) = parse(&[
+            "staker.*.count=1.5",
+            "protocol.p.unbonding_days=2",
+            "asset.ETH.price_usd=0.5",
+        ])
+        .unwrap();
+        assert_eq!(file.stakers[0].count, 5);
+        assert_eq!(file.protocols[0].unbonding_days, 14);
+        assert_eq!(model.assets[0].price_usd, 1.5);
+        // run.paths = 10 × 0.04 rounds to 0, which validation refuses.
+        let err = parse(&["run.paths=0.04"]).unwrap_err();
+        let problems = err.problems();
+        assert_eq!(problems.len(), 1, "{err}");
+        assert_eq!(problems[0].key_path, "run.paths");
+        assert_eq!(problems[0].message, "expected an integer ≥ 1, found 0");
     }
 
     #[test]

@@ -445,3 +445,106 @@ fn a_sweep_table_in_the_file_gives_the_grid() {
     assert_eq!(rows.len(), 6);
     assert_eq!(rows[2][1], "7");
 }
+
+#[test]
+fn multiply_on_integer_keys_rounds_the_product() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = small_scenario(dir.path(), 0.001);
+    let out = dir.path().join("stress");
+    restake_sim()
+        .arg("stress")
+        .arg(&s)
+        .args([
+            "--multiply",
+            "staker.*.count=2",
+            "--multiply",
+            "protocol.a.unbonding_days=1.5",
+            "--paths",
+            "10",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let (header, rows) = csv_rows(&out.join("stress.csv"));
+    let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "baseline",
+            "multiply staker.*.count=2",
+            "multiply protocol.a.unbonding_days=1.5"
+        ]
+    );
+    // Twice the stakers of the same stake: about twice the TVL.
+    let tvl = column(&header, "a.tvl_native_mean");
+    let (base, doubled): (f64, f64) =
+        (rows[0][tvl].parse().unwrap(), rows[1][tvl].parse().unwrap());
+    assert!(doubled > 1.8 * base, "{doubled} vs {base}");
+    // A product rounding to an invalid value is reported by validation.
+    restake_sim()
+        .arg("stress")
+        .arg(&s)
+        .args(["--multiply", "staker.*.count=0.001", "--paths", "10"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "staker[0].count: expected an integer ≥ 1, found 0",
+        ));
+}
+
+#[test]
+fn a_sweep_refuses_an_empty_axis() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = small_scenario(dir.path(), 0.001);
+    let mut text = fs::read_to_string(&s).unwrap();
+    text.push_str("\n[sweep]\n\"protocol.b.apr.value\" = [0.01, 0.03]\n\"run.seed\" = []\n");
+    fs::write(&s, &text).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("\"run.seed\""))
+        .unwrap()
+        + 1;
+    let out = dir.path().join("sweep");
+    restake_sim()
+        .arg("sweep")
+        .arg(&s)
+        .args(["--paths", "4", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(format!(
+            "small.toml:{line}:1: sweep.\"run.seed\": expected at least one value, found []"
+        )));
+    assert!(!out.exists());
+    // So does validate.
+    restake_sim()
+        .arg("validate")
+        .arg(&s)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("sweep.\"run.seed\""));
+    // An empty --grid is refused too.
+    restake_sim()
+        .arg("sweep")
+        .arg(&s)
+        .args(["--grid", "run.seed=", "--paths", "4", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "run.seed: expected at least one value",
+        ));
+    assert!(!out.exists());
+    // A --grid replacing the empty axis gives it values.
+    restake_sim()
+        .arg("sweep")
+        .arg(&s)
+        .args(["--grid", "run.seed=1,2", "--paths", "4", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let (_, rows) = csv_rows(&out.join("sweep.csv"));
+    assert_eq!(rows.len(), 4);
+}

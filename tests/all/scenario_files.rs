@@ -469,6 +469,33 @@ fn bad_inputs() -> Vec<Case> {
             "expected a finite number, found inf",
         ),
         case(
+            "Pareto stake with an infinite mean",
+            edit(
+                "stake = { dist = \"fixed\", value = 1.0 }",
+                "stake = { dist = \"pareto\", scale = 1, shape = 1 }",
+            ),
+            "staker[0].stake.shape",
+            Some("shape = 1"),
+            "expected a tail index > 1 (the mean stake, shape × scale / (shape − 1), is infinite for shape ≤ 1), found 1",
+        ),
+        case(
+            "record_every_days not a multiple of step_days",
+            edit("seed = 1", "seed = 1\nstep_days = 2\nrecord_every_days = 7"),
+            "run.record_every_days",
+            Some("record_every_days = 7"),
+            "expected a multiple of step_days (2), found 7",
+        ),
+        case(
+            "veto_probability without a veto window",
+            edit(
+                "unbonding_days = 7",
+                "unbonding_days = 7\nveto_probability = 0.2",
+            ),
+            "protocol[0].veto_probability",
+            Some("veto_probability = 0.2"),
+            "expected veto_days > 0 with a veto_probability (0.2), found veto_days = 0",
+        ),
+        case(
             "delay beyond 100 years",
             edit("unbonding_days = 7", "unbonding_days = 4294967295"),
             "protocol[0].unbonding_days",
@@ -509,6 +536,23 @@ fn bad_inputs() -> Vec<Case> {
             "protocol[1].slashing.shock_groups[0]",
             Some("client-bugs"),
             "expected the name of a defined shock (client-bug), found \"client-bugs\"",
+        ),
+        case(
+            "an asset listed twice in a protocol",
+            edit("assets = [\"BTC\"]", "assets = [\"BTC\", \"BTC\"]"),
+            "protocol[0].assets[1]",
+            Some("assets = [\"BTC\", \"BTC\"]"),
+            "expected each asset listed once, found \"BTC\" again (as protocol[0].assets[0])",
+        ),
+        case(
+            "an asset listed twice in the correlation",
+            edit(
+                "assets = [\"BTC\", \"ETH\"]\nmatrix = [[1.0, 0.6], [0.6, 1.0]]",
+                "assets = [\"BTC\", \"ETH\", \"BTC\"]\nmatrix = [[1.0, 0.6, 1.0], [0.6, 1.0, 0.6], [1.0, 0.6, 1.0]]",
+            ),
+            "correlation.assets[2]",
+            Some("assets = [\"BTC\", \"ETH\", \"BTC\"]"),
+            "expected each asset listed once, found \"BTC\" again (as correlation.assets[0])",
         ),
         case(
             "duplicate protocol names",
@@ -554,6 +598,13 @@ fn bad_inputs() -> Vec<Case> {
             "staker[1].allocate",
             Some("oracle = 0.7"),
             "expected unique-stake allocations summing to at most 1",
+        ),
+        case(
+            "random_allocation able to pick unique-stake weights summing above 1",
+            edit("weight = 0.5 }", "weight = 1 }\nmax_leverage = 2"),
+            "staker[2].random_allocation",
+            Some("random_allocation"),
+            "expected unique-stake weights summing to at most 1 in every draw, found weight × min(max, unique-stake candidates) = 1 × 2 = 2: a staker may pick 2 of oracle, bridge",
         ),
         case(
             "protocol not accepting the class's asset",
@@ -626,6 +677,30 @@ fn bad_inputs() -> Vec<Case> {
             "shock[0].day",
             Some("day = 60"),
             "expected a day before horizon_days (60), found 60",
+        ),
+        // Sweep axes.
+        case(
+            "an empty sweep axis",
+            format!("{BASE}\n[sweep]\n\"run.seed\" = []\n"),
+            "sweep.\"run.seed\"",
+            Some("\"run.seed\" = []"),
+            "expected at least one value, found []",
+        ),
+        case(
+            "a sweep axis whose key path does not apply",
+            format!(
+                "{BASE}\n[sweep]\n\"run.seed\" = [1, 2]\n\"protocol.babylonn.apr.value\" = [0.1]\n"
+            ),
+            "sweep.\"protocol.babylonn.apr.value\"",
+            Some("babylonn"),
+            "expected a key path that applies like --set, found one that does not: no element of \"protocol\" is named \"babylonn\"",
+        ),
+        case(
+            "a sweep value giving an invalid scenario",
+            format!("{BASE}\n[sweep]\n\"run.paths\" = [5,\n  0]\n"),
+            "sweep.\"run.paths\"[1]",
+            Some("  0]"),
+            "expected a value giving a valid scenario, found 0 (run.paths: expected an integer ≥ 1, found 0)",
         ),
         // Names.
         case(
@@ -751,6 +826,70 @@ fn several_problems_are_reported_at_once() {
     let p = out.stderr.find("asset[2].price_usd").expect("price");
     let a = out.stderr.find("severity.alpha").expect("alpha");
     assert!(h < p && p < a, "{}", out.stderr);
+}
+
+#[test]
+fn random_allocation_counts_only_the_unique_stake_protocols_it_may_pick() {
+    // A full-restaking protocol among the candidates: a staker picking 2 of
+    // oracle and lending holds at most one unique-stake weight of 0.75.
+    let lending = "\n[[protocol]]\nname = \"lending\"\nassets = [\"ETH\"]\napr = { curve = \"constant\", value = 0.05 }\n";
+    let with = |among: &str| {
+        let text = edit(
+            "random_allocation = { min = 1, max = 2, weight = 0.5 }",
+            &format!(
+                "random_allocation = {{ min = 2, max = 2, weight = 0.75, among = [{among}] }}\nmax_leverage = 1.5"
+            ),
+        );
+        validate_text(&format!("{text}{lending}"), &[])
+    };
+    let out = with("\"oracle\", \"lending\"");
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let out = with("\"oracle\", \"bridge\", \"lending\"");
+    assert_eq!(out.code, Some(EXIT_INVALID), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("= 0.75 × 2 = 1.5: a staker may pick 2 of oracle, bridge"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn record_every_days_defaults_to_a_multiple_of_step_days() {
+    // Absent, it is the smallest multiple of step_days that is at least 7.
+    for (step, record) in [(1, 7), (2, 8), (3, 9), (7, 7), (10, 10)] {
+        let text = edit("seed = 1", &format!("seed = 1\nstep_days = {step}"));
+        let (file, model) = scenario::parse(&text, Path::new("case.toml"), &[])
+            .unwrap_or_else(|e| panic!("step_days = {step}: {e}"));
+        assert_eq!(file.run.record_every_days, None);
+        assert_eq!(
+            model.run.record_every_steps * step,
+            record,
+            "step_days = {step}"
+        );
+    }
+    let text = edit("seed = 1", "seed = 1\nstep_days = 2");
+    let out = validate_text(&text, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+}
+
+#[test]
+fn validate_checks_every_value_of_a_sweep_table() {
+    let text =
+        format!("{BASE}\n[sweep]\n\"run.seed\" = [1, 2]\n\"protocol.*.apr.value\" = [0.05]\n");
+    // protocol.*.apr.value gives the budget and table curves a `value`.
+    let out = validate_text(&text, &[]);
+    assert_eq!(out.code, Some(EXIT_INVALID), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("sweep.\"protocol.*.apr.value\"[0]: expected a value giving a valid scenario, found 0.05 (protocol[1].apr: unknown field `value`"),
+        "{}",
+        out.stderr
+    );
+    let text = format!(
+        "{BASE}\n[sweep]\n\"run.seed\" = [1, 2]\n\"protocol.babylon.apr.value\" = [0.05, 0.07]\n"
+    );
+    let out = validate_text(&text, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
 }
 
 /// Variants of a valid text: truncated every `step` bytes, and with each line
