@@ -252,7 +252,10 @@ impl EventDrawer {
             if delay == 0 {
                 hits.push(hit);
             } else if self
-                .slash_rng(step, VETO ^ cause_key(hit.source, hit.operator, hit.protocol))
+                .slash_rng(
+                    step,
+                    VETO ^ cause_key(hit.source, hit.operator, hit.protocol),
+                )
                 .random::<f64>()
                 >= veto_probability
             {
