@@ -41,7 +41,7 @@ pub fn run_variants(
     let mut out = Vec::with_capacity(variants.len());
     for (name, loaded) in variants {
         progress.set_prefix(name.clone());
-        let execution: Execution = pool.install(|| execute(loaded, &|| progress.inc(1)));
+        let execution: Execution = pool.install(|| execute(loaded, &|| progress.inc(1)))?;
         let result = VariantResult {
             key: execution.key.clone(),
             protocols: protocol_means(&execution.collected.rows, loaded.model.protocols.len()),

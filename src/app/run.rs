@@ -64,7 +64,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             Err(e) => {
                 eprintln!("error: {e}");
                 invalid += 1;
-                rows.push(BatchRow::failed(file, "invalid", &e.to_string()));
+                let sha256 = scenario::file_sha256(file).unwrap_or_default();
+                rows.push(BatchRow::failed(file, &sha256, "invalid", &e.to_string()));
             }
         }
     }
@@ -89,7 +90,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             .map_err(anyhow::Error::from)
             .and_then(|()| {
                 pool.install(|| {
-                    let execution = execute(l, &|| progress.inc(1));
+                    let execution = execute(l, &|| progress.inc(1))?;
                     write_run(l, execution, &folder, pool.current_num_threads(), charts)
                 })
             });
@@ -107,7 +108,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             Err(e) => {
                 progress.suspend(|| eprintln!("error: {}: {e:#}", l.path.display()));
                 failed += 1;
-                rows.push(BatchRow::failed(&l.path, "failed", &format!("{e:#}")));
+                rows.push(BatchRow::failed(
+                    &l.path,
+                    &l.sha256,
+                    "failed",
+                    &format!("{e:#}"),
+                ));
             }
         }
     }
@@ -155,7 +161,7 @@ pub struct BatchRow {
     pub name: String,
     /// Scenario file.
     pub scenario_file: String,
-    /// SHA-256 of the file (empty when invalid).
+    /// SHA-256 of the file (empty when it could not be read).
     pub scenario_sha256: String,
     /// `ok`, `invalid` or `failed`.
     pub status: String,
@@ -183,13 +189,13 @@ impl BatchRow {
         }
     }
 
-    fn failed(file: &Path, status: &str, error: &str) -> BatchRow {
+    fn failed(file: &Path, sha256: &str, status: &str, error: &str) -> BatchRow {
         BatchRow {
             name: file
                 .file_stem()
                 .map_or_else(String::new, |s| s.to_string_lossy().into_owned()),
             scenario_file: file.display().to_string(),
-            scenario_sha256: String::new(),
+            scenario_sha256: sha256.into(),
             status: status.into(),
             error: error.lines().map(str::trim).collect::<Vec<_>>().join(" "),
             paths: None,
@@ -289,8 +295,13 @@ pub struct Execution {
     pub simulation_seconds: f64,
 }
 
-/// Simulates every path of a loaded scenario on the current rayon pool.
-pub fn execute(loaded: &LoadedScenario, on_path_done: &(dyn Fn() + Sync)) -> Execution {
+/// Simulates every path of a loaded scenario on the current rayon pool; an
+/// error when a path ended with a non-finite or negative stake, a non-finite
+/// result or broken bookkeeping.
+pub fn execute(
+    loaded: &LoadedScenario,
+    on_path_done: &(dyn Fn() + Sync),
+) -> anyhow::Result<Execution> {
     let started = Instant::now();
     let model = &loaded.model;
     let range = PathRange {
@@ -299,15 +310,21 @@ pub fn execute(loaded: &LoadedScenario, on_path_done: &(dyn Fn() + Sync)) -> Exe
     };
     let collected = simulate(model, range, on_path_done);
     let simulation_seconds = started.elapsed().as_secs_f64();
+    if let Some((path, defect)) = &collected.defect {
+        anyhow::bail!(
+            "scenario \"{}\": path {path} produced an unusable result ({defect}); its magnitudes are beyond what the simulation represents, no outputs written",
+            model.run.name
+        );
+    }
     let summary = summary_rows(model, &collected.rows);
     let key = key_results(&collected.rows, &summary);
-    Execution {
+    Ok(Execution {
         collected,
         summary,
         key,
         started,
         simulation_seconds,
-    }
+    })
 }
 
 /// Simulates a loaded scenario and writes its run folder (all or nothing).
@@ -317,7 +334,7 @@ pub fn run_to_folder(
     threads: usize,
     on_path_done: &(dyn Fn() + Sync),
 ) -> anyhow::Result<RunReport> {
-    let execution = execute(loaded, on_path_done);
+    let execution = execute(loaded, on_path_done)?;
     write_run(loaded, execution, folder, threads, None)
 }
 

@@ -46,6 +46,24 @@ pub fn parse_axis(spec: &str) -> Result<Axis, String> {
     Ok(Axis { key, values })
 }
 
+/// Digits after the decimal point of a number as written (`0.25` → 2,
+/// `1e-3` → 3, `5` → 0), at most 15.
+fn decimals_of(s: &str) -> u32 {
+    let s = s.trim().to_ascii_lowercase();
+    let (mantissa, exponent) = match s.split_once('e') {
+        Some((m, e)) => (m.to_string(), e.parse::<i64>().unwrap_or(0)),
+        None => (s.clone(), 0),
+    };
+    let fraction = mantissa.split_once('.').map_or(0, |(_, f)| f.len() as i64);
+    (fraction - exponent).clamp(0, 15) as u32
+}
+
+/// `x` rounded to `decimals` digits after the decimal point, through its
+/// shortest decimal form (so `0.30000000000000004` at 1 digit is `0.3`).
+fn round_to(x: f64, decimals: u32) -> f64 {
+    format!("{x:.*}", decimals as usize).parse().unwrap_or(x)
+}
+
 fn range_values(start: &str, stop: &str, step: &str) -> Result<Vec<toml::Value>, String> {
     let integers = [start, stop, step]
         .iter()
@@ -62,6 +80,11 @@ fn range_values(start: &str, stop: &str, step: &str) -> Result<Vec<toml::Value>,
         ));
     }
     let n = ((b - a) / h + 1e-9).floor() as usize + 1;
+    let decimals = [start, stop, step]
+        .iter()
+        .map(|s| decimals_of(s))
+        .max()
+        .unwrap_or(0);
     if n > 10_000 {
         return Err(format!(
             "{n} values in {start}:{stop}:{step}: at most 10,000"
@@ -69,7 +92,7 @@ fn range_values(start: &str, stop: &str, step: &str) -> Result<Vec<toml::Value>,
     }
     Ok((0..n)
         .map(|i| {
-            let x = a + h * i as f64;
+            let x = round_to(a + h * i as f64, decimals);
             if integers {
                 toml::Value::Integer(x.round() as i64)
             } else {
@@ -233,6 +256,26 @@ fn sanitize(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn range_values_are_rounded_to_the_decimals_written() {
+        let floats =
+            |v: Vec<toml::Value>| -> Vec<f64> { v.iter().map(|x| x.as_float().unwrap()).collect() };
+        assert_eq!(
+            floats(range_values("0.1", "0.3", "0.1").unwrap()),
+            vec![0.1, 0.2, 0.3]
+        );
+        assert_eq!(
+            floats(range_values("0", "0.7", "0.35").unwrap()),
+            vec![0.0, 0.35, 0.7]
+        );
+        assert_eq!(
+            floats(range_values("1e-3", "3e-3", "1e-3").unwrap()),
+            vec![0.001, 0.002, 0.003]
+        );
+        assert_eq!(decimals_of("2.50"), 2);
+        assert_eq!(decimals_of("5"), 0);
+    }
 
     #[test]
     fn axes_parse_lists_and_ranges() {

@@ -130,7 +130,14 @@ pub struct PathOutcome {
     pub events_not_logged: u64,
     /// Largest relative bookkeeping error over stakers (should be ~1e-15).
     pub bookkeeping_error: f64,
+    /// What went wrong when the path ended with a non-finite or negative
+    /// stake, a non-finite result or broken bookkeeping (checked once, at
+    /// the end of the path).
+    pub defect: Option<String>,
 }
+
+/// Largest relative bookkeeping error a path may end with.
+pub const BOOKKEEPING_TOLERANCE: f64 = 1e-9;
 
 /// Per-class running state.
 #[derive(Debug, Clone)]
@@ -963,16 +970,27 @@ impl<'m> PathSim<'m> {
             slash_events: self.events_p.iter().sum(),
         };
         let bookkeeping_error = self.st.bookkeeping_error();
-        debug_assert!(
-            bookkeeping_error < 1e-9,
-            "bookkeeping broken on path {}: relative error {bookkeeping_error}",
-            self.path
-        );
-        debug_assert!(
-            self.st.stake.iter().all(|c| c.is_finite() && *c >= 0.0),
-            "NaN or negative stake on path {}",
-            self.path
-        );
+        let defect = if let Some(i) = self
+            .st
+            .stake
+            .iter()
+            .position(|c| !(c.is_finite() && *c >= 0.0))
+        {
+            Some(format!(
+                "staker {i} ended with a stake of {}",
+                self.st.stake[i]
+            ))
+        } else if !finals_are_finite(&classes, &protocols, &total) {
+            Some("a final figure is not finite".to_string())
+        } else if self.values.iter().any(|v| !v.is_finite()) {
+            Some("a recorded value is not finite (too large for the time series)".to_string())
+        } else if bookkeeping_error.is_nan() || bookkeeping_error > BOOKKEEPING_TOLERANCE {
+            Some(format!(
+                "bookkeeping broken: relative error {bookkeeping_error} (at most {BOOKKEEPING_TOLERANCE})"
+            ))
+        } else {
+            None
+        };
         PathOutcome {
             path: self.path,
             series: std::mem::take(&mut self.values),
@@ -983,8 +1001,41 @@ impl<'m> PathSim<'m> {
             events: std::mem::take(&mut self.events),
             events_not_logged: self.events_not_logged,
             bookkeeping_error,
+            defect,
         }
     }
+}
+
+/// Whether every final figure of a path is finite.
+fn finals_are_finite(classes: &[ClassFinal], protocols: &[ProtocolFinal], t: &TotalFinal) -> bool {
+    let class_ok = |c: &ClassFinal| {
+        [c.stake, c.initial, c.rewards, c.losses, c.net_return]
+            .iter()
+            .all(|x| x.is_finite())
+    };
+    let protocol_ok = |p: &ProtocolFinal| {
+        [
+            p.tvl_native,
+            p.tvl_usd,
+            p.apr,
+            p.losses_native,
+            p.loss_fraction,
+        ]
+        .iter()
+        .all(|x| x.is_finite())
+    };
+    classes.iter().all(class_ok)
+        && protocols.iter().all(protocol_ok)
+        && [
+            t.tvl_usd,
+            t.initial_usd,
+            t.rewards_usd,
+            t.losses_usd,
+            t.net_return,
+            t.after_tax_net_return,
+        ]
+        .iter()
+        .all(|x| x.is_finite())
 }
 
 /// Unique stake (EigenLayer magnitudes): after slashing a fraction `severity`

@@ -60,6 +60,10 @@ pub struct Collected {
     pub events_dropped: u64,
     /// Largest per-path bookkeeping error.
     pub bookkeeping_error: f64,
+    /// The first path (in path order) that ended with a non-finite or
+    /// negative stake, a non-finite result or broken bookkeeping, and what
+    /// was wrong; a run with one writes no outputs.
+    pub defect: Option<(u32, String)>,
 }
 
 impl Collected {
@@ -95,6 +99,7 @@ pub fn simulate(model: &Model, range: PathRange, on_path_done: &(dyn Fn() + Sync
         events: Vec::new(),
         events_dropped: 0,
         bookkeeping_error: 0.0,
+        defect: None,
         series,
     };
     let max_events = model.run.max_event_rows as usize;
@@ -133,6 +138,9 @@ fn fold(c: &mut Collected, o: PathOutcome, max_events: usize) {
     c.events_dropped += o.events_not_logged + o.events.len().saturating_sub(room) as u64;
     c.events.extend(o.events.into_iter().take(room));
     c.bookkeeping_error = c.bookkeeping_error.max(o.bookkeeping_error);
+    if c.defect.is_none() {
+        c.defect = o.defect.map(|d| (o.path, d));
+    }
     c.rows.push(PathRow {
         path: o.path,
         classes: o.classes,

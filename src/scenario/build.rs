@@ -8,6 +8,7 @@ use super::file::{
     AllocationFile, AprCurveFile, CorrelationFile, ProtocolFile, RandomAllocationFile,
     ScenarioFile, SeverityFile, StakeFile, StakerFile, StrategyFile,
 };
+use crate::model::outlook::Outlook;
 use crate::model::{
     Allocation, AprCurve, Asset, Entry, Fault, Frequency, InitialAllocation, Model, Operator,
     Protocol, RunSettings, Severity, Shock, Slashing, StakeDist, StakerClass, Strategy, Trigger,
@@ -24,6 +25,26 @@ pub struct Issue {
 
 /// Largest number of protocols a scenario may define (slot indices are u16).
 pub const MAX_PROTOCOLS: usize = 4096;
+
+/// Largest number of operators a scenario may define (operator indices are
+/// u16, with `u16::MAX` meaning "no operator").
+pub const MAX_OPERATORS: usize = u16::MAX as usize;
+
+/// Largest number of stakers a scenario may hold at once, over all classes
+/// (`count` plus `entry.max_new`; staker indices are u32).
+pub const MAX_STAKERS: u64 = u32::MAX as u64;
+
+/// Largest magnitude of a price (USD per unit), a stake (native units per
+/// staker) or a TVL threshold, so that sums over stakers stay finite.
+pub const MAX_MAGNITUDE: f64 = 1e15;
+
+/// Largest magnitude of a reward budget, an inverse-square-root `k` or a fee
+/// revenue; the t = 0 APR bound (at most [`MAX_APR`]) limits them further.
+pub const MAX_REWARD_MAGNITUDE: f64 = 1e30;
+
+/// Largest APR, the constant curve's and the t = 0 APR of every protocol
+/// (10 = 1,000 % a year).
+pub const MAX_APR: f64 = 10.0;
 
 /// The entity name of the whole scenario in the outputs, reserved.
 const TOTAL: &str = "total";
@@ -49,6 +70,15 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Issue>> {
             format!(
                 "expected at most {MAX_PROTOCOLS} protocols, found {}",
                 file.protocols.len()
+            ),
+        );
+    }
+    if file.operators.len() > MAX_OPERATORS {
+        v.issue(
+            "operator",
+            format!(
+                "expected at most {MAX_OPERATORS} operators, found {}",
+                file.operators.len()
             ),
         );
     }
@@ -100,7 +130,9 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Issue>> {
         operators,
         classes: classes.into_iter().flatten().collect(),
     };
+    v.staker_capacity(&model);
     v.memory(&model, file.run.memory_limit_gib);
+    v.outlook(&model);
     if v.issues.is_empty() {
         Ok(model)
     } else {
@@ -374,6 +406,7 @@ impl Validator {
             .map(|(i, a)| {
                 let path = format!("asset[{i}]");
                 self.positive(&format!("{path}.price_usd"), a.price_usd);
+                self.at_most(&format!("{path}.price_usd"), a.price_usd, MAX_MAGNITUDE);
                 if self.finite(&format!("{path}.drift"), a.drift) && a.drift.abs() > 5.0 {
                     self.issue(
                         &format!("{path}.drift"),
@@ -547,6 +580,7 @@ impl Validator {
                         format!("expected high ≥ low ({low}), found {high}"),
                     );
                 }
+                self.at_most(&format!("{path}.high"), high, MAX_MAGNITUDE);
                 Severity::Uniform { low, high }
             }
             SeverityFile::Beta { alpha, beta } => {
@@ -561,7 +595,7 @@ impl Validator {
         match c {
             AprCurveFile::Constant { value } => {
                 self.finite(&format!("{path}.value"), *value);
-                if *value < 0.0 || *value > 10.0 {
+                if *value < 0.0 || *value > MAX_APR {
                     self.issue(
                         &format!("{path}.value"),
                         format!("expected a yearly rate in [0, 10], found {value}"),
@@ -570,10 +604,14 @@ impl Validator {
                 AprCurve::Constant(*value)
             }
             AprCurveFile::Budget { budget } => {
-                AprCurve::Budget(self.non_negative(&format!("{path}.budget"), *budget))
+                let budget = self.non_negative(&format!("{path}.budget"), *budget);
+                self.at_most(&format!("{path}.budget"), budget, MAX_REWARD_MAGNITUDE);
+                AprCurve::Budget(budget)
             }
             AprCurveFile::InverseSqrt { k } => {
-                AprCurve::InverseSqrt(self.non_negative(&format!("{path}.k"), *k))
+                let k = self.non_negative(&format!("{path}.k"), *k);
+                self.at_most(&format!("{path}.k"), k, MAX_REWARD_MAGNITUDE);
+                AprCurve::InverseSqrt(k)
             }
             AprCurveFile::Table { points } => {
                 if points.is_empty() {
@@ -595,6 +633,12 @@ impl Validator {
                 }
                 for (i, p) in points.iter().enumerate() {
                     self.non_negative(&format!("{path}.points[{i}]"), p[1]);
+                    if p[1] > MAX_APR {
+                        self.issue(
+                            &format!("{path}.points[{i}]"),
+                            format!("expected a yearly rate in [0, {MAX_APR}], found {}", p[1]),
+                        );
+                    }
                     self.finite(&format!("{path}.points[{i}]"), p[0]);
                 }
                 AprCurve::Table(points.iter().map(|p| (p[0], p[1])).collect())
@@ -643,6 +687,11 @@ impl Validator {
             );
         }
         self.non_negative(&format!("{path}.fee_revenue_usd"), p.fee_revenue_usd);
+        self.at_most(
+            &format!("{path}.fee_revenue_usd"),
+            p.fee_revenue_usd,
+            MAX_REWARD_MAGNITUDE,
+        );
         let capacity = p.capacity.unwrap_or(f64::INFINITY);
         if let Some(c) = p.capacity {
             self.positive(&format!("{path}.capacity"), c);
@@ -954,10 +1003,12 @@ impl Validator {
     fn stake(&mut self, path: &str, s: &StakeFile) -> StakeDist {
         match *s {
             StakeFile::Fixed { value } => {
+                self.at_most(&format!("{path}.value"), value, MAX_MAGNITUDE);
                 StakeDist::Fixed(self.positive(&format!("{path}.value"), value))
             }
             StakeFile::Lognormal { median, sigma } => {
                 self.positive(&format!("{path}.median"), median);
+                self.at_most(&format!("{path}.median"), median, MAX_MAGNITUDE);
                 self.non_negative(&format!("{path}.sigma"), sigma);
                 if sigma > 5.0 {
                     self.issue(
@@ -972,6 +1023,7 @@ impl Validator {
             }
             StakeFile::Pareto { scale, shape } => {
                 self.positive(&format!("{path}.scale"), scale);
+                self.at_most(&format!("{path}.scale"), scale, MAX_MAGNITUDE);
                 if self.finite(&format!("{path}.shape"), shape) && shape <= 1.0 {
                     self.issue(
                         &format!("{path}.shape"),
@@ -988,6 +1040,7 @@ impl Validator {
                         format!("expected high ≥ low ({low}), found {high}"),
                     );
                 }
+                self.at_most(&format!("{path}.high"), high, MAX_MAGNITUDE);
                 StakeDist::Uniform { low, high }
             }
         }
@@ -1297,6 +1350,66 @@ impl Validator {
             );
         }
         Some(cumulative)
+    }
+
+    fn staker_capacity(&mut self, model: &Model) {
+        let capacity = model.staker_capacity();
+        if capacity > MAX_STAKERS {
+            self.issue(
+                "staker",
+                format!(
+                    "expected at most {MAX_STAKERS} stakers over all classes (count plus entry.max_new), found {capacity}"
+                ),
+            );
+        }
+    }
+
+    /// The t = 0 picture must be finite, with every APR at most `MAX_APR`.
+    fn outlook(&mut self, model: &Model) {
+        let outlook = Outlook::of(model);
+        for (i, p) in outlook.protocols.iter().enumerate() {
+            if !(p.tvl_usd.is_finite() && p.tvl_native.is_finite()) {
+                self.issue(
+                    &format!("protocol[{i}]"),
+                    format!(
+                        "expected a finite expected TVL at t = 0, found {} USD (smaller stakes or prices)",
+                        p.tvl_usd
+                    ),
+                );
+            } else if !(p.apr.is_finite() && p.apr <= MAX_APR) {
+                self.issue(
+                    &format!("protocol[{i}].apr"),
+                    format!(
+                        "expected an APR of at most {MAX_APR} (1,000 %) at the expected t = 0 TVL, found {} (a smaller budget, k or fee revenue, or an apr_cap)",
+                        p.apr
+                    ),
+                );
+            }
+        }
+        for (i, c) in outlook.classes.iter().enumerate() {
+            if !(c.total_stake.is_finite() && c.total_usd.is_finite()) {
+                self.issue(
+                    &format!("staker[{i}].stake"),
+                    format!(
+                        "expected a finite expected total stake at t = 0, found {} native units, {} USD (a smaller stake or count)",
+                        c.total_stake, c.total_usd
+                    ),
+                );
+            }
+        }
+    }
+
+    /// `x` finite and at most `max` in magnitude.
+    fn at_most(&mut self, path: &str, x: f64, max: f64) {
+        if x.is_finite() && x.abs() > max {
+            self.issue(
+                path,
+                format!(
+                    "expected a magnitude of at most {max:e}, found {}",
+                    fmt_num(x)
+                ),
+            );
+        }
     }
 
     fn memory(&mut self, model: &Model, limit_gib: f64) {

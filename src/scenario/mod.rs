@@ -42,6 +42,14 @@ pub struct LoadedScenario {
     pub source: String,
 }
 
+/// SHA-256 (hex) of a file's bytes, as `load` records it; `None` when the
+/// file cannot be read.
+pub fn file_sha256(path: &Path) -> Option<String> {
+    std::fs::read(path)
+        .ok()
+        .map(|bytes| hex(&Sha256::digest(&bytes)))
+}
+
 /// Reads, overrides and validates a scenario file.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, ScenarioError> {
     let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {

@@ -106,6 +106,14 @@ fn batch_runs_the_good_files_reports_the_bad_one_and_fails() {
     let name = column(&header, "name");
     let by_name = |n: &str| rows.iter().find(|r| r[name] == n).unwrap();
     assert_eq!(by_name("broken")[status], "invalid");
+    // The invalid file was readable: its hash is recorded all the same.
+    let sha = column(&header, "scenario_sha256");
+    let broken_sha = &by_name("broken")[sha];
+    assert_eq!(broken_sha.len(), 64, "{broken_sha:?}");
+    assert_eq!(
+        Some(broken_sha.to_string()),
+        restake_sim::scenario::file_sha256(&input.join("broken.toml"))
+    );
     assert_eq!(by_name("small")[status], "ok");
     assert_eq!(by_name("babylon-btc")[status], "ok");
     for key in [

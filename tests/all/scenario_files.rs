@@ -758,6 +758,32 @@ fn bad_inputs() -> Vec<Case> {
             line_with: Some("horizon_days"),
             message: "(after --set overrides)",
         },
+        case(
+            "more operators than a u16 index holds",
+            format!(
+                "{BASE}\n{}",
+                (0..65_534)
+                    .map(|i| format!("[[operator]]\nname = \"x{i}\"\nprotocols = [\"oracle\"]\n"))
+                    .collect::<String>()
+            ),
+            "operator",
+            Some("[[operator]]"),
+            "expected at most 65535 operators, found 65536",
+        ),
+        case(
+            "a price beyond 1e15 USD",
+            edit("price_usd = 42000", "price_usd = 1e16"),
+            "asset[0].price_usd",
+            Some("price_usd = 1e16"),
+            "expected a magnitude of at most 1e15, found 10000000000000000",
+        ),
+        case(
+            "a budget giving a t = 0 APR above 10",
+            edit("budget = 10000", "budget = 1e29"),
+            "protocol[1].apr",
+            Some("budget = 1e29"),
+            "expected an APR of at most 10 (1,000 %) at the expected t = 0 TVL",
+        ),
     ]
 }
 
@@ -995,9 +1021,120 @@ fn truncated_and_line_deleted_files_never_panic() {
     assert_no_panic(variants);
 }
 
+/// Extreme numbers the brute-force substitution does not reach: stake
+/// distributions and curves BASE does not use.
+fn extreme_cases() -> Vec<Vec<u8>> {
+    let fixed = r#"stake = { dist = "fixed", value = 1.0 }"#;
+    let budget = r#"apr = { curve = "budget", budget = 10000 }"#;
+    let price = "price_usd = 42000";
+    [
+        (
+            fixed,
+            r#"stake = { dist = "uniform", low = 1, high = 1.7e308 }"#,
+        ),
+        (
+            fixed,
+            r#"stake = { dist = "uniform", low = 1, high = 1e15 }"#,
+        ),
+        (
+            fixed,
+            r#"stake = { dist = "lognormal", median = 1e300, sigma = 5 }"#,
+        ),
+        (
+            fixed,
+            r#"stake = { dist = "lognormal", median = 1e15, sigma = 5 }"#,
+        ),
+        (
+            fixed,
+            r#"stake = { dist = "pareto", scale = 1e15, shape = 1.0000001 }"#,
+        ),
+        (fixed, r#"stake = { dist = "fixed", value = 1e15 }"#),
+        (fixed, r#"stake = { dist = "fixed", value = 1e-300 }"#),
+        (budget, r#"apr = { curve = "inverse_sqrt", k = 1e308 }"#),
+        (budget, r#"apr = { curve = "inverse_sqrt", k = 1e3 }"#),
+        (budget, r#"apr = { curve = "budget", budget = 1e30 }"#),
+        (price, "price_usd = 1e15"),
+        (price, "price_usd = 1e-300"),
+    ]
+    .iter()
+    .map(|(from, to)| {
+        assert!(BASE.contains(from), "{from}");
+        BASE.replacen(from, to, 1).into_bytes()
+    })
+    .collect()
+}
+
 #[test]
 fn extreme_numbers_never_panic() {
-    assert_no_panic(extreme_numbers());
+    let mut variants = extreme_numbers();
+    variants.extend(extreme_cases());
+    assert_no_panic(variants.clone());
+    assert_runs_finite_or_fail_cleanly(variants);
+}
+
+/// Runs every variant (one path each) in one batch: each that validates
+/// either runs with finite numbers in its summary.csv or fails cleanly,
+/// naming the scenario and writing no folder.
+fn assert_runs_finite_or_fail_cleanly(variants: Vec<Vec<u8>>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut names = Vec::new();
+    for (i, v) in variants.iter().enumerate() {
+        let name = format!("v{i:04}");
+        let text = String::from_utf8_lossy(v).replacen(
+            r#"name = "base""#,
+            &format!("name = \"{name}\""),
+            1,
+        );
+        std::fs::write(dir.path().join(format!("{name}.toml")), text).expect("write scenario");
+        names.push(name);
+    }
+    let out_dir = dir.path().join("out");
+    let output = restake_sim()
+        .current_dir(dir.path())
+        .args(["run", "--paths", "1", "--quiet", "--out"])
+        .arg(&out_dir)
+        .args(names.iter().map(|n| format!("{n}.toml")))
+        .output()
+        .expect("run restake-sim");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        matches!(output.status.code(), Some(0..=2)) && !stderr.contains("panicked"),
+        "exit {:?}: {stderr}",
+        output.status.code()
+    );
+    let mut batch = csv::Reader::from_path(out_dir.join("batch.csv")).expect("batch.csv");
+    let (mut ok, mut failed) = (0, 0);
+    for row in batch.records() {
+        let row = row.expect("batch row");
+        let (name, status, error) = (&row[0], &row[3], &row[4]);
+        let folder = out_dir.join(name);
+        match status {
+            "ok" => {
+                ok += 1;
+                let mut summary =
+                    csv::Reader::from_path(folder.join("summary.csv")).expect("summary.csv");
+                for r in summary.records() {
+                    let r = r.expect("summary row");
+                    for cell in r.iter() {
+                        if let Ok(x) = cell.parse::<f64>() {
+                            assert!(x.is_finite(), "{name}: {cell} in summary.csv: {r:?}");
+                        }
+                    }
+                }
+            }
+            "failed" => {
+                failed += 1;
+                assert!(
+                    error.contains(&format!("scenario \"{name}\"")),
+                    "{name}: {error}"
+                );
+                assert!(!folder.exists(), "{name}: a failed run left a folder");
+            }
+            "invalid" => {}
+            other => panic!("{name}: status {other}"),
+        }
+    }
+    assert!(ok > 50, "only {ok} variants ran ({failed} failed)");
 }
 
 /// A character from the pieces scenario files are made of.
