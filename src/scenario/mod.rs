@@ -221,6 +221,22 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The field named by serde's "unknown field `x`, expected …" message.
+fn unknown_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    Some(rest[..rest.find('`')?].to_string())
+}
+
+/// "; did you mean …?" for an unknown field, from the fields serde lists as
+/// expected.
+fn suggest_field(message: &str, field: &str) -> String {
+    let Some((_, expected)) = message.split_once("expected") else {
+        return String::new();
+    };
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    overrides::did_you_mean(field, candidates)
+}
+
 /// Parses and validates scenario text; `label` names the file in errors.
 pub fn parse(
     source: &str,
@@ -287,7 +303,16 @@ pub fn parse(
         };
         let (line, column) = at(&key_path);
         let mut message = e.inner().message().trim().to_string();
-        if !overrides.is_empty() && overridden(&key_path) {
+        if let Some(field) = unknown_field(&message) {
+            let suggestion = suggest_field(&message, &field);
+            message.push_str(&suggestion);
+            if let Some(o) = overrides
+                .iter()
+                .find(|o| o.path.split('.').any(|segment| segment == field))
+            {
+                message.push_str(&format!(" (from --set {o})"));
+            }
+        } else if !overrides.is_empty() && overridden(&key_path) {
             message.push_str(" (after --set overrides)");
         }
         invalid(vec![Problem {

@@ -245,6 +245,36 @@ fn set_in_table(
     }
 }
 
+/// The candidates closest to `wanted` by edit distance (at most a third of
+/// its length, and at least 2, edits away), best first; empty when none is
+/// close.
+pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let limit = (wanted.chars().count() / 3).max(2);
+    let mut scored: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(wanted, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    scored.sort();
+    scored.dedup();
+    let best = scored.first().map_or(0, |s| s.0);
+    scored
+        .into_iter()
+        .take_while(|s| s.0 == best)
+        .map(|s| s.1)
+        .collect()
+}
+
+/// `; did you mean "a" or "b"?` for the closest candidates, or nothing.
+pub fn did_you_mean<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    let near = closest(wanted, candidates);
+    if near.is_empty() {
+        return String::new();
+    }
+    let quoted: Vec<String> = near.iter().map(|n| format!("\"{n}\"")).collect();
+    format!("; did you mean {}?", quoted.join(" or "))
+}
+
 fn element_name(v: &Value) -> Option<&str> {
     let t = v.as_table()?;
     t.get("name").or_else(|| t.get("class"))?.as_str()
@@ -284,8 +314,9 @@ fn set_in_array(
     }
     if applied == 0 {
         return Err(format!(
-            "no element of \"{at}\" is named \"{selector}\"; use an index, '*' or one of: {}",
-            names.join(", ")
+            "no element of \"{at}\" is named \"{selector}\"; use an index, '*' or one of: {}{}",
+            names.join(", "),
+            did_you_mean(selector, names.iter().map(String::as_str)),
         ));
     }
     Ok(applied)
@@ -428,6 +459,16 @@ mod tests {
         assert_eq!(problems.len(), 1, "{err}");
         assert_eq!(problems[0].key_path, "run.paths");
         assert_eq!(problems[0].message, "expected an integer ≥ 1, found 0");
+    }
+
+    #[test]
+    fn closest_names_are_suggested_by_edit_distance() {
+        let names = ["babylon", "babylon-bsn", "eigen-da", "run"];
+        assert_eq!(closest("babylom", names), vec!["babylon"]);
+        assert_eq!(closest("eigen_da", names), vec!["eigen-da"]);
+        assert!(closest("zzzzzz", names).is_empty());
+        assert_eq!(did_you_mean("rn", names), "; did you mean \"run\"?");
+        assert_eq!(did_you_mean("zzzzzz", names), "");
     }
 
     #[test]

@@ -389,3 +389,30 @@ fn a_folder_of_other_files_is_never_replaced() {
     run_small(&dir.path().join("run"), &[]);
     run_small(&dir.path().join("run"), &["--seed", "3"]);
 }
+
+#[test]
+fn a_misspelt_set_path_names_the_closest_keys_and_the_override() {
+    let scenario = root().join("scenarios/babylon-btc.toml");
+    for (set, wanted) in [
+        (
+            "protocol.babylon.apr_kap=0.1",
+            "did you mean \"apr_cap\"? (from --set protocol.babylon.apr_kap=0.1)",
+        ),
+        (
+            "protocl.babylon.apr.value=0.1",
+            "did you mean \"protocol\"? (from --set protocl.babylon.apr.value=0.1)",
+        ),
+        (
+            "protocol.babylom.apr.value=0.1",
+            "no element of \"protocol\" is named \"babylom\"; use an index, '*' or one of: babylon; did you mean \"babylon\"?",
+        ),
+    ] {
+        restake_sim()
+            .arg("validate")
+            .arg(&scenario)
+            .args(["--set", set])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(wanted));
+    }
+}
