@@ -397,8 +397,19 @@ fn presets_change_what_they_say() {
     // A reward-token crash lowers the budget protocol's APR, so the return.
     assert!(get("reward-token-crash", "a.apr_mean") < 0.3 * get("baseline", "a.apr_mean"));
     assert!(get("reward-token-crash", "net_return_mean") < get("baseline", "net_return_mean"));
-    // Correlated: the two protocols are slashed together at their mean hazard.
-    assert!(get("correlated", "slash_events_mean") > 0.0);
+    // Correlated: the two protocols are slashed together at their mean
+    // hazard (checked event by event in
+    // `correlated_slashes_every_protocol_on_the_same_day`); here, every
+    // event hits both, so each path's count is even.
+    let correlated_events = get("correlated", "slash_events_mean") * 100.0;
+    assert!(correlated_events > 0.0);
+    assert!((correlated_events.round() - correlated_events).abs() < 1e-9);
+    assert_eq!(correlated_events.round() as u64 % 2, 0);
+    // Combined: several stresses at once — more events (slash-x10), less
+    // USD TVL (eth-crash, bank-run), a lower return than slash-x10 alone.
+    assert!(get("combined", "slash_events_mean") > 5.0 * get("baseline", "slash_events_mean"));
+    assert!(get("combined", "tvl_usd_mean") < 0.6 * get("baseline", "tvl_usd_mean"));
+    assert!(get("combined", "net_return_mean") < get("slash-x10", "net_return_mean"));
     // Bank run: half the stakers leave, so the TVL roughly halves.
     assert!(get("bank-run", "a.tvl_native_mean") < 0.65 * get("baseline", "a.tvl_native_mean"));
     // --multiply doubles b's constant APR.
@@ -555,4 +566,56 @@ fn a_sweep_refuses_an_empty_axis() {
         .success();
     let (_, rows) = csv_rows(&out.join("sweep.csv"));
     assert_eq!(rows.len(), 4);
+}
+
+#[test]
+fn correlated_slashes_every_protocol_on_the_same_day() {
+    use restake_sim::engine::{PathRange, simulate};
+    use restake_sim::scenario::{self, presets};
+    let dir = tempfile::tempdir().unwrap();
+    let base = scenario::load(&small_scenario(dir.path(), 0.001), &[]).unwrap();
+    let mut file = base.file.clone();
+    presets::apply(&mut file, "correlated").unwrap();
+    let stressed = scenario::rebuild(&base, file, "preset correlated").unwrap();
+    let range = PathRange {
+        first: 0,
+        count: 200,
+    };
+    let events = simulate(&stressed.model, range, &|| {}).events;
+    assert!(events.len() > 20, "too few events: {}", events.len());
+    let mut days: Vec<(u32, u32, usize)> =
+        events.iter().map(|e| (e.path, e.day, e.protocol)).collect();
+    days.sort_unstable();
+    // Events come in pairs: protocol a and protocol b on the same path and day.
+    for pair in days.chunks(2) {
+        assert_eq!(pair.len(), 2, "{pair:?}");
+        assert_eq!((pair[0].0, pair[0].1), (pair[1].0, pair[1].1), "{pair:?}");
+        assert_eq!((pair[0].2, pair[1].2), (0, 1), "{pair:?}");
+    }
+    // The baseline's events are not paired that way.
+    let baseline = simulate(&base.model, range, &|| {}).events;
+    let mut base_days: Vec<(u32, u32)> = baseline.iter().map(|e| (e.path, e.day)).collect();
+    base_days.sort_unstable();
+    base_days.dedup();
+    assert!(base_days.len() > baseline.len() / 2 + 5);
+}
+
+#[test]
+fn btc_crash_halves_usd_tvl_from_day_30() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("stress");
+    restake_sim()
+        .arg("stress")
+        .arg(root().join("scenarios/babylon-btc.toml"))
+        .args(["--preset", "btc-crash", "--paths", "50", "--quiet"])
+        .args(["--set", "staker.*.count=100", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let (header, rows) = csv_rows(&out.join("stress.csv"));
+    let tvl = |r: usize| -> f64 { rows[r][column(&header, "tvl_usd_mean")].parse().unwrap() };
+    assert_eq!(rows[1][0], "btc-crash");
+    // Same paths (common random numbers), BTC price halved: USD TVL halves.
+    let ratio = tvl(1) / tvl(0);
+    assert!((ratio - 0.5).abs() < 0.01, "ratio {ratio}");
 }
