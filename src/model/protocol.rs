@@ -219,6 +219,28 @@ impl Protocol {
 mod tests {
     use super::*;
 
+    /// A protocol on asset 0, paid in asset 0, with no cap, fees, delays or
+    /// slashing.
+    fn plain(curve: AprCurve, allocation: Allocation) -> Protocol {
+        Protocol {
+            name: "p".into(),
+            assets: vec![0],
+            curve,
+            apr_cap: f64::INFINITY,
+            apr_floor: 0.0,
+            reward_asset: 0,
+            fee_revenue_usd: 0.0,
+            capacity: f64::INFINITY,
+            min_stake: 0.0,
+            exit_delay_steps: 0,
+            deallocation_steps: 0,
+            veto_steps: 0,
+            veto_probability: 0.0,
+            slashing: None,
+            allocation,
+        }
+    }
+
     #[test]
     fn budget_curve_is_budget_over_tvl() {
         let curve = AprCurve::Budget(500.0);
@@ -235,23 +257,7 @@ mod tests {
 
     #[test]
     fn a_network_limit_spreads_the_budget_over_the_counted_stake() {
-        let mut p = Protocol {
-            name: "n".into(),
-            assets: vec![0],
-            curve: AprCurve::Budget(100.0),
-            apr_cap: f64::INFINITY,
-            apr_floor: 0.0,
-            reward_asset: 0,
-            fee_revenue_usd: 0.0,
-            capacity: f64::INFINITY,
-            min_stake: 0.0,
-            exit_delay_steps: 0,
-            deallocation_steps: 0,
-            veto_steps: 0,
-            veto_probability: 0.0,
-            slashing: None,
-            allocation: Allocation::NetworkLimit(1000.0),
-        };
+        let mut p = plain(AprCurve::Budget(100.0), Allocation::NetworkLimit(1000.0));
         let (paid, earned) = p.aprs(4000.0, 4000.0, RewardValue::at(1.0));
         assert!((paid - 0.1).abs() < 1e-15);
         // The whole budget is paid out: earned APR × TVL = budget.
@@ -262,23 +268,8 @@ mod tests {
 
     #[test]
     fn rewards_paid_in_another_asset_follow_its_price_against_the_tvl_asset() {
-        let mut p = Protocol {
-            name: "p".into(),
-            assets: vec![0],
-            curve: AprCurve::Constant(0.06),
-            apr_cap: f64::INFINITY,
-            apr_floor: 0.0,
-            reward_asset: 1,
-            fee_revenue_usd: 0.0,
-            capacity: f64::INFINITY,
-            min_stake: 0.0,
-            exit_delay_steps: 0,
-            deallocation_steps: 0,
-            veto_steps: 0,
-            veto_probability: 0.0,
-            slashing: None,
-            allocation: Allocation::FullRestaking,
-        };
+        let mut p = plain(AprCurve::Constant(0.06), Allocation::FullRestaking);
+        p.reward_asset = 1;
         let initial = [2_000.0, 3.0];
         let at_start = p.reward_value(&initial, &initial);
         assert_eq!(at_start, RewardValue::at(3.0));
