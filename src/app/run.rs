@@ -408,17 +408,14 @@ pub fn write_run(
     })
 }
 
-/// Mean of the worst 1 % of outcomes of a summary figure, in its own units:
-/// −CVaR99 for a return (a return), CVaR99 for a loss fraction (a loss).
-fn worst_percent(r: &SummaryRow) -> f64 {
-    if r.metric == "loss_fraction" {
-        r.cvar99
-    } else {
-        -r.cvar99
-    }
-}
+/// Class rows the terminal summary shows before it refers to summary.csv.
+const SUMMARY_CLASSES: usize = 20;
 
-/// The end-of-run summary printed to the terminal.
+/// The end-of-run summary printed to the terminal: one line per staker
+/// class and one for the total, so it fits a screen. Net return over the
+/// run (mean, quantiles across paths, mean of the worst 1 % of paths), the
+/// mean after-tax return, and the loss fraction (mean, mean of the worst
+/// 1 %, probability of a loss).
 pub fn one_screen_summary(report: &RunReport) -> String {
     let m = &report.manifest;
     let mut s = format!(
@@ -432,25 +429,78 @@ pub fn one_screen_summary(report: &RunReport) -> String {
         m.threads,
         report.folder.display()
     );
-    s.push_str(&format!(
-        "  {:<24} {:<25} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}\n",
-        "entity", "figure", "mean", "p05", "p50", "p95", "worst 1 %", "P(loss)"
-    ));
-    for r in &report.summary {
-        if r.kind == "protocol" {
+    let line = |cells: [&str; 10]| {
+        format!(
+            "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}\n",
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3],
+            cells[4],
+            cells[5],
+            cells[6],
+            cells[7],
+            cells[8],
+            cells[9]
+        )
+    };
+    s.push_str(&line([
+        "net return",
+        "mean",
+        "p05",
+        "p50",
+        "p95",
+        "worst 1 %",
+        "after tax",
+        "loss",
+        "worst 1 %",
+        "P(loss)",
+    ]));
+    let find = |entity: &str, metric: &str| {
+        report
+            .summary
+            .iter()
+            .find(|r| r.entity == entity && r.metric == metric)
+    };
+    let entities: Vec<&str> = report
+        .summary
+        .iter()
+        .filter(|r| r.kind != "protocol" && r.metric == "net_return")
+        .map(|r| r.entity.as_str())
+        .collect();
+    let classes = entities.len().saturating_sub(1);
+    for (i, entity) in entities.iter().enumerate() {
+        let is_total = i + 1 == entities.len();
+        if !is_total && i >= SUMMARY_CLASSES {
             continue;
         }
-        s.push_str(&format!(
-            "  {:<24} {:<25} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}\n",
-            r.entity,
-            r.metric,
-            percent(r.mean),
-            percent(r.p05),
-            percent(r.p50),
-            percent(r.p95),
-            percent(worst_percent(r)),
-            percent(r.p_loss)
-        ));
+        if is_total && classes > SUMMARY_CLASSES {
+            s.push_str(&format!(
+                "  … {} more classes in summary.csv\n",
+                classes - SUMMARY_CLASSES
+            ));
+        }
+        let (Some(ret), Some(loss)) = (find(entity, "net_return"), find(entity, "loss_fraction"))
+        else {
+            continue;
+        };
+        let after_tax = find(entity, "after_tax_net_return").map_or(f64::NAN, |r| r.mean);
+        let cells = [
+            percent(ret.mean),
+            percent(ret.p05),
+            percent(ret.p50),
+            percent(ret.p95),
+            percent(-ret.cvar99),
+            percent(after_tax),
+            percent(loss.mean),
+            percent(loss.cvar99),
+            percent(loss.p_loss),
+        ];
+        let name: String = entity.chars().take(22).collect();
+        s.push_str(&line([
+            &name, &cells[0], &cells[1], &cells[2], &cells[3], &cells[4], &cells[5], &cells[6],
+            &cells[7], &cells[8],
+        ]));
     }
     s
 }

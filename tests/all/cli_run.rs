@@ -416,3 +416,31 @@ fn a_misspelt_set_path_names_the_closest_keys_and_the_override() {
             .stderr(predicates::str::contains(wanted));
     }
 }
+
+#[test]
+fn the_summary_has_a_line_per_class_and_the_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let assert = restake_sim()
+        .arg("run")
+        .arg(root().join("scenarios/eigenlayer-avs.toml"))
+        .args(["--paths", "10", "--set", "staker.*.count=20", "--out"])
+        .arg(dir.path().join("run"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("eigenlayer-avs: 10 paths × 365 steps"),
+        "{stdout}"
+    );
+    assert!(lines[1].contains("worst 1 %") && lines[1].contains("P(loss)"));
+    let firsts: Vec<&str> = lines[2..]
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(firsts, ["native-risk-averse", "lst-yield-chasers", "total"]);
+    // Every figure is a percentage, nine of them per line.
+    for l in &lines[2..] {
+        assert_eq!(l.matches(" %").count(), 9, "{l}");
+    }
+}
