@@ -29,6 +29,8 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Run a baseline and stressed variants side by side.
     Stress(StressArgs),
+    /// Merge the shard folders of `run --shard` into one run folder.
+    Merge(MergeArgs),
 }
 
 /// Options of every command that simulates.
@@ -128,6 +130,10 @@ pub struct RunArgs {
     /// Scenario files, folders of `.toml` files, or glob patterns.
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
+    /// Run only shard I of N (1-based) of one scenario's paths and write a
+    /// shard folder (default `output/NAME-shard-I-of-N/`) for `merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
     /// Simulation options.
     #[command(flatten)]
     pub sim: SimulationArgs,
@@ -153,4 +159,21 @@ pub struct InitArgs {
     /// Overwrite an existing file.
     #[arg(long)]
     pub force: bool,
+}
+
+/// `merge` options.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard folders written by `run --shard`, in any order.
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// The scenario file, if not where the shards say (its SHA-256 must match).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Output folder (default `output/NAME/`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print only the run folder.
+    #[arg(long, short)]
+    pub quiet: bool,
 }

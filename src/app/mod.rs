@@ -5,6 +5,7 @@ pub mod chart;
 pub mod compare;
 pub mod format;
 pub mod init;
+pub mod merge;
 pub mod run;
 pub mod stress;
 pub mod sweep;
@@ -30,6 +31,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Chart(args) => chart::chart(&args),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Stress(args) => stress::stress(&args),
+        Command::Merge(args) => merge::merge(&args),
     }
 }
 

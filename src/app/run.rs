@@ -46,6 +46,9 @@ pub struct RunReport {
 /// Runs every scenario given; invalid ones are reported and skipped. With
 /// more than one scenario, `batch.csv` sums them up beside their folders.
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    if let Some(spec) = &args.shard {
+        return super::merge::run_shard(args, spec);
+    }
     let sim = &args.sim;
     let charts = sim
         .charts
@@ -293,6 +296,8 @@ pub struct Execution {
     pub started: Instant,
     /// Wall time of the simulation alone, seconds.
     pub simulation_seconds: f64,
+    /// Shards the results were merged from (`None` for a whole run).
+    pub merged_shards: Option<u32>,
 }
 
 /// Simulates every path of a loaded scenario on the current rayon pool; an
@@ -303,28 +308,50 @@ pub fn execute(
     on_path_done: &(dyn Fn() + Sync),
 ) -> anyhow::Result<Execution> {
     let started = Instant::now();
-    let model = &loaded.model;
     let range = PathRange {
         first: 0,
-        count: model.run.paths,
+        count: loaded.model.run.paths,
     };
-    let collected = simulate(model, range, on_path_done);
+    let collected = simulate_checked(loaded, range, on_path_done)?;
     let simulation_seconds = started.elapsed().as_secs_f64();
+    Ok(finish(loaded, collected, started, simulation_seconds, None))
+}
+
+/// Simulates `range` of a loaded scenario's paths on the current rayon
+/// pool; an error when a path produced an unusable result (see [`execute`]).
+pub fn simulate_checked(
+    loaded: &LoadedScenario,
+    range: PathRange,
+    on_path_done: &(dyn Fn() + Sync),
+) -> anyhow::Result<Collected> {
+    let collected = simulate(&loaded.model, range, on_path_done);
     if let Some((path, defect)) = &collected.defect {
         anyhow::bail!(
             "scenario \"{}\": path {path} produced an unusable result ({defect}); its magnitudes are beyond what the simulation represents, no outputs written",
-            model.run.name
+            loaded.model.run.name
         );
     }
-    let summary = summary_rows(model, &collected.rows);
+    Ok(collected)
+}
+
+/// The summary and key results of everything collected for a scenario.
+pub fn finish(
+    loaded: &LoadedScenario,
+    collected: Collected,
+    started: Instant,
+    simulation_seconds: f64,
+    merged_shards: Option<u32>,
+) -> Execution {
+    let summary = summary_rows(&loaded.model, &collected.rows);
     let key = key_results(&collected.rows, &summary);
-    Ok(Execution {
+    Execution {
         collected,
         summary,
         key,
         started,
         simulation_seconds,
-    })
+        merged_shards,
+    }
 }
 
 /// Simulates a loaded scenario and writes its run folder (all or nothing).
@@ -354,6 +381,7 @@ pub fn write_run(
         key,
         started,
         simulation_seconds,
+        merged_shards,
     } = execution;
     let out = RunFolder::create(folder)
         .with_context(|| format!("cannot create run folder {}", folder.display()))?;
@@ -393,6 +421,7 @@ pub fn write_run(
         events_logged: collected.events.len(),
         events_not_logged: collected.events_dropped,
         bookkeeping_max_relative_error: collected.bookkeeping_error,
+        merged_from_shards: merged_shards,
         outputs: OUTPUT_FILES.iter().map(|s| s.to_string()).collect(),
     };
     out.write("manifest.json", &manifest.to_json()?)?;

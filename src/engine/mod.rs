@@ -16,4 +16,4 @@ pub mod rng;
 pub mod simulate;
 pub mod stakers;
 
-pub use simulate::{Collected, PathRange, PathRow, simulate};
+pub use simulate::{Collected, PathRange, PathRow, join, simulate};

@@ -50,6 +50,10 @@ pub struct Manifest {
     pub bookkeeping_max_relative_error: f64,
     /// Files written.
     pub outputs: Vec<String>,
+    /// Shards the run was merged from by `merge`; absent for a run
+    /// simulated whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_from_shards: Option<u32>,
 }
 
 impl Manifest {

@@ -5,6 +5,7 @@
 pub mod csv_files;
 pub mod folder;
 pub mod manifest;
+pub mod shard;
 
 pub use folder::{ExportError, RunFolder, check_replaceable, write_file_atomically};
 pub use manifest::Manifest;

@@ -86,13 +86,14 @@ pub struct Page {
 }
 
 /// Manifest fields shown in the run settings, with their labels and units.
-const SETTINGS: [(&str, &str); 16] = [
+const SETTINGS: [(&str, &str); 17] = [
     ("scenario_file", "scenario file"),
     ("scenario_sha256", "scenario SHA-256"),
     ("overrides", "overrides"),
     ("seed", "seed"),
     ("paths", "paths"),
     ("first_path", "first path"),
+    ("merged_from_shards", "merged from shards"),
     ("steps", "steps"),
     ("step_days", "days per step"),
     ("stakers", "stakers at t = 0"),

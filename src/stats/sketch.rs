@@ -109,6 +109,18 @@ impl LogHistogram {
     /// # Panics
     /// If the two sketches have different relative accuracies.
     pub fn merge(&mut self, other: &LogHistogram) {
+        self.merge_counts(other);
+        self.add_moments(other.moments());
+    }
+
+    /// Adds `other`'s counts, minimum and maximum into `self`, but not its
+    /// sums ([`Self::moments`]): those are `f64` and depend on the order
+    /// they are added in, so a caller reassembling sketches merged in
+    /// another grouping adds them itself, in the original order.
+    ///
+    /// # Panics
+    /// If the two sketches have different relative accuracies.
+    pub fn merge_counts(&mut self, other: &LogHistogram) {
         assert!(
             self.alpha.to_bits() == other.alpha.to_bits(),
             "cannot merge LogHistograms with relative accuracies {} and {}",
@@ -125,8 +137,71 @@ impl LogHistogram {
         self.count += other.count;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
-        self.sum += other.sum;
-        self.sum_sq += other.sum_sq;
+    }
+
+    /// The sum and the sum of squares of the values added.
+    pub fn moments(&self) -> [f64; 2] {
+        [self.sum, self.sum_sq]
+    }
+
+    /// Adds another sketch's [`Self::moments`] (see [`Self::merge_counts`]).
+    pub fn add_moments(&mut self, [sum, sum_sq]: [f64; 2]) {
+        self.sum += sum;
+        self.sum_sq += sum_sq;
+    }
+
+    /// The sketch as little-endian bytes, exactly ([`Self::from_le_bytes`]).
+    pub fn to_le_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend(self.alpha.to_le_bytes());
+        for side in [&self.positive, &self.negative] {
+            out.extend((side.len() as u64).to_le_bytes());
+            for (&k, &c) in side {
+                out.extend(k.to_le_bytes());
+                out.extend(c.to_le_bytes());
+            }
+        }
+        out.extend(self.zero.to_le_bytes());
+        out.extend(self.count.to_le_bytes());
+        for x in [self.min, self.max, self.sum, self.sum_sq] {
+            out.extend(x.to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads a sketch written by [`Self::to_le_bytes`] from the front of
+    /// `bytes`, advancing it; `None` if the bytes do not hold one.
+    pub fn from_le_bytes(bytes: &mut &[u8]) -> Option<LogHistogram> {
+        fn take<const N: usize>(bytes: &mut &[u8]) -> Option<[u8; N]> {
+            let (head, rest) = bytes.split_first_chunk::<N>()?;
+            *bytes = rest;
+            Some(*head)
+        }
+        let alpha = f64::from_le_bytes(take(bytes)?);
+        if !(alpha > 0.0 && alpha < 0.5) {
+            return None;
+        }
+        let mut s = LogHistogram::new(alpha);
+        for positive in [true, false] {
+            let len = u64::from_le_bytes(take(bytes)?);
+            for _ in 0..len {
+                let k = i32::from_le_bytes(take(bytes)?);
+                let c = u64::from_le_bytes(take(bytes)?);
+                let side = if positive {
+                    &mut s.positive
+                } else {
+                    &mut s.negative
+                };
+                side.insert(k, c);
+            }
+        }
+        s.zero = u64::from_le_bytes(take(bytes)?);
+        s.count = u64::from_le_bytes(take(bytes)?);
+        s.min = f64::from_le_bytes(take(bytes)?);
+        s.max = f64::from_le_bytes(take(bytes)?);
+        s.sum = f64::from_le_bytes(take(bytes)?);
+        s.sum_sq = f64::from_le_bytes(take(bytes)?);
+        Some(s)
     }
 
     /// Number of values added (NaNs excluded).

@@ -1074,4 +1074,20 @@ fn results_do_not_depend_on_threads_or_shards() {
             );
         }
     }
+    // `join` rebuilds the whole run from its shards, bit for bit.
+    let joined = restake_sim::engine::join(
+        &m,
+        PathRange {
+            first: 0,
+            count: 20,
+        },
+        [low, high],
+    )
+    .unwrap();
+    assert_eq!(joined.values, one.values);
+    assert_eq!(joined.rows, one.rows);
+    assert_eq!(joined.events, one.events);
+    assert_eq!(joined.events_dropped, one.events_dropped);
+    assert_eq!(joined.staker_apr, one.staker_apr);
+    assert_eq!(joined.staker_apr_moments, one.staker_apr_moments);
 }

@@ -11,3 +11,4 @@ mod golden;
 mod outputs_doc;
 mod rm1;
 mod scenario_files;
+mod shards;
