@@ -134,45 +134,21 @@ fn read_info(dir: &Path) -> Result<ShardInfo, InvalidArgument> {
 fn check_same_run(shards: &[(PathBuf, ShardInfo)]) -> Result<(), InvalidArgument> {
     let (dir0, a) = &shards[0];
     for (dir, b) in &shards[1..] {
-        let differs = [
-            (
-                "scenario SHA-256",
-                a.scenario_sha256 != b.scenario_sha256,
-                a.scenario_sha256.clone(),
-                b.scenario_sha256.clone(),
-            ),
-            (
-                "seed",
-                a.seed != b.seed,
-                a.seed.to_string(),
-                b.seed.to_string(),
-            ),
-            (
-                "paths",
-                a.paths != b.paths,
-                a.paths.to_string(),
-                b.paths.to_string(),
-            ),
-            (
-                "number of shards",
-                a.shards != b.shards,
-                a.shards.to_string(),
-                b.shards.to_string(),
-            ),
-            (
-                "restake-sim version",
-                a.version != b.version,
-                a.version.clone(),
-                b.version.clone(),
-            ),
-            (
-                "overrides",
-                a.overrides != b.overrides,
-                a.overrides.join(" "),
-                b.overrides.join(" "),
-            ),
-        ];
-        if let Some((what, _, x, y)) = differs.into_iter().find(|d| d.1) {
+        let fields = |s: &ShardInfo| {
+            [
+                ("scenario SHA-256", s.scenario_sha256.clone()),
+                ("seed", s.seed.to_string()),
+                ("paths", s.paths.to_string()),
+                ("number of shards", s.shards.to_string()),
+                ("restake-sim version", s.version.clone()),
+                ("overrides", format!("{:?}", s.overrides)),
+            ]
+        };
+        let differs = fields(a)
+            .into_iter()
+            .zip(fields(b))
+            .find(|((_, x), (_, y))| x != y);
+        if let Some(((what, x), (_, y))) = differs {
             return Err(InvalidArgument(format!(
                 "{} and {} are not shards of the same run: {what} {x} vs {y}",
                 dir0.display(),
