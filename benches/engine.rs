@@ -7,10 +7,10 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use restake_sim::engine::layout::series_of;
 use restake_sim::engine::path::simulate_path;
+use restake_sim::engine::simulate;
 use restake_sim::engine::stakers::{Stakers, reward_pass, slot_index_count};
-use restake_sim::engine::{PathRange, simulate};
+use restake_sim::results::{PathRange, series_of};
 use restake_sim::scenario::{self, Override};
 
 fn rm1(overrides: &[&str]) -> restake_sim::model::Model {

@@ -5,6 +5,7 @@
 //!   a validated [`model::Model`];
 //! - [`model`] is the pure domain (assets, protocols, operators, stakers);
 //! - [`engine`] runs many Monte Carlo paths in parallel, deterministically;
+//! - [`results`] holds what a run collects: series, final figures, events;
 //! - [`stats`] turns per-path results into distributions;
 //! - [`export`] writes CSV, JSON and the run folder;
 //! - [`report`] reads an output folder back and draws its charts and report pages.
@@ -15,5 +16,6 @@ pub mod engine;
 pub mod export;
 pub mod model;
 pub mod report;
+pub mod results;
 pub mod scenario;
 pub mod stats;

@@ -13,10 +13,164 @@ use super::run::{
     finish, one_screen_summary, progress_bar, simulate_checked, simulation_overrides, write_run,
 };
 use crate::cli::{MergeArgs, RunArgs};
-use crate::engine::{PathRange, join};
-use crate::export::shard::{SHARD_FORMAT, ShardInfo, read_shard_data, shard_range, write_shard};
+use crate::export::shard::{
+    SHARD_FORMAT, ShardError, ShardInfo, read_shard_data, shard_range, write_shard,
+};
 use crate::export::{RunFolder, check_replaceable};
+use crate::results::{JoinError, PathRange, join};
 use crate::scenario::{self, Override};
+
+/// Why shards cannot be merged into their run.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// A folder holds no readable `shard.json`.
+    #[error(
+        "{} is not a shard folder: cannot read {} ({source}); shard folders are written by `run --shard I/N`",
+        dir.display(), path.display()
+    )]
+    NotAShard {
+        /// The folder given.
+        dir: PathBuf,
+        /// Its `shard.json`.
+        path: PathBuf,
+        /// Why it cannot be read.
+        source: std::io::Error,
+    },
+    /// `shard.json` is not valid.
+    #[error("{}: {source}", path.display())]
+    BadInfo {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with its line and column.
+        source: serde_json::Error,
+    },
+    /// A shard written in another layout.
+    #[error("{}: shard format {found} is not the format {SHARD_FORMAT} this version reads", path.display())]
+    Format {
+        /// The `shard.json`.
+        path: PathBuf,
+        /// Its format.
+        found: u32,
+    },
+    /// Two shards of different runs.
+    #[error("{} and {} are not shards of the same run: {what} {first} vs {second}", a.display(), b.display())]
+    DifferentRuns {
+        /// The first shard folder.
+        a: PathBuf,
+        /// The one that differs.
+        b: PathBuf,
+        /// What differs.
+        what: &'static str,
+        /// The first shard's value.
+        first: String,
+        /// The other's.
+        second: String,
+    },
+    /// A `shard.json` whose range is not the one its shard number implies.
+    #[error(
+        "{}: shard.json is inconsistent (shard {shard}/{shards} of {paths} paths cannot hold {range})",
+        dir.display()
+    )]
+    Inconsistent {
+        /// The shard folder.
+        dir: PathBuf,
+        /// Its shard number.
+        shard: u32,
+        /// Shards of the run.
+        shards: u32,
+        /// Paths of the run.
+        paths: u32,
+        /// The range it claims.
+        range: PathRange,
+    },
+    /// Two folders holding the same shard.
+    #[error("{} and {} overlap: both hold shard {shard}/{shards} ({range})", a.display(), b.display())]
+    Overlap {
+        /// One folder.
+        a: PathBuf,
+        /// The other.
+        b: PathBuf,
+        /// The shard both hold.
+        shard: u32,
+        /// Shards of the run.
+        shards: u32,
+        /// Its paths.
+        range: PathRange,
+    },
+    /// Shards not given.
+    #[error("shards missing: {}; every shard of the run must be given", list(.missing, *.shards))]
+    Missing {
+        /// The missing shards and their paths.
+        missing: Vec<(u32, PathRange)>,
+        /// Shards of the run.
+        shards: u32,
+    },
+    /// The scenario file cannot be read.
+    #[error(
+        "cannot read the scenario {} the shards were run from; give it with --scenario FILE",
+        file.display()
+    )]
+    ScenarioUnreadable {
+        /// The file.
+        file: PathBuf,
+    },
+    /// The scenario file changed since the shards ran.
+    #[error(
+        "{} is not the scenario the shards were run from: its SHA-256 is {found}, theirs {expected}",
+        file.display()
+    )]
+    ScenarioChanged {
+        /// The file.
+        file: PathBuf,
+        /// Its hash now.
+        found: String,
+        /// The shards' hash.
+        expected: String,
+    },
+    /// An override in `shard.json` that does not parse.
+    #[error("shard.json overrides: {0}")]
+    Override(String),
+    /// The scenario with the shards' overrides is another run.
+    #[error(
+        "{} with the shards' overrides gives {paths} paths and seed {seed}, the shards {shard_paths} paths and seed {shard_seed}",
+        file.display()
+    )]
+    SettingsDiffer {
+        /// The file.
+        file: PathBuf,
+        /// Paths it gives.
+        paths: u32,
+        /// Seed it gives.
+        seed: u64,
+        /// The shards' paths.
+        shard_paths: u32,
+        /// The shards' seed.
+        shard_seed: u64,
+    },
+    /// A shard's data cannot be read.
+    #[error(transparent)]
+    Shard(#[from] ShardError),
+    /// The shards' data do not join into the run.
+    #[error("cannot merge the shards: {0}")]
+    Join(#[from] JoinError),
+}
+
+impl MergeError {
+    /// Whether the error is in what the user gave (exit code 2) rather than
+    /// a failure reading or joining the data (exit code 1).
+    pub fn is_invalid_input(&self) -> bool {
+        !matches!(self, MergeError::Shard(_) | MergeError::Join(_))
+    }
+}
+
+/// `2/3 (paths 3..6), 3/3 (paths 6..9)`.
+fn list(missing: &[(u32, PathRange)], shards: u32) -> String {
+    let items: Vec<String> = missing
+        .iter()
+        .map(|(i, r)| format!("{i}/{shards} ({r})"))
+        .collect();
+    items.join(", ")
+}
 
 /// Parses `I/N` (1 ≤ I ≤ N).
 fn parse_shard(spec: &str) -> Result<(u32, u32), InvalidArgument> {
@@ -109,29 +263,33 @@ pub fn run_shard(args: &RunArgs, spec: &str) -> anyhow::Result<ExitCode> {
 }
 
 /// Reads a shard folder's `shard.json`.
-fn read_info(dir: &Path) -> Result<ShardInfo, InvalidArgument> {
+fn read_info(dir: &Path) -> Result<ShardInfo, MergeError> {
     let path = dir.join("shard.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        InvalidArgument(format!(
-            "{} is not a shard folder: cannot read {} ({e}); shard folders are written by `run --shard I/N`",
-            dir.display(),
-            path.display()
-        ))
-    })?;
-    let info: ShardInfo = serde_json::from_str(&text)
-        .map_err(|e| InvalidArgument(format!("{}: {e}", path.display())))?;
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(source) => {
+            return Err(MergeError::NotAShard {
+                dir: dir.to_path_buf(),
+                path,
+                source,
+            });
+        }
+    };
+    let info: ShardInfo = match serde_json::from_str(&text) {
+        Ok(info) => info,
+        Err(source) => return Err(MergeError::BadInfo { path, source }),
+    };
     if info.format != SHARD_FORMAT {
-        return Err(InvalidArgument(format!(
-            "{}: shard format {} is not the format {SHARD_FORMAT} this version reads",
-            path.display(),
-            info.format
-        )));
+        return Err(MergeError::Format {
+            path,
+            found: info.format,
+        });
     }
     Ok(info)
 }
 
 /// Refuses shards that are not parts of one run.
-fn check_same_run(shards: &[(PathBuf, ShardInfo)]) -> Result<(), InvalidArgument> {
+fn check_same_run(shards: &[(PathBuf, ShardInfo)]) -> Result<(), MergeError> {
     let (dir0, a) = &shards[0];
     for (dir, b) in &shards[1..] {
         let fields = |s: &ShardInfo| {
@@ -148,62 +306,63 @@ fn check_same_run(shards: &[(PathBuf, ShardInfo)]) -> Result<(), InvalidArgument
             .into_iter()
             .zip(fields(b))
             .find(|((_, x), (_, y))| x != y);
-        if let Some(((what, x), (_, y))) = differs {
-            return Err(InvalidArgument(format!(
-                "{} and {} are not shards of the same run: {what} {x} vs {y}",
-                dir0.display(),
-                dir.display()
-            )));
+        if let Some(((what, first), (_, second))) = differs {
+            return Err(MergeError::DifferentRuns {
+                a: dir0.clone(),
+                b: dir.clone(),
+                what,
+                first,
+                second,
+            });
         }
     }
     Ok(())
 }
 
+/// The paths a shard.json says it holds.
+fn held(info: &ShardInfo) -> PathRange {
+    PathRange {
+        first: info.first_path,
+        count: info.count,
+    }
+}
+
 /// Refuses shards (sorted by first path) that do not cover every path
 /// exactly once.
-fn check_coverage(shards: &[(PathBuf, ShardInfo)]) -> Result<(), InvalidArgument> {
-    let total = shards[0].1.paths;
+fn check_coverage(shards: &[(PathBuf, ShardInfo)]) -> Result<(), MergeError> {
+    let paths = shards[0].1.paths;
     let n = shards[0].1.shards;
     for (dir, info) in shards {
-        let fits = info.shard >= 1 && info.shard <= n && {
-            let expected = shard_range(total, info.shard, n);
-            (info.first_path, info.count) == (expected.first, expected.count)
-        };
+        let fits =
+            info.shard >= 1 && info.shard <= n && shard_range(paths, info.shard, n) == held(info);
         if !fits {
-            return Err(InvalidArgument(format!(
-                "{}: shard.json is inconsistent (shard {}/{n} of {total} paths cannot hold paths {}..{})",
-                dir.display(),
-                info.shard,
-                info.first_path,
-                info.first_path + info.count
-            )));
+            return Err(MergeError::Inconsistent {
+                dir: dir.clone(),
+                shard: info.shard,
+                shards: n,
+                paths,
+                range: held(info),
+            });
         }
     }
     for pair in shards.windows(2) {
         let ((a_dir, a), (b_dir, b)) = (&pair[0], &pair[1]);
         if a.shard == b.shard {
-            return Err(InvalidArgument(format!(
-                "{} and {} overlap: both hold shard {}/{n} (paths {}..{})",
-                a_dir.display(),
-                b_dir.display(),
-                a.shard,
-                a.first_path,
-                a.first_path + a.count
-            )));
+            return Err(MergeError::Overlap {
+                a: a_dir.clone(),
+                b: b_dir.clone(),
+                shard: a.shard,
+                shards: n,
+                range: held(a),
+            });
         }
     }
-    let missing: Vec<String> = (1..=n)
+    let missing: Vec<(u32, PathRange)> = (1..=n)
         .filter(|i| !shards.iter().any(|(_, s)| s.shard == *i))
-        .map(|i| {
-            let r = shard_range(total, i, n);
-            format!("{i}/{n} (paths {}..{})", r.first, r.first + r.count)
-        })
+        .map(|i| (i, shard_range(paths, i, n)))
         .collect();
     if !missing.is_empty() {
-        return Err(InvalidArgument(format!(
-            "shards missing: {}; every shard of the run must be given",
-            missing.join(", ")
-        )));
+        return Err(MergeError::Missing { missing, shards: n });
     }
     Ok(())
 }
@@ -224,38 +383,31 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         .scenario
         .clone()
         .unwrap_or_else(|| PathBuf::from(&info.scenario_file));
-    let sha256 = scenario::file_sha256(&file).ok_or_else(|| {
-        InvalidArgument(format!(
-            "cannot read the scenario {} the shards were run from; give it with --scenario FILE",
-            file.display()
-        ))
-    })?;
+    let sha256 = scenario::file_sha256(&file)
+        .ok_or_else(|| MergeError::ScenarioUnreadable { file: file.clone() })?;
     if sha256 != info.scenario_sha256 {
-        return Err(InvalidArgument(format!(
-            "{} is not the scenario the shards were run from: its SHA-256 is {sha256}, theirs {}",
-            file.display(),
-            info.scenario_sha256
-        ))
+        return Err(MergeError::ScenarioChanged {
+            file,
+            found: sha256,
+            expected: info.scenario_sha256.clone(),
+        }
         .into());
     }
     let overrides = info
         .overrides
         .iter()
-        .map(|o| {
-            Override::parse(o).map_err(|e| InvalidArgument(format!("shard.json overrides: {e}")))
-        })
+        .map(|o| Override::parse(o).map_err(|e| MergeError::Override(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
     let loaded = scenario::load(&file, &overrides)?;
     let model = &loaded.model;
     if model.run.paths != info.paths || model.run.seed != info.seed {
-        return Err(InvalidArgument(format!(
-            "{} with the shards' overrides gives {} paths and seed {}, the shards {} paths and seed {}",
-            file.display(),
-            model.run.paths,
-            model.run.seed,
-            info.paths,
-            info.seed
-        ))
+        return Err(MergeError::SettingsDiffer {
+            file,
+            paths: model.run.paths,
+            seed: model.run.seed,
+            shard_paths: info.paths,
+            shard_seed: info.seed,
+        }
         .into());
     }
     let folder = args
@@ -275,9 +427,9 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     };
     let joined = join(model, total, parts);
     if let Some(e) = failure {
-        anyhow::bail!(e);
+        return Err(MergeError::Shard(e).into());
     }
-    let collected = joined.map_err(|e| anyhow::anyhow!("cannot merge the shards: {e}"))?;
+    let collected = joined.map_err(MergeError::Join)?;
     if let Some((path, defect)) = &collected.defect {
         anyhow::bail!("path {path} produced an unusable result ({defect}), no outputs written");
     }

@@ -41,6 +41,8 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
         e.downcast_ref::<ScenarioError>()
             .is_some_and(|s| matches!(s, ScenarioError::Invalid { .. }))
             || e.downcast_ref::<InvalidArgument>().is_some()
+            || e.downcast_ref::<merge::MergeError>()
+                .is_some_and(merge::MergeError::is_invalid_input)
     });
     if invalid { EXIT_INVALID } else { EXIT_FAILURE }
 }

@@ -10,10 +10,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::format::{percent, thousands};
 use crate::cli::{ChartFormat, RunArgs, SimulationArgs};
-use crate::engine::{Collected, PathRange, simulate};
+use crate::engine::simulate;
 use crate::export::csv_files::{events_csv, paths_csv, rows_to_csv};
 use crate::export::{Manifest, RunFolder};
 use crate::report::ImageFormats;
+use crate::results::{Collected, PathRange};
 use crate::scenario::{self, LoadedScenario, Override};
 use crate::stats::tables::{
     KEY_RESULT_COLUMNS, KeyResults, SummaryRow, key_results, summary_rows, timeseries_rows,

@@ -8,19 +8,9 @@
 use rand::RngExt;
 use rand_distr::{Beta, Distribution};
 
-use super::rng::{PathRng, slash_rng};
+use super::rng::{PathRng, Stream, path_rng, slash_rng};
 use crate::model::{Model, Severity, Trigger};
-
-/// What caused a slash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    /// The protocol's own slashing event.
-    Protocol,
-    /// A shock (index).
-    Shock(usize),
-    /// An operator fault (operator index).
-    Operator(usize),
-}
+use crate::results::Source;
 
 /// One slash to apply: protocol, severity (after the protocol's cap), and
 /// the operator whose delegators it hits (`None`: everyone in the protocol).
@@ -77,11 +67,7 @@ impl Sampler {
 
 /// What a slash's own generator is keyed by: its cause and protocol.
 fn cause_key(source: Source, operator: Option<usize>, protocol: usize) -> u64 {
-    let (kind, index) = match source {
-        Source::Protocol => (1, 0),
-        Source::Shock(s) => (2, s),
-        Source::Operator(o) => (3, o),
-    };
+    let (kind, index) = source.code();
     let operator = operator.map_or(0, |o| o as u64 + 1);
     (kind << 60) ^ ((index as u64) << 40) ^ (operator << 20) ^ protocol as u64
 }
@@ -274,5 +260,36 @@ impl EventDrawer {
         for hit in hits.iter_mut() {
             hit.severity = model.protocols[hit.protocol].capped_severity(hit.severity);
         }
+    }
+}
+
+/// One path's events: the drawer, the path's event stream, and what the
+/// current step drew.
+#[derive(Debug, Clone)]
+pub struct PathEvents {
+    drawer: EventDrawer,
+    rng: PathRng,
+    /// The step's slashes, in the order they apply.
+    pub hits: Vec<Hit>,
+    /// The step's other effects.
+    pub side: SideEffects,
+}
+
+impl PathEvents {
+    /// The events of path `path` of `model`.
+    pub fn new(model: &Model, path: u32) -> PathEvents {
+        let seed = model.run.seed;
+        PathEvents {
+            drawer: EventDrawer::new(model, seed, u64::from(path)),
+            rng: path_rng(seed, u64::from(path), Stream::Events),
+            hits: Vec::new(),
+            side: SideEffects::default(),
+        }
+    }
+
+    /// Draws step `step`'s events.
+    pub fn draw(&mut self, model: &Model, step: u32) {
+        self.drawer
+            .draw(model, step, &mut self.rng, &mut self.hits, &mut self.side);
     }
 }

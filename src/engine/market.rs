@@ -19,11 +19,13 @@ pub struct Market {
     cholesky: Vec<f64>,
     normals: Vec<f64>,
     moving: bool,
+    rng: PathRng,
 }
 
 impl Market {
-    /// Prices at t = 0 for `model`.
-    pub fn new(model: &Model) -> Market {
+    /// Prices at t = 0 for `model`, moved by draws from `rng` (the path's
+    /// market stream).
+    pub fn new(model: &Model, rng: PathRng) -> Market {
         let dt = model.run.step_years();
         let prices: Vec<f64> = model.assets.iter().map(|a| a.price_usd).collect();
         Market {
@@ -43,17 +45,18 @@ impl Market {
             cholesky: model.correlation_cholesky.clone(),
             normals: vec![0.0; model.assets.len()],
             moving: model.assets.iter().any(|a| !a.is_constant()),
+            rng,
         }
     }
 
     /// Advances prices by one step.
-    pub fn step(&mut self, rng: &mut PathRng) {
+    pub fn step(&mut self) {
         if !self.moving {
             return;
         }
         let n = self.prices.len();
         for z in &mut self.normals {
-            *z = rng.sample(StandardNormal);
+            *z = self.rng.sample(StandardNormal);
         }
         for i in 0..n {
             let row = &self.cholesky[i * n..i * n + i + 1];
@@ -62,8 +65,11 @@ impl Market {
         }
     }
 
-    /// Applies a relative price move (a shock), e.g. −0.5 halves the price.
-    pub fn shock(&mut self, asset: usize, change: f64) {
-        self.prices[asset] *= 1.0 + change;
+    /// Applies relative price moves (of shocks): (asset, change), e.g.
+    /// −0.5 halves the price.
+    pub fn shock(&mut self, moves: &[(usize, f64)]) {
+        for &(asset, change) in moves {
+            self.prices[asset] *= 1.0 + change;
+        }
     }
 }

@@ -1,19 +1,29 @@
 //! The Monte Carlo engine: many paths of the agents over time, in parallel
 //! and deterministically. It knows nothing of files or terminals: progress
-//! is a callback, results are plain data.
+//! is a callback, results are plain data ([`crate::results`]).
 //!
 //! - [`rng`]: the only place random generators are made;
-//! - [`market`], [`events`], [`stakers`]: prices, slashing events, staker state;
-//! - [`path`]: one path, step by step;
-//! - [`mod@simulate`]: many paths, folded in path order;
-//! - [`layout`]: which time series a path records.
+//! - [`path`]: one path — its state grouped by owner, and the step loop;
+//! - the path's parts, each owning its state and the phases over it:
+//!   [`market`] (prices), [`events`] (drawing slashes and shocks),
+//!   [`protocols`] (TVL and APRs), [`classes`] and [`stakers`] (staker
+//!   state and rewards), [`slashing`] (applying slashes, the event log),
+//!   [`behaviour`] (entries, strategies, exits, releases), [`recorder`]
+//!   (the time series), [`outcome`] (final figures and the result check);
+//! - [`mod@simulate`]: many paths, folded in path order into
+//!   [`crate::results::Collected`].
 
+pub mod behaviour;
+pub mod classes;
 pub mod events;
-pub mod layout;
 pub mod market;
+pub mod outcome;
 pub mod path;
+pub mod protocols;
+pub mod recorder;
 pub mod rng;
 pub mod simulate;
+pub mod slashing;
 pub mod stakers;
 
-pub use simulate::{Collected, PathRange, PathRow, join, simulate};
+pub use simulate::simulate;

@@ -5,7 +5,10 @@
 //! Slot indices: `p` (0 ≤ p < P) is an active allocation to protocol p,
 //! earning and slashable; `p + P` is stake leaving protocol p (unbonding or
 //! deallocating), slashable but earning nothing; `2P` and above is an empty
-//! slot (weight 0, rate 0). Inner loops read a rate per slot index and never
+//! slot (weight 0, rate 0). Only this module knows the encoding: the rest
+//! of the engine reads a slot through [`Stakers::slot_state`] and writes it
+//! through [`Stakers::allocate`], [`Stakers::start_leaving`] and
+//! [`Stakers::clear_slot`]. Inner loops read a rate per slot index and never
 //! branch on it. Empty slots point at one of [`JUNK_SLOTS`] different
 //! indices, chosen by position, so that consecutive stakers' empty slots do
 //! not chain their TVL additions through one memory cell.
@@ -36,6 +39,18 @@ pub enum Status {
     Exiting,
     /// Gone: stake released.
     Exited,
+}
+
+/// What an allocation slot holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotState {
+    /// An active allocation to a protocol: earning and slashable.
+    Active(usize),
+    /// Stake leaving a protocol (unbonding or deallocating): slashable,
+    /// earning nothing.
+    Leaving(usize),
+    /// Nothing (weight 0).
+    Empty,
 }
 
 /// All stakers of one path.
@@ -95,16 +110,64 @@ impl Stakers {
         }
     }
 
+    /// Position, in per-slot-index arrays, of stake active in protocol `p`.
+    #[inline]
+    pub fn active_index(&self, p: usize) -> usize {
+        p
+    }
+
+    /// Position, in per-slot-index arrays, of stake leaving protocol `p`.
+    #[inline]
+    pub fn leaving_index(&self, p: usize) -> usize {
+        p + self.protocols
+    }
+
+    /// What allocation slot `j` (an index into `slot`/`weight`) holds.
+    #[inline]
+    pub fn slot_state(&self, j: usize) -> SlotState {
+        let s = self.slot[j] as usize;
+        let p_count = self.protocols;
+        if s < p_count {
+            SlotState::Active(s)
+        } else if s < 2 * p_count {
+            SlotState::Leaving(s - p_count)
+        } else {
+            SlotState::Empty
+        }
+    }
+
+    /// The protocol allocation slot `j` holds stake in, active or leaving.
+    #[inline]
+    pub fn slot_protocol(&self, j: usize) -> Option<usize> {
+        match self.slot_state(j) {
+            SlotState::Active(p) | SlotState::Leaving(p) => Some(p),
+            SlotState::Empty => None,
+        }
+    }
+
+    /// The per-slot-index position slot `j` adds its stake to.
+    #[inline]
+    pub fn slot_index(&self, j: usize) -> usize {
+        self.slot[j] as usize
+    }
+
+    /// Allocates slot `j` to protocol `p` with `weight`, active.
+    #[inline]
+    pub fn allocate(&mut self, j: usize, p: usize, weight: f64) {
+        self.slot[j] = self.active_index(p) as u16;
+        self.weight[j] = weight;
+    }
+
+    /// Turns active slot `j` of protocol `p` into stake leaving `p`.
+    #[inline]
+    pub fn start_leaving(&mut self, j: usize, p: usize) {
+        self.slot[j] = self.leaving_index(p) as u16;
+    }
+
     /// Range of a staker's slots in `slot` and `weight`.
     #[inline]
     pub fn slot_range(&self, staker: usize) -> Range<usize> {
         staker * self.slots..(staker + 1) * self.slots
-    }
-
-    /// Whether slot index `s` is empty.
-    #[inline]
-    pub fn is_empty(&self, s: u16) -> bool {
-        s as usize >= 2 * self.protocols
     }
 
     /// Empties allocation slot `k` (an index into `slot`/`weight`).
@@ -247,6 +310,29 @@ mod tests {
         let mut again = vec![0.0; slot_index_count(2)];
         recount(&st, 0..2, &mut again);
         assert_eq!(tvl, again);
+    }
+
+    #[test]
+    fn slots_are_read_and_written_through_their_state() {
+        let mut st = Stakers::new(1, 3, 2, 10);
+        assert!((0..3).all(|j| st.slot_state(j) == SlotState::Empty));
+        st.allocate(0, 1, 0.5);
+        st.allocate(1, 0, 0.25);
+        assert_eq!(st.slot_state(0), SlotState::Active(1));
+        assert_eq!(st.slot_protocol(1), Some(0));
+        st.start_leaving(0, 1);
+        assert_eq!(st.slot_state(0), SlotState::Leaving(1));
+        assert_eq!(st.slot_protocol(0), Some(1));
+        assert_eq!(st.slot_index(0), st.leaving_index(1));
+        assert_eq!(st.weight[0], 0.5, "leaving keeps the weight");
+        st.clear_slot(0);
+        assert_eq!(st.slot_state(0), SlotState::Empty);
+        assert_eq!(st.slot_protocol(0), None);
+        assert_eq!(st.weight[0], 0.0);
+        assert!(
+            st.slot_index(2) >= 4,
+            "empty slots point past the leaving ones"
+        );
     }
 
     #[test]

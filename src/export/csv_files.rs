@@ -1,14 +1,15 @@
 //! The CSV files of a run, each rendered to bytes. Row structs from
 //! [`crate::stats::tables`] are the schemas; `paths.csv` and `events.csv`
-//! have columns that depend on the scenario, so they are written field by
-//! field. Every file is documented column by column in `docs/outputs.md`.
+//! take their columns from the [`Record`]s of [`crate::results`], with
+//! entity names from the scenario. Every file is documented column by column in `docs/outputs.md`.
 
 use serde::Serialize;
 
 use super::ExportError;
-use crate::engine::events::Source;
-use crate::engine::{Collected, PathRow};
 use crate::model::Model;
+use crate::results::{
+    ClassFinal, Collected, EventRecord, Field, NameRef, PathRow, ProtocolFinal, Record, TotalFinal,
+};
 
 /// Serialises rows with a header.
 pub fn rows_to_csv<T: Serialize>(name: &str, rows: &[T]) -> Result<Vec<u8>, ExportError> {
@@ -47,138 +48,67 @@ pub fn records_to_csv(
     })
 }
 
-/// Column suffixes of each class in `paths.csv`.
-pub const PATH_CLASS_COLUMNS: [&str; 10] = [
-    "stake",
-    "initial",
-    "rewards",
-    "losses",
-    "exits",
-    "net_return",
-    "after_tax_net_return",
-    "median_net_return",
-    "stakers",
-    "entered",
-];
-/// Column suffixes of each protocol in `paths.csv`.
-pub const PATH_PROTOCOL_COLUMNS: [&str; 6] = [
-    "tvl_native",
-    "tvl_usd",
-    "apr",
-    "losses_native",
-    "loss_fraction",
-    "slash_events",
-];
+/// A field as written in a CSV cell: numbers as Rust prints them (the
+/// shortest text that reads back to the same value), names by the model.
+pub fn cell(field: Field, model: &Model) -> String {
+    match field {
+        Field::Real(x) => x.to_string(),
+        Field::Count(n) => n.to_string(),
+        Field::Source(s) => s.kind_name().to_string(),
+        Field::Name(NameRef::Protocol(p)) => model.protocols[p].name.clone(),
+        Field::Name(NameRef::Shock(s)) => model.shocks[s].name.clone(),
+        Field::Name(NameRef::Operator(o)) => model.operators[o].name.clone(),
+        Field::Name(NameRef::Nobody) => String::new(),
+    }
+}
 
-/// `paths.csv`: one row per path; total columns, then `<class>.<figure>`,
-/// then `<protocol>.<figure>`.
-pub fn paths_csv(model: &Model, rows: &[PathRow]) -> Result<Vec<u8>, ExportError> {
-    let mut header: Vec<String> = [
-        "path",
-        "total.net_return",
-        "total.after_tax_net_return",
-        "total.initial_usd",
-        "total.rewards_usd",
-        "total.losses_usd",
-        "total.tvl_usd",
-        "total.slash_events",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+/// The columns of `R` prefixed `<prefix>.`.
+fn prefixed<R: Record>(prefix: &str) -> impl Iterator<Item = String> + '_ {
+    R::COLUMNS
+        .iter()
+        .map(move |c| format!("{prefix}.{}", c.name))
+}
+
+/// The header of `paths.csv`: `path`, the total's columns (`total.`), then
+/// each class's (`<class>.`), then each protocol's (`<protocol>.`).
+pub fn paths_header(model: &Model) -> Vec<String> {
+    let mut header = vec!["path".to_string()];
+    header.extend(prefixed::<TotalFinal>("total"));
     for c in &model.classes {
-        header.extend(PATH_CLASS_COLUMNS.iter().map(|m| format!("{}.{m}", c.name)));
+        header.extend(prefixed::<ClassFinal>(&c.name));
     }
     for p in &model.protocols {
-        header.extend(
-            PATH_PROTOCOL_COLUMNS
-                .iter()
-                .map(|m| format!("{}.{m}", p.name)),
-        );
+        header.extend(prefixed::<ProtocolFinal>(&p.name));
     }
+    header
+}
+
+/// `paths.csv`: one row per path, in [`paths_header`]'s columns.
+pub fn paths_csv(model: &Model, rows: &[PathRow]) -> Result<Vec<u8>, ExportError> {
     let records: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            let t = &r.total;
-            let mut rec = vec![
-                r.path.to_string(),
-                t.net_return.to_string(),
-                t.after_tax_net_return.to_string(),
-                t.initial_usd.to_string(),
-                t.rewards_usd.to_string(),
-                t.losses_usd.to_string(),
-                t.tvl_usd.to_string(),
-                t.slash_events.to_string(),
-            ];
-            for c in &r.classes {
-                rec.extend([
-                    c.stake.to_string(),
-                    c.initial.to_string(),
-                    c.rewards.to_string(),
-                    c.losses.to_string(),
-                    c.exits.to_string(),
-                    c.net_return.to_string(),
-                    c.after_tax_net_return.to_string(),
-                    c.median_net_return.to_string(),
-                    c.stakers.to_string(),
-                    c.entered.to_string(),
-                ]);
-            }
-            for p in &r.protocols {
-                rec.extend([
-                    p.tvl_native.to_string(),
-                    p.tvl_usd.to_string(),
-                    p.apr.to_string(),
-                    p.losses_native.to_string(),
-                    p.loss_fraction.to_string(),
-                    p.slash_events.to_string(),
-                ]);
-            }
-            rec
+            let fields = std::iter::once(Field::Count(u64::from(r.path)))
+                .chain(r.total.fields())
+                .chain(r.classes.iter().flat_map(Record::fields))
+                .chain(r.protocols.iter().flat_map(Record::fields));
+            fields.map(|f| cell(f, model)).collect()
         })
         .collect();
-    records_to_csv("paths.csv", &header, &records)
+    records_to_csv("paths.csv", &paths_header(model), &records)
 }
 
-/// `events.csv`: the logged slashing events in path order.
+/// `events.csv`: the logged slashing events in path order, in
+/// [`EventRecord`]'s columns.
 pub fn events_csv(model: &Model, collected: &Collected) -> Result<Vec<u8>, ExportError> {
-    let header: Vec<String> = [
-        "path",
-        "day",
-        "protocol",
-        "source",
-        "source_name",
-        "operator",
-        "severity",
-        "lost_native",
-        "lost_usd",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let header: Vec<String> = EventRecord::COLUMNS
+        .iter()
+        .map(|c| c.name.to_string())
+        .collect();
     let records: Vec<Vec<String>> = collected
         .events
         .iter()
-        .map(|e| {
-            let (kind, name) = match e.source {
-                Source::Protocol => ("protocol", model.protocols[e.protocol].name.clone()),
-                Source::Shock(s) => ("shock", model.shocks[s].name.clone()),
-                Source::Operator(o) => ("operator", model.operators[o].name.clone()),
-            };
-            vec![
-                e.path.to_string(),
-                e.day.to_string(),
-                model.protocols[e.protocol].name.clone(),
-                kind.to_string(),
-                name,
-                e.operator
-                    .map(|o| model.operators[o].name.clone())
-                    .unwrap_or_default(),
-                e.severity.to_string(),
-                e.lost_native.to_string(),
-                e.lost_usd.to_string(),
-            ]
-        })
+        .map(|e| e.fields().into_iter().map(|f| cell(f, model)).collect())
         .collect();
     records_to_csv("events.csv", &header, &records)
 }

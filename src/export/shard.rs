@@ -2,19 +2,24 @@
 //! kept exactly so that `merge` can rebuild the whole run's outputs bit for
 //! bit. `shard.json` says what was run; `values.f32` holds the recorded
 //! values and `shard.bin` the rest, both little-endian binary (JSON would
-//! not keep every `f64` and NaN exactly).
+//! not keep every `f64` and NaN exactly). Each per-path table is encoded
+//! field by field in the column order its [`Record`] declares.
+
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::{ExportError, RunFolder};
-use crate::engine::events::Source;
-use crate::engine::path::{ClassFinal, EventRecord, ProtocolFinal, TotalFinal};
-use crate::engine::{Collected, PathRange, PathRow};
 use crate::model::Model;
+use crate::results::{
+    ClassFinal, Collected, EventRecord, Field, Kind, NameRef, PathRange, PathRow, ProtocolFinal,
+    Record, Source, TotalFinal,
+};
 use crate::stats::LogHistogram;
 
 /// Version of the shard folder's layout; `merge` refuses any other.
-pub const SHARD_FORMAT: u32 = 1;
+/// Format 2 writes each per-path table in its [`Record`] column order.
+pub const SHARD_FORMAT: u32 = 2;
 
 /// Files every shard folder holds.
 pub const SHARD_FILES: [&str; 3] = ["shard.json", "values.f32", "shard.bin"];
@@ -81,16 +86,134 @@ pub fn write_shard(
     Ok(())
 }
 
-/// Reads what [`write_shard`] wrote for `info` of `model`; `Err` says
-/// what does not fit.
+/// Why a shard folder's data cannot be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum ShardError {
+    /// A file of the shard cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// `values.f32` does not hold the shard's recorded values.
+    #[error("{path} holds {found} bytes, expected {expected} for {paths} paths of this scenario")]
+    ValuesSize {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        found: usize,
+        /// The size the scenario and path count imply.
+        expected: usize,
+        /// Paths in the shard.
+        paths: u32,
+    },
+    /// `shard.bin` cannot be decoded.
+    #[error("{path} is damaged: {problem}")]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and where.
+        problem: DecodeError,
+    },
+    /// `shard.bin` decodes, but not to data of this scenario and shard.
+    #[error("{path} does not belong to this scenario and shard: {problem}")]
+    Foreign {
+        /// The file.
+        path: PathBuf,
+        /// What does not fit.
+        problem: Mismatch,
+    },
+}
+
+/// What is wrong in the bytes of `shard.bin`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The data ends inside a value.
+    #[error("it ends at byte {at}, inside {what}")]
+    Truncated {
+        /// Offset of the value.
+        at: usize,
+        /// What was being read.
+        what: &'static str,
+    },
+    /// A value is out of range for what it encodes.
+    #[error("{what} at byte {at} is out of range")]
+    OutOfRange {
+        /// Offset of the value.
+        at: usize,
+        /// What was being read.
+        what: &'static str,
+    },
+    /// Bytes follow the last value.
+    #[error("{extra} bytes follow the data, from byte {at}")]
+    Trailing {
+        /// Offset of the first extra byte.
+        at: usize,
+        /// How many.
+        extra: usize,
+    },
+}
+
+/// How decoded shard data differs from what the scenario and shard imply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Mismatch {
+    /// Another number of path rows.
+    #[error("{found} path rows, expected {expected}")]
+    Rows {
+        /// Rows found.
+        found: usize,
+        /// Paths in the shard.
+        expected: usize,
+    },
+    /// A row of another path than expected.
+    #[error("row {row} is path {found}, expected path {expected}")]
+    PathIndex {
+        /// Row number.
+        row: usize,
+        /// Path found.
+        found: u32,
+        /// Path expected.
+        expected: u32,
+    },
+    /// Another number of classes or protocols in a row, or of sketches.
+    #[error("{what}: {found}, the scenario has {expected}")]
+    Count {
+        /// What was counted.
+        what: &'static str,
+        /// Found.
+        found: usize,
+        /// The scenario's.
+        expected: usize,
+    },
+    /// An event of a path outside the shard.
+    #[error("event {event} is of path {path}, outside the shard")]
+    EventPath {
+        /// Event number.
+        event: usize,
+        /// Its path.
+        path: u32,
+    },
+    /// An event names an entity the scenario does not have.
+    #[error("event {event} refers to {entity:?}, which the scenario does not have")]
+    EventName {
+        /// Event number.
+        event: usize,
+        /// The reference.
+        entity: NameRef,
+    },
+}
+
+/// Reads what [`write_shard`] wrote for `info` of `model`.
 pub fn read_shard_data(
-    folder: &std::path::Path,
+    folder: &Path,
     info: &ShardInfo,
     model: &Model,
-) -> Result<Collected, String> {
+) -> Result<Collected, ShardError> {
     let read = |name: &str| {
-        std::fs::read(folder.join(name))
-            .map_err(|e| format!("cannot read {}: {e}", folder.join(name).display()))
+        let path = folder.join(name);
+        std::fs::read(&path).map_err(|source| ShardError::Read { path, source })
     };
     let range = PathRange {
         first: info.first_path,
@@ -99,97 +222,143 @@ pub fn read_shard_data(
     let mut c = Collected::empty(model, range);
     let values = read("values.f32")?;
     if values.len() != c.values.len() * 4 {
-        return Err(format!(
-            "{} holds {} bytes, expected {} for {} paths of this scenario",
-            folder.join("values.f32").display(),
-            values.len(),
-            c.values.len() * 4,
-            info.count
-        ));
+        return Err(ShardError::ValuesSize {
+            path: folder.join("values.f32"),
+            found: values.len(),
+            expected: c.values.len() * 4,
+            paths: info.count,
+        });
     }
     for (v, bytes) in c.values.iter_mut().zip(values.chunks_exact(4)) {
         *v = f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
     }
     let data = read("shard.bin")?;
-    decode(&mut data.as_slice(), &mut c)
-        .filter(|()| fits(&c, model, info))
-        .ok_or_else(|| format!("{} is damaged", folder.join("shard.bin").display()))?;
+    let path = folder.join("shard.bin");
+    decode(&data, &mut c).map_err(|problem| ShardError::Damaged {
+        path: path.clone(),
+        problem,
+    })?;
+    check_fits(&c, model, range).map_err(|problem| ShardError::Foreign { path, problem })?;
     Ok(c)
 }
 
-/// Whether decoded data has the shape of `model` and names only its
-/// protocols, shocks and operators.
-fn fits(c: &Collected, model: &Model, info: &ShardInfo) -> bool {
-    let paths = info.first_path..info.first_path + info.count;
-    c.rows.len() == info.count as usize
-        && c.rows.iter().zip(paths.clone()).all(|(r, path)| {
-            r.path == path
-                && r.classes.len() == model.classes.len()
-                && r.protocols.len() == model.protocols.len()
-        })
-        && c.staker_apr.len() == model.classes.len()
-        && c.staker_apr_moments.len() == model.classes.len() * info.count as usize
-        && c.events.iter().all(|e| {
-            paths.contains(&e.path)
-                && e.protocol < model.protocols.len()
-                && e.operator.is_none_or(|o| o < model.operators.len())
-                && match e.source {
-                    Source::Protocol => true,
-                    Source::Shock(s) => s < model.shocks.len(),
-                    Source::Operator(o) => o < model.operators.len(),
-                }
-        })
+/// Checks that decoded data has the shape of `model` over `range` and names
+/// only its protocols, shocks and operators.
+fn check_fits(c: &Collected, model: &Model, range: PathRange) -> Result<(), Mismatch> {
+    let count = |what, found, expected| {
+        if found == expected {
+            Ok(())
+        } else {
+            Err(Mismatch::Count {
+                what,
+                found,
+                expected,
+            })
+        }
+    };
+    if c.rows.len() != range.count as usize {
+        return Err(Mismatch::Rows {
+            found: c.rows.len(),
+            expected: range.count as usize,
+        });
+    }
+    for (row, (r, expected)) in c.rows.iter().zip(range.first..range.end()).enumerate() {
+        if r.path != expected {
+            return Err(Mismatch::PathIndex {
+                row,
+                found: r.path,
+                expected,
+            });
+        }
+        count(
+            "classes in a path row",
+            r.classes.len(),
+            model.classes.len(),
+        )?;
+        count(
+            "protocols in a path row",
+            r.protocols.len(),
+            model.protocols.len(),
+        )?;
+    }
+    count("yield sketches", c.staker_apr.len(), model.classes.len())?;
+    count(
+        "yield sketch moments",
+        c.staker_apr_moments.len(),
+        model.classes.len() * range.count as usize,
+    )?;
+    let known = |n: NameRef| match n {
+        NameRef::Protocol(p) => p < model.protocols.len(),
+        NameRef::Shock(s) => s < model.shocks.len(),
+        NameRef::Operator(o) => o < model.operators.len(),
+        NameRef::Nobody => true,
+    };
+    for (event, e) in c.events.iter().enumerate() {
+        if !(range.first..range.end()).contains(&e.path) {
+            return Err(Mismatch::EventPath {
+                event,
+                path: e.path,
+            });
+        }
+        for field in e.fields() {
+            if let Field::Name(entity) = field
+                && !known(entity)
+            {
+                return Err(Mismatch::EventName { event, entity });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Appends one field, little-endian: a real as its bits, a count as a
+/// `u64`, a source as its [`Source::code`] and a name as a (tag, index)
+/// pair of `u64`s.
+fn put_field(w: &mut Vec<u8>, field: Field) {
+    let mut u64_ = |x: u64| w.extend(x.to_le_bytes());
+    match field {
+        Field::Real(x) => u64_(x.to_bits()),
+        Field::Count(n) => u64_(n),
+        Field::Source(s) => {
+            let (kind, index) = s.code();
+            u64_(kind);
+            u64_(index as u64);
+        }
+        Field::Name(n) => {
+            let (tag, index) = match n {
+                NameRef::Nobody => (0, 0),
+                NameRef::Protocol(p) => (1, p),
+                NameRef::Shock(s) => (2, s),
+                NameRef::Operator(o) => (3, o),
+            };
+            u64_(tag);
+            u64_(index as u64);
+        }
+    }
+}
+
+/// Appends a record's fields in its column order.
+fn put_record<R: Record>(w: &mut Vec<u8>, r: &R) {
+    for field in r.fields() {
+        put_field(w, field);
+    }
 }
 
 fn encode(c: &Collected) -> Vec<u8> {
     let mut w = Vec::new();
     let u64_ = |w: &mut Vec<u8>, x: u64| w.extend(x.to_le_bytes());
-    let f64_ = |w: &mut Vec<u8>, x: f64| w.extend(x.to_le_bytes());
     u64_(&mut w, c.rows.len() as u64);
     for r in &c.rows {
         u64_(&mut w, u64::from(r.path));
         u64_(&mut w, r.classes.len() as u64);
         for k in &r.classes {
-            for x in [
-                k.stake,
-                k.initial,
-                k.rewards,
-                k.losses,
-                k.exits,
-                k.net_return,
-                k.after_tax_net_return,
-                k.median_net_return,
-            ] {
-                f64_(&mut w, x);
-            }
-            u64_(&mut w, u64::from(k.stakers));
-            u64_(&mut w, u64::from(k.entered));
+            put_record(&mut w, k);
         }
         u64_(&mut w, r.protocols.len() as u64);
         for p in &r.protocols {
-            for x in [
-                p.tvl_native,
-                p.tvl_usd,
-                p.apr,
-                p.losses_native,
-                p.loss_fraction,
-            ] {
-                f64_(&mut w, x);
-            }
-            u64_(&mut w, p.slash_events);
+            put_record(&mut w, p);
         }
-        let t = &r.total;
-        for x in [
-            t.tvl_usd,
-            t.initial_usd,
-            t.rewards_usd,
-            t.losses_usd,
-            t.net_return,
-            t.after_tax_net_return,
-        ] {
-            f64_(&mut w, x);
-        }
-        u64_(&mut w, t.slash_events);
+        put_record(&mut w, &r.total);
     }
     u64_(&mut w, c.staker_apr.len() as u64);
     for s in &c.staker_apr {
@@ -197,87 +366,123 @@ fn encode(c: &Collected) -> Vec<u8> {
     }
     u64_(&mut w, c.staker_apr_moments.len() as u64);
     for [sum, sum_sq] in &c.staker_apr_moments {
-        f64_(&mut w, *sum);
-        f64_(&mut w, *sum_sq);
+        u64_(&mut w, sum.to_bits());
+        u64_(&mut w, sum_sq.to_bits());
     }
     u64_(&mut w, c.events.len() as u64);
     for e in &c.events {
-        u64_(&mut w, u64::from(e.path));
-        u64_(&mut w, u64::from(e.day));
-        u64_(&mut w, e.protocol as u64);
-        let (tag, index) = match e.source {
-            Source::Protocol => (0, 0),
-            Source::Shock(i) => (1, i),
-            Source::Operator(i) => (2, i),
-        };
-        u64_(&mut w, tag);
-        u64_(&mut w, index as u64);
-        u64_(&mut w, e.operator.map_or(u64::MAX, |o| o as u64));
-        f64_(&mut w, e.severity);
-        f64_(&mut w, e.lost_native);
-        f64_(&mut w, e.lost_usd);
+        put_record(&mut w, e);
     }
     u64_(&mut w, c.events_dropped);
-    f64_(&mut w, c.bookkeeping_error);
+    u64_(&mut w, c.bookkeeping_error.to_bits());
     w
 }
 
-fn decode(r: &mut &[u8], c: &mut Collected) -> Option<()> {
-    fn u64_(r: &mut &[u8]) -> Option<u64> {
-        let (head, rest) = r.split_first_chunk::<8>()?;
-        *r = rest;
-        Some(u64::from_le_bytes(*head))
+/// Reads `shard.bin`'s bytes front to back, knowing its offset.
+struct Reader<'a> {
+    data: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn u64_(&mut self, what: &'static str) -> Result<u64, DecodeError> {
+        let bytes = self
+            .data
+            .get(self.at..self.at + 8)
+            .ok_or(DecodeError::Truncated { at: self.at, what })?;
+        self.at += 8;
+        let mut head = [0; 8];
+        head.copy_from_slice(bytes);
+        Ok(u64::from_le_bytes(head))
     }
-    fn u32_(r: &mut &[u8]) -> Option<u32> {
-        u32::try_from(u64_(r)?).ok()
+
+    fn usize_(&mut self, what: &'static str) -> Result<usize, DecodeError> {
+        let at = self.at;
+        let n = self.u64_(what)?;
+        usize::try_from(n).map_err(|_| DecodeError::OutOfRange { at, what })
     }
-    fn usize_(r: &mut &[u8]) -> Option<usize> {
-        usize::try_from(u64_(r)?).ok()
+
+    fn u32_(&mut self, what: &'static str) -> Result<u32, DecodeError> {
+        let at = self.at;
+        let n = self.u64_(what)?;
+        u32::try_from(n).map_err(|_| DecodeError::OutOfRange { at, what })
     }
-    fn f64_(r: &mut &[u8]) -> Option<f64> {
-        u64_(r).map(f64::from_bits)
+
+    /// A count of items that follow, each at least `min_bytes` long, so
+    /// that a damaged count cannot make the reader reserve or loop for
+    /// more than the data can hold.
+    fn len(&mut self, what: &'static str, min_bytes: usize) -> Result<usize, DecodeError> {
+        let at = self.at;
+        let n = self.usize_(what)?;
+        let left = self.data.len() - self.at;
+        if n.saturating_mul(min_bytes.max(1)) > left {
+            return Err(DecodeError::OutOfRange { at, what });
+        }
+        Ok(n)
     }
-    // Counts come from the file: cap what is reserved up front.
-    let len = |r: &mut &[u8]| usize_(r).filter(|&n| n <= r.len());
-    let rows = len(r)?;
+
+    fn field(&mut self, kind: Kind, what: &'static str) -> Result<Field, DecodeError> {
+        Ok(match kind {
+            Kind::Real => Field::Real(f64::from_bits(self.u64_(what)?)),
+            Kind::Count => Field::Count(self.u64_(what)?),
+            Kind::Source => {
+                let at = self.at;
+                let (kind, index) = (self.u64_(what)?, self.usize_(what)?);
+                Field::Source(
+                    Source::from_code(kind, index).ok_or(DecodeError::OutOfRange { at, what })?,
+                )
+            }
+            Kind::Name => {
+                let at = self.at;
+                let (tag, index) = (self.u64_(what)?, self.usize_(what)?);
+                Field::Name(match tag {
+                    0 => NameRef::Nobody,
+                    1 => NameRef::Protocol(index),
+                    2 => NameRef::Shock(index),
+                    3 => NameRef::Operator(index),
+                    _ => return Err(DecodeError::OutOfRange { at, what }),
+                })
+            }
+        })
+    }
+
+    /// One record, field by field in its column order.
+    fn record<R: Record>(&mut self, what: &'static str) -> Result<R, DecodeError> {
+        let at = self.at;
+        let mut fields = Vec::with_capacity(R::COLUMNS.len());
+        for c in R::COLUMNS {
+            fields.push(self.field(c.kind, c.name)?);
+        }
+        R::from_fields(&mut fields.into_iter()).ok_or(DecodeError::OutOfRange { at, what })
+    }
+}
+
+/// The encoded size of a record, for bounding counts read from the file.
+fn record_bytes<R: Record>() -> usize {
+    R::COLUMNS
+        .iter()
+        .map(|c| match c.kind {
+            Kind::Real | Kind::Count => 8,
+            Kind::Source | Kind::Name => 16,
+        })
+        .sum()
+}
+
+fn decode(data: &[u8], c: &mut Collected) -> Result<(), DecodeError> {
+    let mut r = Reader { data, at: 0 };
+    let rows = r.len("the number of path rows", 8)?;
     c.rows.clear();
     for _ in 0..rows {
-        let path = u32_(r)?;
+        let path = r.u32_("a path index")?;
         let mut classes = Vec::new();
-        for _ in 0..len(r)? {
-            classes.push(ClassFinal {
-                stake: f64_(r)?,
-                initial: f64_(r)?,
-                rewards: f64_(r)?,
-                losses: f64_(r)?,
-                exits: f64_(r)?,
-                net_return: f64_(r)?,
-                after_tax_net_return: f64_(r)?,
-                median_net_return: f64_(r)?,
-                stakers: u32_(r)?,
-                entered: u32_(r)?,
-            });
+        for _ in 0..r.len("the number of classes", record_bytes::<ClassFinal>())? {
+            classes.push(r.record("a class's final figures")?);
         }
         let mut protocols = Vec::new();
-        for _ in 0..len(r)? {
-            protocols.push(ProtocolFinal {
-                tvl_native: f64_(r)?,
-                tvl_usd: f64_(r)?,
-                apr: f64_(r)?,
-                losses_native: f64_(r)?,
-                loss_fraction: f64_(r)?,
-                slash_events: u64_(r)?,
-            });
+        for _ in 0..r.len("the number of protocols", record_bytes::<ProtocolFinal>())? {
+            protocols.push(r.record("a protocol's final figures")?);
         }
-        let total = TotalFinal {
-            tvl_usd: f64_(r)?,
-            initial_usd: f64_(r)?,
-            rewards_usd: f64_(r)?,
-            losses_usd: f64_(r)?,
-            net_return: f64_(r)?,
-            after_tax_net_return: f64_(r)?,
-            slash_events: u64_(r)?,
-        };
+        let total: TotalFinal = r.record("the total's final figures")?;
         c.rows.push(PathRow {
             path,
             classes,
@@ -285,45 +490,162 @@ fn decode(r: &mut &[u8], c: &mut Collected) -> Option<()> {
             total,
         });
     }
-    let sketches = len(r)?;
+    let sketches = r.len("the number of yield sketches", 8)?;
     c.staker_apr.clear();
     for _ in 0..sketches {
-        c.staker_apr.push(LogHistogram::from_le_bytes(r)?);
+        let at = r.at;
+        let mut rest = &data[r.at..];
+        let sketch = LogHistogram::from_le_bytes(&mut rest).ok_or(DecodeError::OutOfRange {
+            at,
+            what: "a yield sketch",
+        })?;
+        r.at = data.len() - rest.len();
+        c.staker_apr.push(sketch);
     }
-    let moments = len(r)?;
+    let moments = r.len("the number of yield sketch moments", 16)?;
     c.staker_apr_moments.clear();
     for _ in 0..moments {
-        c.staker_apr_moments.push([f64_(r)?, f64_(r)?]);
+        let sum = f64::from_bits(r.u64_("a sketch sum")?);
+        let sum_sq = f64::from_bits(r.u64_("a sketch sum of squares")?);
+        c.staker_apr_moments.push([sum, sum_sq]);
     }
-    let events = len(r)?;
+    let events = r.len("the number of events", record_bytes::<EventRecord>())?;
     c.events.clear();
     for _ in 0..events {
-        let path = u32_(r)?;
-        let day = u32_(r)?;
-        let protocol = usize_(r)?;
-        let (tag, index) = (u64_(r)?, usize_(r)?);
-        let source = match tag {
-            0 => Source::Protocol,
-            1 => Source::Shock(index),
-            2 => Source::Operator(index),
-            _ => return None,
-        };
-        let operator = match u64_(r)? {
-            u64::MAX => None,
-            o => Some(usize::try_from(o).ok()?),
-        };
-        c.events.push(EventRecord {
-            path,
-            day,
-            protocol,
-            source,
-            operator,
-            severity: f64_(r)?,
-            lost_native: f64_(r)?,
-            lost_usd: f64_(r)?,
+        c.events.push(r.record("an event")?);
+    }
+    c.events_dropped = r.u64_("the number of dropped events")?;
+    c.bookkeeping_error = f64::from_bits(r.u64_("the bookkeeping error")?);
+    if r.at != data.len() {
+        return Err(DecodeError::Trailing {
+            at: r.at,
+            extra: data.len() - r.at,
         });
     }
-    c.events_dropped = u64_(r)?;
-    c.bookkeeping_error = f64_(r)?;
-    r.is_empty().then_some(())
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{ClassFinal, Source};
+
+    fn model() -> Model {
+        let text = crate::scenario::starter::STARTER_SCENARIO;
+        crate::scenario::parse(text, Path::new("s.toml"), &[])
+            .expect("the starter scenario is valid")
+            .1
+    }
+
+    const RANGE: PathRange = PathRange { first: 3, count: 1 };
+
+    fn empty() -> Collected {
+        Collected::empty(&model(), RANGE)
+    }
+
+    fn sample() -> Collected {
+        let model = model();
+        let mut c = Collected::empty(&model, RANGE);
+        let class = ClassFinal {
+            stake: 1.0,
+            initial: 1.0,
+            rewards: 0.1,
+            losses: 0.0,
+            exits: 0.0,
+            net_return: 0.1,
+            after_tax_net_return: 0.1,
+            median_net_return: 0.1,
+            stakers: 1,
+            entered: 0,
+        };
+        let protocol = ProtocolFinal {
+            tvl_native: 1.0,
+            tvl_usd: 2.0,
+            apr: 0.05,
+            losses_native: 0.0,
+            loss_fraction: 0.0,
+            slash_events: 1,
+        };
+        c.rows.push(PathRow {
+            path: 3,
+            classes: vec![class; model.classes.len()],
+            protocols: vec![protocol; model.protocols.len()],
+            total: TotalFinal {
+                net_return: 0.1,
+                after_tax_net_return: 0.1,
+                initial_usd: 2.0,
+                rewards_usd: 0.2,
+                losses_usd: 0.0,
+                tvl_usd: 2.2,
+                slash_events: 1,
+            },
+        });
+        c.staker_apr_moments = vec![[0.5, 0.25]; model.classes.len()];
+        c.events.push(EventRecord {
+            path: 3,
+            day: 9,
+            protocol: 0,
+            source: Source::Protocol,
+            operator: None,
+            severity: 0.1,
+            lost_native: 0.1,
+            lost_usd: 0.2,
+        });
+        c.events_dropped = 2;
+        c.bookkeeping_error = 1e-16;
+        c
+    }
+
+    #[test]
+    fn encoding_round_trips_exactly() {
+        let c = sample();
+        let bytes = encode(&c);
+        let mut back = empty();
+        decode(&bytes, &mut back).unwrap();
+        assert_eq!(back.rows, c.rows);
+        assert_eq!(back.events, c.events);
+        assert_eq!(back.staker_apr_moments, c.staker_apr_moments);
+        assert_eq!(back.events_dropped, 2);
+        assert_eq!(back.bookkeeping_error, 1e-16);
+    }
+
+    #[test]
+    fn every_truncation_is_a_located_error() {
+        let bytes = encode(&sample());
+        for cut in [0, 7, 8, 100, bytes.len() - 1] {
+            let mut back = empty();
+            let err = decode(&bytes[..cut], &mut back).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    DecodeError::Truncated { .. } | DecodeError::OutOfRange { .. }
+                ),
+                "cut at {cut}: {err}"
+            );
+        }
+        let mut long = bytes.clone();
+        long.push(0);
+        let err = decode(&long, &mut empty()).unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::Trailing {
+                at: bytes.len(),
+                extra: 1
+            }
+        );
+    }
+
+    #[test]
+    fn a_huge_count_is_refused_before_anything_is_reserved() {
+        let mut bytes = encode(&sample());
+        bytes[..8].copy_from_slice(&u64::MAX.to_le_bytes());
+        let err = decode(&bytes, &mut empty()).unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::OutOfRange {
+                at: 0,
+                what: "the number of path rows"
+            }
+        );
+    }
 }

@@ -7,8 +7,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{Distribution, LogHistogram, REPORT_QUANTILES, describe, tail_risk};
-use crate::engine::{Collected, PathRow};
 use crate::model::Model;
+use crate::results::{Collected, PathRow};
 
 /// One row of `timeseries.csv`: a metric of an entity on a recorded day,
 /// across paths. Values are stored per path as `f32`, so figures carry
@@ -59,7 +59,7 @@ pub fn timeseries_rows(c: &Collected) -> Vec<TimeseriesRow> {
             let q = d.quantiles.map(|x| x as f32);
             TimeseriesRow {
                 day: c.recorded_days[point],
-                metric: c.series[s].metric,
+                metric: c.series[s].metric.name(),
                 entity: c.series[s].entity.clone(),
                 mean: d.mean as f32,
                 std: d.std as f32,

@@ -570,7 +570,8 @@ fn a_sweep_refuses_an_empty_axis() {
 
 #[test]
 fn correlated_slashes_every_protocol_on_the_same_day() {
-    use restake_sim::engine::{PathRange, simulate};
+    use restake_sim::engine::simulate;
+    use restake_sim::results::PathRange;
     use restake_sim::scenario::{self, presets};
     let dir = tempfile::tempdir().unwrap();
     let base = scenario::load(&small_scenario(dir.path(), 0.001), &[]).unwrap();

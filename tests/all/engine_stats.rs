@@ -10,10 +10,11 @@
 
 use std::path::Path;
 
-use restake_sim::engine::events::Source;
-use restake_sim::engine::{Collected, PathRange, simulate};
+use restake_sim::engine::simulate;
 use restake_sim::model::outlook::Outlook;
 use restake_sim::model::{Frequency, Model};
+use restake_sim::results::Source;
+use restake_sim::results::{Collected, PathRange};
 use restake_sim::scenario::{self, Override};
 
 use crate::support::root;
@@ -42,7 +43,7 @@ fn run(model: &Model, paths: u32) -> Collected {
 fn series(c: &Collected, metric: &str, entity: &str) -> usize {
     c.series
         .iter()
-        .position(|s| s.metric == metric && s.entity == entity)
+        .position(|s| s.metric.name() == metric && s.entity == entity)
         .unwrap_or_else(|| panic!("no series {metric} of {entity}"))
 }
 
@@ -1075,7 +1076,7 @@ fn results_do_not_depend_on_threads_or_shards() {
         }
     }
     // `join` rebuilds the whole run from its shards, bit for bit.
-    let joined = restake_sim::engine::join(
+    let joined = restake_sim::results::join(
         &m,
         PathRange {
             first: 0,

@@ -48,3 +48,66 @@ fn small_rm1_run_matches_the_golden_summary() {
         );
     }
 }
+
+/// Output files whose bytes the shipped-scenario snapshot pins.
+const PINNED: [&str; 5] = [
+    "events.csv",
+    "paths.csv",
+    "summary.csv",
+    "timeseries.csv",
+    "yields.csv",
+];
+
+/// Every shipped scenario, 10 paths of 200 stakers per class at seed 42:
+/// the SHA-256 of each CSV file must match `tests/golden/shipped-scenarios.sha256`
+/// (first written by the binary of commit 985c9fb, before the engine was
+/// split into parts; a refactoring must keep every byte). Regenerate with
+/// `UPDATE_GOLDEN=1` only for an intended change, with a CHANGELOG entry.
+#[test]
+fn every_shipped_scenario_matches_its_golden_hashes() {
+    use sha2::{Digest, Sha256};
+    let dir = tempfile::tempdir().unwrap();
+    let mut names: Vec<String> = fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut lines = String::new();
+    for name in &names {
+        let out = dir.path().join(name);
+        restake_sim()
+            .arg("run")
+            .arg(root().join("scenarios").join(format!("{name}.toml")))
+            .args(["--paths", "10", "--seed", "42", "--quiet"])
+            .args(["--set", "staker.*.count=200", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        for file in PINNED {
+            let bytes = fs::read(out.join(file)).unwrap();
+            let hash: String = Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            lines.push_str(&format!("{name} {file} {hash}\n"));
+        }
+    }
+    let golden = root().join("tests/golden/shipped-scenarios.sha256");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        fs::write(&golden, &lines).unwrap();
+        return;
+    }
+    let expected = fs::read_to_string(&golden).unwrap();
+    let differing: Vec<&str> = lines
+        .lines()
+        .filter(|l| !expected.lines().any(|e| e == *l))
+        .collect();
+    assert!(
+        differing.is_empty() && lines.lines().count() == expected.lines().count(),
+        "outputs differ from {}:\n{}\n(if intended: UPDATE_GOLDEN=1 and a CHANGELOG entry)",
+        golden.display(),
+        differing.join("\n")
+    );
+}

@@ -2,7 +2,8 @@
 //! implementation of the reference model (support::rm1_reference) within
 //! Monte Carlo error, at a reduced size so the test stays fast.
 
-use restake_sim::engine::{PathRange, simulate};
+use restake_sim::engine::simulate;
+use restake_sim::results::PathRange;
 use restake_sim::scenario::{self, Override};
 
 use crate::support::rm1_reference::{Rm1Params, run_rm1};

@@ -1,0 +1,131 @@
+//! The final figures of one path: per class, per protocol and for the whole
+//! scenario, each a [`Record`](super::record::Record) whose columns are
+//! those of `paths.csv` (prefixed `<class>.`, `<protocol>.` and `total.`).
+
+use crate::record;
+
+record! {
+    /// Final figures of one class on one path (native units of its asset).
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ClassFinal {
+        /// Stake held at the horizon (including unbonding stake).
+        pub stake: f64,
+        /// Stake at entry, summed over stakers that entered.
+        pub initial: f64,
+        /// Rewards earned.
+        pub rewards: f64,
+        /// Stake slashed.
+        pub losses: f64,
+        /// Stake that exited.
+        pub exits: f64,
+        /// (rewards − losses) / initial.
+        pub net_return: f64,
+        /// (rewards × (1 − tax) − losses) / initial.
+        pub after_tax_net_return: f64,
+        /// Median over stakers of (rewards − losses) / initial stake.
+        pub median_net_return: f64,
+        /// Active stakers at the horizon.
+        pub stakers: u32,
+        /// Stakers that entered after t = 0.
+        pub entered: u32,
+    }
+}
+
+record! {
+    /// Final figures of one protocol on one path.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ProtocolFinal {
+        /// Active TVL at the horizon, native units of its first asset.
+        pub tvl_native: f64,
+        /// Active TVL at the horizon, USD.
+        pub tvl_usd: f64,
+        /// APR at the horizon.
+        pub apr: f64,
+        /// Stake slashed in it, native units.
+        pub losses_native: f64,
+        /// Stake slashed in it over its TVL at t = 0.
+        pub loss_fraction: f64,
+        /// Slashes applied.
+        pub slash_events: u64,
+    }
+}
+
+record! {
+    /// Whole-scenario figures of one path. Returns value stake, rewards and
+    /// losses at t = 0 prices, so price moves do not count as yield.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct TotalFinal {
+        /// (rewards − losses) / initial stake, at t = 0 prices.
+        pub net_return: f64,
+        /// After tax, at t = 0 prices.
+        pub after_tax_net_return: f64,
+        /// Stake at entry at t = 0 prices, USD.
+        pub initial_usd: f64,
+        /// Rewards at t = 0 prices, USD.
+        pub rewards_usd: f64,
+        /// Losses at t = 0 prices, USD.
+        pub losses_usd: f64,
+        /// Active TVL at the horizon at the horizon's prices, USD.
+        pub tvl_usd: f64,
+        /// Slashes applied.
+        pub slash_events: u64,
+    }
+}
+
+/// The final figures of one path (its row in `paths.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathRow {
+    /// Path index.
+    pub path: u32,
+    /// Per class.
+    pub classes: Vec<ClassFinal>,
+    /// Per protocol.
+    pub protocols: Vec<ProtocolFinal>,
+    /// Whole scenario.
+    pub total: TotalFinal,
+}
+
+/// Which part of a path's final figures a value belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// A class (index).
+    Class(usize),
+    /// A protocol (index).
+    Protocol(usize),
+    /// The whole scenario.
+    Total,
+}
+
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Part::Class(c) => write!(f, "class {c}"),
+            Part::Protocol(p) => write!(f, "protocol {p}"),
+            Part::Total => f.write_str("the total"),
+        }
+    }
+}
+
+impl PathRow {
+    /// The first final figure that is not finite: where, which column, and
+    /// its value.
+    pub fn first_non_finite(&self) -> Option<(Part, &'static str, f64)> {
+        use super::record::Record;
+        let classes = self.classes.iter().enumerate().find_map(|(c, k)| {
+            k.first_non_finite()
+                .map(|(column, x)| (Part::Class(c), column, x))
+        });
+        let protocols = || {
+            self.protocols.iter().enumerate().find_map(|(p, k)| {
+                k.first_non_finite()
+                    .map(|(column, x)| (Part::Protocol(p), column, x))
+            })
+        };
+        let total = || {
+            self.total
+                .first_non_finite()
+                .map(|(column, x)| (Part::Total, column, x))
+        };
+        classes.or_else(protocols).or_else(total)
+    }
+}

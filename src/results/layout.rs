@@ -1,0 +1,187 @@
+//! The time series a path records: which metric of which entity, in which
+//! order. Metrics are closed sets, one enum per kind of entity, so that
+//! whatever records or reads a series matches them exhaustively. Built once
+//! per run from the model; every path fills one `f32` per series per
+//! recorded step in this order.
+
+use crate::model::Model;
+
+/// Declares a metric enum, its recording order ([`ALL`](ProtocolMetric::ALL))
+/// and the names written to `timeseries.csv`, in one list.
+macro_rules! metrics {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[doc = $doc:literal])* $variant:ident = $text:literal ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[doc = $doc])* $variant ),*
+        }
+
+        impl $name {
+            /// Every metric of this kind, in recording order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            /// The name written to `timeseries.csv`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),*
+                }
+            }
+        }
+    };
+}
+
+metrics! {
+    /// Metrics recorded per protocol (native units of its first asset
+    /// unless the name says USD).
+    pub enum ProtocolMetric {
+        /// Active TVL, native units.
+        TvlNative = "tvl_native",
+        /// Active TVL, USD.
+        TvlUsd = "tvl_usd",
+        /// APR paid.
+        Apr = "apr",
+        /// Stakers with an active allocation to it.
+        Stakers = "stakers",
+        /// Stake slashed in it, cumulative.
+        LossesCum = "losses_cum",
+        /// Slashes applied, cumulative.
+        SlashEventsCum = "slash_events_cum",
+    }
+}
+
+metrics! {
+    /// Metrics recorded per staker class (native units of its asset).
+    pub enum ClassMetric {
+        /// Stake held.
+        Stake = "stake",
+        /// Stake held, USD.
+        StakeUsd = "stake_usd",
+        /// Rewards earned, cumulative.
+        RewardsCum = "rewards_cum",
+        /// Stake slashed, cumulative.
+        LossesCum = "losses_cum",
+        /// Stake exited, cumulative.
+        ExitsCum = "exits_cum",
+        /// (rewards − losses) / initial stake.
+        NetReturn = "net_return",
+        /// APR earned on the stake held.
+        Apr = "apr",
+        /// Active stakers.
+        Stakers = "stakers",
+    }
+}
+
+metrics! {
+    /// Metrics recorded per asset.
+    pub enum AssetMetric {
+        /// USD price.
+        PriceUsd = "price_usd",
+        /// Stake held in the asset, native units.
+        TvlNative = "tvl_native",
+        /// Stake held in the asset, USD.
+        TvlUsd = "tvl_usd",
+    }
+}
+
+metrics! {
+    /// Metrics recorded for the whole scenario (USD at the day's prices
+    /// unless cumulative, which are at t = 0 prices).
+    pub enum TotalMetric {
+        /// Active TVL over protocols, USD.
+        TvlUsd = "tvl_usd",
+        /// Stake held, USD.
+        StakeUsd = "stake_usd",
+        /// Rewards, cumulative, USD at t = 0 prices.
+        RewardsCumUsd = "rewards_cum_usd",
+        /// Losses, cumulative, USD at t = 0 prices.
+        LossesCumUsd = "losses_cum_usd",
+        /// Slashes applied, cumulative.
+        SlashEventsCum = "slash_events_cum",
+        /// Active stakers.
+        Stakers = "stakers",
+    }
+}
+
+/// A recorded metric of one entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// Of a protocol (index).
+    Protocol(usize, ProtocolMetric),
+    /// Of a staker class (index).
+    Class(usize, ClassMetric),
+    /// Of an asset (index).
+    Asset(usize, AssetMetric),
+    /// Of the whole scenario.
+    Total(TotalMetric),
+}
+
+impl Metric {
+    /// The metric's name as written to `timeseries.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Protocol(_, m) => m.name(),
+            Metric::Class(_, m) => m.name(),
+            Metric::Asset(_, m) => m.name(),
+            Metric::Total(m) => m.name(),
+        }
+    }
+}
+
+/// One recorded series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// What is recorded, of which entity.
+    pub metric: Metric,
+    /// Entity name as written to `timeseries.csv`.
+    pub entity: String,
+}
+
+/// The number of series [`series_of`] gives for `model`, without building
+/// them (the memory estimate uses it).
+pub fn series_count(model: &Model) -> usize {
+    model.protocols.len() * ProtocolMetric::ALL.len()
+        + model.classes.len() * ClassMetric::ALL.len()
+        + model.assets.len() * AssetMetric::ALL.len()
+        + TotalMetric::ALL.len()
+}
+
+/// The series of a model, in recording order: protocols, classes, assets, total.
+pub fn series_of(model: &Model) -> Vec<Series> {
+    let mut out = Vec::with_capacity(series_count(model));
+    for (i, p) in model.protocols.iter().enumerate() {
+        for &m in ProtocolMetric::ALL {
+            out.push(Series {
+                metric: Metric::Protocol(i, m),
+                entity: p.name.clone(),
+            });
+        }
+    }
+    for (i, c) in model.classes.iter().enumerate() {
+        for &m in ClassMetric::ALL {
+            out.push(Series {
+                metric: Metric::Class(i, m),
+                entity: c.name.clone(),
+            });
+        }
+    }
+    for (i, a) in model.assets.iter().enumerate() {
+        for &m in AssetMetric::ALL {
+            out.push(Series {
+                metric: Metric::Asset(i, m),
+                entity: a.name.clone(),
+            });
+        }
+    }
+    for &m in TotalMetric::ALL {
+        out.push(Series {
+            metric: Metric::Total(m),
+            entity: "total".into(),
+        });
+    }
+    out
+}

@@ -1,0 +1,22 @@
+//! The run's results as plain data, between the engine that writes them and
+//! `stats`, `export` and `merge` that read them: what a path records
+//! ([`layout`]: metrics and series), its final figures ([`finals`]), its
+//! slashing events ([`events`]), what can be wrong with it ([`defect`]),
+//! and everything a run collects in path order ([`collected`]). Each
+//! per-path table declares its columns once ([`record`]).
+
+pub mod collected;
+pub mod defect;
+pub mod events;
+pub mod finals;
+pub mod layout;
+pub mod record;
+
+pub use collected::{Collected, JoinError, PathRange, YIELD_SKETCH_ACCURACY, join};
+pub use defect::{BOOKKEEPING_TOLERANCE, PathDefect};
+pub use events::{EventRecord, Source};
+pub use finals::{ClassFinal, Part, PathRow, ProtocolFinal, TotalFinal};
+pub use layout::{
+    AssetMetric, ClassMetric, Metric, ProtocolMetric, Series, TotalMetric, series_count, series_of,
+};
+pub use record::{Column, Field, Kind, NameRef, Record};
