@@ -236,3 +236,61 @@ fn every_column_of_sweep_csv_and_stress_csv_is_documented() {
     );
     assert_none_missing(&missing);
 }
+
+/// The schemas as the code declares them — every metric of every entity
+/// kind and every column of the per-path tables — are each documented in
+/// docs/outputs.md, metrics in the table row of their entity kind.
+#[test]
+fn every_declared_metric_and_column_is_documented() {
+    use restake_sim::results::{
+        AssetMetric, ClassFinal, ClassMetric, EventRecord, ProtocolFinal, ProtocolMetric, Record,
+        TotalFinal, TotalMetric,
+    };
+    let doc = doc();
+    let mut missing = BTreeSet::new();
+    let kinds: [(&str, Vec<&str>); 4] = [
+        ("protocol", ProtocolMetric::ALL.iter().map(|m| m.name()).collect()),
+        ("class", ClassMetric::ALL.iter().map(|m| m.name()).collect()),
+        ("asset", AssetMetric::ALL.iter().map(|m| m.name()).collect()),
+        ("total", TotalMetric::ALL.iter().map(|m| m.name()).collect()),
+    ];
+    for (kind, metrics) in kinds {
+        for metric in metrics {
+            let row = format!("| {kind} | `{metric}` |");
+            if !doc.contains(&row) {
+                missing.insert(format!("timeseries.csv metric: {row}"));
+            }
+        }
+    }
+    let prefixed = |prefix: &str, columns: &[restake_sim::results::Column]| {
+        columns
+            .iter()
+            .map(|c| format!("{prefix}.{}", c.name))
+            .collect::<Vec<_>>()
+    };
+    check(
+        &doc,
+        "paths.csv",
+        prefixed("total", TotalFinal::COLUMNS),
+        &mut missing,
+    );
+    check(
+        &doc,
+        "paths.csv",
+        prefixed("<class>", ClassFinal::COLUMNS),
+        &mut missing,
+    );
+    check(
+        &doc,
+        "paths.csv",
+        prefixed("<protocol>", ProtocolFinal::COLUMNS),
+        &mut missing,
+    );
+    check(
+        &doc,
+        "events.csv",
+        EventRecord::COLUMNS.iter().map(|c| c.name.to_string()),
+        &mut missing,
+    );
+    assert_none_missing(&missing);
+}
