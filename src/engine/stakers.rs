@@ -27,6 +27,15 @@ pub fn slot_index_count(protocols: usize) -> usize {
     2 * protocols + JUNK_SLOTS
 }
 
+/// Bytes of per-staker state in [`Stakers`], rounded up to a cache-friendly
+/// 64 (six `f64`, an operator `u16`, a status byte, two `u32` steps); the
+/// memory estimate uses it.
+pub const STAKER_BYTES: usize = 64;
+
+/// Bytes per allocation slot in [`Stakers`]: a `u16` slot index and an
+/// `f64` weight.
+pub const SLOT_BYTES: usize = std::mem::size_of::<u16>() + std::mem::size_of::<f64>();
+
 /// Lifecycle of a staker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -310,6 +319,15 @@ mod tests {
         let mut again = vec![0.0; slot_index_count(2)];
         recount(&st, 0..2, &mut again);
         assert_eq!(tvl, again);
+    }
+
+    #[test]
+    fn the_memory_estimate_sizes_cover_the_arrays() {
+        use std::mem::size_of;
+        let per_staker =
+            6 * size_of::<f64>() + size_of::<u16>() + size_of::<Status>() + 2 * size_of::<u32>();
+        assert!(per_staker <= STAKER_BYTES, "{per_staker} bytes per staker");
+        assert_eq!(SLOT_BYTES, 10);
     }
 
     #[test]

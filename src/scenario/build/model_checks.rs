@@ -1,0 +1,60 @@
+//! Checks of the assembled [`Model`] as a whole, run once every table is
+//! valid: the t = 0 outlook (finite TVLs and stakes, bounded APRs) and the
+//! memory estimate against `run.memory_limit_gib`.
+
+use super::memory::estimated_memory_bytes;
+use super::{MAX_APR, Validator};
+use crate::model::Model;
+use crate::model::outlook::Outlook;
+
+impl Validator {
+    /// The t = 0 picture must be finite, with every APR at most `MAX_APR`.
+    pub(super) fn outlook(&mut self, model: &Model) {
+        let outlook = Outlook::of(model);
+        for (i, p) in outlook.protocols.iter().enumerate() {
+            if !(p.tvl_usd.is_finite() && p.tvl_native.is_finite()) {
+                self.issue(
+                    &format!("protocol[{i}]"),
+                    format!(
+                        "expected a finite expected TVL at t = 0, found {} USD (smaller stakes or prices)",
+                        p.tvl_usd
+                    ),
+                );
+            } else if !(p.apr.is_finite() && p.apr <= MAX_APR) {
+                self.issue(
+                    &format!("protocol[{i}].apr"),
+                    format!(
+                        "expected an APR of at most {MAX_APR} (1,000 %) at the expected t = 0 TVL, found {} (a smaller budget, k or fee revenue, or an apr_cap)",
+                        p.apr
+                    ),
+                );
+            }
+        }
+        for (i, c) in outlook.classes.iter().enumerate() {
+            if !(c.total_stake.is_finite() && c.total_usd.is_finite()) {
+                self.issue(
+                    &format!("staker[{i}].stake"),
+                    format!(
+                        "expected a finite expected total stake at t = 0, found {} native units, {} USD (a smaller stake or count)",
+                        c.total_stake, c.total_usd
+                    ),
+                );
+            }
+        }
+    }
+
+    /// The estimated memory of a run on two threads
+    /// ([`estimated_memory_bytes`]) fits in `limit_gib`.
+    pub(super) fn memory(&mut self, model: &Model, limit_gib: f64) {
+        let bytes = estimated_memory_bytes(model, 2);
+        let gib = bytes / f64::from(1u32 << 30);
+        if gib > limit_gib {
+            self.issue(
+                "run",
+                format!(
+                    "expected a run that fits in memory_limit_gib = {limit_gib}, found an estimated {gib:.1} GiB (fewer paths or stakers, a larger record_every_days, or raise run.memory_limit_gib)"
+                ),
+            );
+        }
+    }
+}
