@@ -151,3 +151,187 @@ impl Classes {
             .sum()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::test_support::{Parts, assert_close, model};
+
+    /// Three classes of 100 ETH stakers in a 5 % protocol: compounding,
+    /// paid out at half weight, and delegated to an operator keeping 10 %.
+    fn three_classes() -> Model {
+        model(
+            r#"
+[[asset]]
+name = "BTC"
+price_usd = 40000
+
+[[protocol]]
+name = "p"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+
+[[protocol]]
+name = "q"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+
+[[protocol]]
+name = "b"
+assets = ["BTC"]
+apr = { curve = "constant", value = 0.05 }
+
+[[operator]]
+name = "op"
+commission = 0.1
+protocols = ["p"]
+
+[[staker]]
+class = "compounding"
+count = 2
+asset = "ETH"
+stake = { dist = "fixed", value = 100 }
+allocate = { p = 1.0 }
+entry = { per_review = 1, max_new = 3 }
+
+[[staker]]
+class = "paid-out"
+count = 1
+asset = "ETH"
+stake = { dist = "fixed", value = 100 }
+allocate = { p = 0.5, q = 0.5 }
+compounding = false
+
+[[staker]]
+class = "delegated"
+count = 1
+asset = "ETH"
+stake = { dist = "fixed", value = 100 }
+allocate = { p = 1.0 }
+operators = { op = 1.0 }
+"#,
+        )
+    }
+
+    #[test]
+    fn classes_hold_their_stakers_and_reserves_contiguously() {
+        let model = three_classes();
+        let classes = Classes::new(&model);
+        let ranges: Vec<_> = classes.runs.iter().map(|r| r.range.clone()).collect();
+        assert_eq!(ranges, [0..5, 5..6, 6..7]);
+        assert_eq!(classes.runs[0].next_reserve, 2);
+        assert_eq!(classes.runs[0].members(), 0..2);
+        assert_eq!(classes.stakers.stake.len(), 7);
+        // The most protocols a class holds.
+        assert_eq!(classes.stakers.slots, 2);
+        assert_eq!(classes.runs[1].accepts, [true, true, false]);
+        assert_eq!(classes.runs[1].candidates, [0, 1]);
+        assert_eq!(classes.keep, [0.9]);
+        let of: Vec<usize> = (0..7).map(|i| classes.class_of(i)).collect();
+        assert_eq!(of, [0, 0, 0, 0, 0, 1, 2]);
+    }
+
+    #[test]
+    fn yield_chasers_get_a_spare_slot_when_a_protocol_deallocates_slowly() {
+        let text = |days: u32| {
+            format!(
+                r#"
+[[protocol]]
+name = "p"
+assets = ["ETH"]
+apr = {{ curve = "constant", value = 0.05 }}
+deallocation_days = {days}
+
+[[protocol]]
+name = "q"
+assets = ["ETH"]
+apr = {{ curve = "constant", value = 0.05 }}
+
+[[staker]]
+class = "c"
+count = 1
+asset = "ETH"
+stake = {{ dist = "fixed", value = 1 }}
+random_allocation = {{ min = 1, max = 2, weight = 0.5 }}
+strategy = {{ kind = "yield_chasing", probability = 1.0 }}
+"#
+            )
+        };
+        assert_eq!(Classes::new(&model(&text(0))).stakers.slots, 2);
+        assert_eq!(Classes::new(&model(&text(3))).stakers.slots, 3);
+    }
+
+    #[test]
+    fn rewards_compound_or_are_paid_out_and_operators_keep_their_commission() {
+        let model = three_classes();
+        let mut parts = Parts::start(&model);
+        let classes = &mut parts.classes;
+        let mut rate = vec![0.0; slot_index_count(3)];
+        rate[classes.stakers.active_index(0)] = 0.01;
+        rate[classes.stakers.active_index(1)] = 0.02;
+        classes.pay_rewards(&model, &rate);
+        let st = &classes.stakers;
+        // Compounding, weight 1 at 1 %: 100 → 101.
+        assert_eq!(&st.stake[0..2], [101.0, 101.0]);
+        assert_eq!(classes.runs[0].rewards, 2.0);
+        assert_eq!(classes.runs[0].stake, 202.0);
+        assert_eq!(classes.runs[0].tvl[0], 202.0);
+        // Paid out: 0.5 × 1 % + 0.5 × 2 % of 100, the stake stays.
+        assert_eq!(st.stake[5], 100.0);
+        assert_close(st.rewards[5], 1.5, 1e-15);
+        assert_eq!(st.paid_out[5], st.rewards[5]);
+        assert_close(classes.runs[1].rewards, 1.5, 1e-15);
+        assert_eq!(classes.runs[1].stake, 100.0);
+        assert_eq!(classes.runs[1].tvl[0], 50.0);
+        assert_eq!(classes.runs[1].tvl[1], 50.0);
+        // Delegated: 1 % less the operator's 10 %.
+        assert_close(st.stake[6], 100.9, 1e-15);
+        assert_close(classes.runs[2].rewards, 0.9, 1e-15);
+        assert_close(classes.runs[2].tvl[0], 100.9, 1e-15);
+        // Reserves earn nothing.
+        assert_eq!(&st.stake[2..5], [0.0; 3]);
+        assert_eq!(st.bookkeeping_error(), 0.0);
+    }
+
+    #[test]
+    fn a_recount_agrees_with_the_tvl_accumulated_while_paying() {
+        let model = three_classes();
+        let mut parts = Parts::start(&model);
+        let classes = &mut parts.classes;
+        let mut rate = vec![0.0; slot_index_count(3)];
+        rate[0] = 0.013;
+        rate[1] = 0.007;
+        for _ in 0..3 {
+            classes.pay_rewards(&model, &rate);
+        }
+        let paid: Vec<(Vec<f64>, f64)> = classes
+            .runs
+            .iter()
+            .map(|r| (r.tvl.clone(), r.stake))
+            .collect();
+        for run in &mut classes.runs {
+            run.tvl.fill(-1.0);
+            run.stake = -1.0;
+        }
+        classes.recount();
+        for (c, run) in classes.runs.iter().enumerate() {
+            assert_eq!(run.tvl, paid[c].0, "class {c}");
+            assert_eq!(run.stake, paid[c].1, "class {c}");
+        }
+        // Compounded three times: 100 × 1.013³ each.
+        assert_close(classes.runs[0].stake, 2.0 * 100.0 * 1.013f64.powi(3), 1e-14);
+    }
+
+    #[test]
+    fn value_sums_a_figure_at_each_class_assets_price() {
+        let model = three_classes();
+        let parts = Parts::start(&model);
+        let classes = &parts.classes;
+        // 200 + 100 + 100 ETH at 3,000 USD; BTC's price is not used.
+        let usd = classes.value(&model, &[3000.0, 1.0], |r| r.stake);
+        assert_eq!(usd, 400.0 * 3000.0);
+        assert_eq!(classes.value(&model, &[3000.0, 1.0], |r| r.losses), 0.0);
+        let actives = classes.value(&model, &[1.0, 1.0], |r| f64::from(r.active));
+        assert_eq!(actives, 4.0);
+    }
+}

@@ -25,5 +25,7 @@ pub mod rng;
 pub mod simulate;
 pub mod slashing;
 pub mod stakers;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 pub use simulate::simulate;

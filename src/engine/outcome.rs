@@ -177,6 +177,167 @@ pub fn median(values: &mut [f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::test_support::{Parts, assert_close, model};
+    use crate::results::Part;
+
+    /// An ETH class with tax and entries, a BTC class, one protocol each.
+    fn two_classes() -> Model {
+        model(
+            r#"
+[[asset]]
+name = "BTC"
+price_usd = 40000
+
+[[protocol]]
+name = "p"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+
+[[protocol]]
+name = "b"
+assets = ["BTC"]
+apr = { curve = "constant", value = 0.05 }
+
+[[staker]]
+class = "eth"
+count = 2
+asset = "ETH"
+stake = { dist = "fixed", value = 100 }
+allocate = { p = 1.0 }
+tax_rate = 0.3
+entry = { per_review = 1, max_new = 4 }
+
+[[staker]]
+class = "btc"
+count = 1
+asset = "BTC"
+stake = { dist = "fixed", value = 1 }
+allocate = { b = 1.0 }
+"#,
+        )
+    }
+
+    /// Hand-made end of a 10-step path: the ETH class has had one entrant
+    /// (staker 2, entered at the horizon) and staker 1 left after step 3.
+    fn ended(model: &Model) -> Parts {
+        let mut parts = Parts::start(model);
+        parts.market.prices = vec![1.0, 1.0];
+        let st = &mut parts.classes.stakers;
+        st.initial[0..3].copy_from_slice(&[100.0, 100.0, 50.0]);
+        st.rewards[0..3].copy_from_slice(&[10.0, 4.0, 1.0]);
+        st.losses[0..3].copy_from_slice(&[2.0, 0.0, 0.0]);
+        st.entered[0..3].copy_from_slice(&[0, 0, 10]);
+        st.left[0..3].copy_from_slice(&[10, 4, 10]);
+        let runs = &mut parts.classes.runs;
+        runs[0].next_reserve = 3;
+        (runs[0].stake, runs[0].initial, runs[0].rewards) = (160.0, 250.0, 15.0);
+        (runs[0].losses, runs[0].exits, runs[0].active) = (2.0, 104.0, 2);
+        (runs[1].rewards, runs[1].losses) = (0.01, 0.005);
+        let book = &mut parts.protocols;
+        book.losses = vec![5.0, 0.0];
+        book.slash_events = vec![3, 0];
+        book.initial_tvl = vec![200.0, 0.0];
+        parts
+    }
+
+    #[test]
+    fn class_finals_and_the_per_staker_yield_sketch() {
+        let model = two_classes();
+        let parts = ended(&model);
+        let (finals, sketches) = class_finals(&model, &parts.classes);
+        let eth = &finals[0];
+        assert_eq!((eth.stake, eth.initial, eth.rewards), (160.0, 250.0, 15.0));
+        assert_eq!(
+            (eth.losses, eth.exits, eth.stakers, eth.entered),
+            (2.0, 104.0, 2, 1)
+        );
+        assert_close(eth.net_return, 13.0 / 250.0, 1e-15);
+        assert_close(eth.after_tax_net_return, (15.0 * 0.7 - 2.0) / 250.0, 1e-15);
+        // Per-staker net returns 0.08, 0.04 and 0.02.
+        assert_close(eth.median_net_return, 0.04, 1e-15);
+        // Yearly yields of the stakers that held for a while: 0.08 over
+        // 10 days and 0.04 over 4; the entrant at the horizon held 0.
+        assert_eq!(sketches[0].count(), 2);
+        assert_close(sketches[0].min(), 0.08 / (10.0 / 365.0), 1e-15);
+        assert_close(sketches[0].max(), 0.04 / (4.0 / 365.0), 1e-15);
+        assert_eq!(finals[1].entered, 0);
+        assert_eq!(finals[1].after_tax_net_return, finals[1].net_return);
+    }
+
+    #[test]
+    fn protocol_finals_divide_losses_by_the_initial_tvl() {
+        let model = two_classes();
+        let parts = ended(&model);
+        let finals = protocol_finals(&parts.protocols);
+        assert_eq!(finals[0].losses_native, 5.0);
+        assert_eq!(finals[0].loss_fraction, 0.025);
+        assert_eq!(finals[0].slash_events, 3);
+        assert_eq!(finals[0].apr, 0.05);
+        assert_eq!(finals[1].loss_fraction, 0.0, "no initial TVL");
+    }
+
+    #[test]
+    fn the_total_counts_stake_rewards_and_losses_at_t0_prices() {
+        let model = two_classes();
+        let parts = ended(&model);
+        let total = total_final(&model, &parts.market, &parts.protocols, &parts.classes);
+        // At 2,000 and 40,000 USD, not today's prices of 1.
+        assert_eq!(total.initial_usd, 250.0 * 2000.0 + 40_000.0);
+        assert_close(total.rewards_usd, 15.0 * 2000.0 + 0.01 * 40_000.0, 1e-15);
+        assert_close(total.losses_usd, 2.0 * 2000.0 + 0.005 * 40_000.0, 1e-15);
+        assert_close(total.net_return, (30_400.0 - 4_200.0) / 540_000.0, 1e-15);
+        let taxed = 15.0 * 0.7 * 2000.0 + 0.01 * 40_000.0;
+        assert_close(
+            total.after_tax_net_return,
+            (taxed - 4_200.0) / 540_000.0,
+            1e-15,
+        );
+        assert_eq!(total.tvl_usd, parts.protocols.tvl_usd.iter().sum::<f64>());
+        assert_eq!(total.slash_events, 3);
+    }
+
+    #[test]
+    fn a_defect_is_the_first_thing_wrong_in_a_fixed_order() {
+        let model = two_classes();
+        let mut parts = ended(&model);
+        let (classes, _) = class_finals(&model, &parts.classes);
+        let mut row = PathRow {
+            path: 0,
+            classes,
+            protocols: protocol_finals(&parts.protocols),
+            total: total_final(&model, &parts.market, &parts.protocols, &parts.classes),
+        };
+        let mut values = vec![1.0f32; 6];
+        assert_eq!(find_defect(&parts.classes, &row, &values, 3, 1e-9), None);
+        assert_eq!(
+            find_defect(&parts.classes, &row, &values, 3, 2e-9),
+            Some(PathDefect::Bookkeeping { error: 2e-9 })
+        );
+        let nan_error = find_defect(&parts.classes, &row, &values, 3, f64::NAN);
+        assert!(matches!(nan_error, Some(PathDefect::Bookkeeping { error }) if error.is_nan()));
+        values[4] = f32::INFINITY;
+        assert_eq!(
+            find_defect(&parts.classes, &row, &values, 3, 2e-9),
+            Some(PathDefect::Recorded {
+                series: 1,
+                point: 1
+            })
+        );
+        row.protocols[1].apr = f64::NAN;
+        let figure = find_defect(&parts.classes, &row, &values, 3, 2e-9);
+        assert!(matches!(
+            figure,
+            Some(PathDefect::FinalFigure { part: Part::Protocol(1), column: "apr", value }) if value.is_nan()
+        ));
+        parts.classes.stakers.stake[1] = -1.0;
+        assert_eq!(
+            find_defect(&parts.classes, &row, &values, 3, 2e-9),
+            Some(PathDefect::Stake {
+                staker: 1,
+                stake: -1.0
+            })
+        );
+    }
 
     #[test]
     fn median_of_odd_even_and_empty() {

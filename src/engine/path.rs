@@ -155,3 +155,201 @@ impl<'m> PathState<'m> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::stakers::Status;
+    use crate::engine::test_support::{RUN_AND_ETH, assert_close, model, parse_model};
+    use crate::results::{ClassMetric, Metric, Source, series_of};
+
+    /// One protocol paying `apr` with extra keys, two stakers of 100 ETH.
+    fn tiny_tables(apr: &str, extra: &str) -> String {
+        format!(
+            r#"
+[[protocol]]
+name = "p"
+assets = ["ETH"]
+apr = {apr}
+{extra}
+
+[[staker]]
+class = "c"
+count = 2
+asset = "ETH"
+stake = {{ dist = "fixed", value = 100 }}
+allocate = {{ p = 1.0 }}
+"#
+        )
+    }
+
+    fn tiny(apr: &str, extra: &str) -> Model {
+        model(&tiny_tables(apr, extra))
+    }
+
+    const CONSTANT: &str = r#"{ curve = "constant", value = 0.073 }"#;
+    /// 0.073 a year over a day.
+    const DAILY: f64 = 0.073 / 365.0;
+
+    #[test]
+    fn one_step_is_simple_interest_on_the_stake() {
+        let model = tiny(CONSTANT, "");
+        let layout = series_of(&model);
+        let mut state = PathState::new(&model, &layout, 0);
+        state.start();
+        assert_eq!(state.classes.stakers.stake[0..2], [100.0, 100.0]);
+        state.step(0);
+        let st = &state.classes.stakers;
+        for i in 0..2 {
+            assert_close(st.stake[i], 100.0 * (1.0 + DAILY), 1e-15);
+            assert_close(st.rewards[i], 100.0 * DAILY, 1e-15);
+        }
+        assert_close(state.classes.runs[0].rewards, 200.0 * DAILY, 1e-15);
+        assert_close(state.classes.runs[0].stake, 200.0 * (1.0 + DAILY), 1e-15);
+        assert!(st.bookkeeping_error() < 1e-15);
+        // Recorded at the end of the step, with the TVL brought up to date.
+        assert_close(state.protocols.tvl_native[0], 200.0 * (1.0 + DAILY), 1e-15);
+        assert_eq!(state.recorder.values.len(), 2 * layout.len());
+    }
+
+    #[test]
+    fn a_longer_step_earns_its_length_in_years() {
+        let run = RUN_AND_ETH
+            .replace("[run]", "[run]\nstep_days = 5")
+            .replace("record_every_days = 1", "record_every_days = 5");
+        let model = parse_model(&format!("{run}{}", tiny_tables(CONSTANT, "")));
+        assert_eq!(model.run.steps, 2);
+        let layout = series_of(&model);
+        let mut state = PathState::new(&model, &layout, 0);
+        state.start();
+        state.step(0);
+        assert_close(
+            state.classes.stakers.stake[0],
+            100.0 * (1.0 + 5.0 * DAILY),
+            1e-15,
+        );
+    }
+
+    #[test]
+    fn a_whole_path_compounds_and_its_outcome_adds_up() {
+        let model = tiny(CONSTANT, "");
+        let layout = series_of(&model);
+        let outcome = simulate_path(&model, &layout, 0);
+        let growth = (1.0 + DAILY).powi(10);
+        let row = &outcome.row;
+        assert_close(row.classes[0].stake, 200.0 * growth, 1e-14);
+        assert_close(row.classes[0].rewards, 200.0 * (growth - 1.0), 1e-12);
+        assert_close(row.classes[0].net_return, growth - 1.0, 1e-12);
+        assert_close(row.classes[0].median_net_return, growth - 1.0, 1e-12);
+        assert_close(row.total.initial_usd, 200.0 * 2000.0, 1e-15);
+        assert_close(
+            row.total.rewards_usd,
+            200.0 * (growth - 1.0) * 2000.0,
+            1e-12,
+        );
+        assert_close(row.total.net_return, growth - 1.0, 1e-12);
+        assert_close(row.total.tvl_usd, 200.0 * growth * 2000.0, 1e-14);
+        assert_eq!(row.total.slash_events, 0);
+        assert_eq!(row.protocols[0].apr, 0.073);
+        assert!(outcome.bookkeeping_error < 1e-14);
+        assert_eq!(outcome.defect, None);
+        assert!(outcome.events.is_empty());
+        // Recorded every day, t = 0 included: 11 points.
+        let n = layout.len();
+        assert_eq!(outcome.series.len(), 11 * n);
+        let stake = layout
+            .iter()
+            .position(|s| s.metric == Metric::Class(0, ClassMetric::Stake))
+            .unwrap();
+        for k in 0..=10 {
+            let expected = (200.0 * (1.0 + DAILY).powi(k as i32)) as f32;
+            assert_eq!(outcome.series[k * n + stake], expected, "point {k}");
+        }
+    }
+
+    #[test]
+    fn a_budget_pays_out_exactly_the_budget_each_step_whatever_the_tvl() {
+        // 36.5 ETH a year is 0.1 ETH a day, shared by the stake.
+        let model = tiny(r#"{ curve = "budget", budget = 36.5 }"#, "");
+        let layout = series_of(&model);
+        let mut state = PathState::new(&model, &layout, 0);
+        state.start();
+        for step in 0..10 {
+            state.step(step);
+            let run = &state.classes.runs[0];
+            let n = f64::from(step + 1);
+            assert_close(run.rewards, 0.1 * n, 1e-13);
+            assert_close(run.stake, 200.0 + 0.1 * n, 1e-14);
+            assert_close(state.classes.stakers.stake[0], 100.0 + 0.05 * n, 1e-14);
+        }
+    }
+
+    #[test]
+    fn a_slash_hits_after_the_steps_rewards() {
+        let slashing = r#"slashing = { yearly_probability = 1.0, severity = { dist = "fixed", value = 0.1 } }"#;
+        let model = tiny(CONSTANT, slashing);
+        let layout = series_of(&model);
+        let mut state = PathState::new(&model, &layout, 0);
+        state.start();
+        state.step(0);
+        let after = 100.0 * (1.0 + DAILY) * 0.9;
+        assert_close(state.classes.stakers.stake[0], after, 1e-15);
+        assert_close(
+            state.classes.stakers.losses[0],
+            100.0 * (1.0 + DAILY) * 0.1,
+            1e-15,
+        );
+        assert_eq!(state.protocols.slash_events, [1]);
+        assert_eq!(state.log.events.len(), 1);
+        assert_eq!(state.log.events[0].day, 1);
+        assert_eq!(state.log.events[0].source, Source::Protocol);
+        assert!(state.classes.stakers.bookkeeping_error() < 1e-15);
+        state.step(1);
+        let after = after * (1.0 + DAILY) * 0.9;
+        assert_close(state.classes.stakers.stake[1], after, 1e-15);
+        assert_eq!(state.log.events[1].day, 2);
+        let outcome = state.finish();
+        assert_eq!(outcome.row.total.slash_events, 2);
+        assert!(outcome.bookkeeping_error < 1e-15);
+    }
+
+    #[test]
+    fn a_shock_exit_earns_until_the_review_and_is_released_after_the_delay() {
+        // Everyone leaves on day 2, when ETH also halves.
+        let shock = r#"
+[[shock]]
+name = "run"
+day = 2
+price = [{ asset = "ETH", change = -0.5 }]
+exit_fraction = 1.0
+"#;
+        let model = model(&(tiny_tables(CONSTANT, "unbonding_days = 3") + shock));
+        let layout = series_of(&model);
+        let mut state = PathState::new(&model, &layout, 0);
+        state.start();
+        for step in 0..3 {
+            state.step(step);
+        }
+        assert_eq!(state.market.prices[0], 1000.0);
+        let earned = 100.0 * (1.0 + DAILY).powi(3);
+        assert_eq!(state.classes.stakers.status[0..2], [Status::Exiting; 2]);
+        assert_close(state.classes.stakers.stake[0], earned, 1e-15);
+        // Leaving stake earns nothing, and is released at the end of step 2 + 3.
+        for step in 3..5 {
+            state.step(step);
+            assert_close(state.classes.stakers.stake[0], earned, 1e-15);
+            assert_eq!(state.classes.stakers.status[0], Status::Exiting);
+        }
+        state.step(5);
+        let st = &state.classes.stakers;
+        assert_eq!(st.status[0..2], [Status::Exited; 2]);
+        assert_eq!((st.stake[0], st.left[0]), (0.0, 6));
+        assert_close(st.exited[0], earned, 1e-15);
+        assert_close(state.classes.runs[0].exits, 2.0 * earned, 1e-15);
+        assert_eq!(state.classes.runs[0].stake, 0.0);
+        let outcome = state.finish();
+        assert_eq!(outcome.row.protocols[0].tvl_native, 0.0);
+        assert!(outcome.bookkeeping_error < 1e-15);
+        assert_eq!(outcome.defect, None);
+    }
+}

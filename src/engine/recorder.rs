@@ -133,3 +133,216 @@ fn value(view: View<'_>, metric: Metric) -> f64 {
 pub fn ratio(num: f64, den: f64) -> f64 {
     if den > 0.0 { num / den } else { 0.0 }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::test_support::{Parts, RUN_AND_ETH, model, parse_model};
+    use crate::results::series_of;
+
+    const ONE_PROTOCOL: &str = r#"
+[[protocol]]
+name = "p"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+
+[[staker]]
+class = "c"
+count = 1
+asset = "ETH"
+stake = { dist = "fixed", value = 1 }
+allocate = { p = 1.0 }
+"#;
+
+    #[test]
+    fn a_record_is_due_exactly_on_the_recorded_steps() {
+        // 10 steps recorded every 4 days: 0, 4, 8 and the last, 10.
+        let run = RUN_AND_ETH.replace("record_every_days = 1", "record_every_days = 4");
+        let model = parse_model(&format!("{run}{ONE_PROTOCOL}"));
+        let layout = series_of(&model);
+        let mut recorder = Recorder::new(&model, &layout);
+        assert_eq!(recorder.layout().len(), 6 + 8 + 3 + 6);
+        let due: Vec<u32> = (0..=10).filter(|&s| recorder.take_due(s)).collect();
+        assert_eq!(due, [0, 4, 8, 10]);
+        // Each record is taken once.
+        assert!(!recorder.take_due(10));
+        let mut again = Recorder::new(&model, &layout);
+        assert!(again.take_due(0));
+        assert!(!again.take_due(0));
+    }
+
+    /// ETH and BTC; protocol p0 on ETH, p1 on BTC; class c0 stakes ETH in
+    /// p0, c1 BTC in p1.
+    fn two_of_each() -> Model {
+        model(
+            r#"
+[[asset]]
+name = "BTC"
+price_usd = 40000
+
+[[protocol]]
+name = "p0"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+
+[[protocol]]
+name = "p1"
+assets = ["BTC"]
+apr = { curve = "constant", value = 0.03 }
+
+[[staker]]
+class = "c0"
+count = 1
+asset = "ETH"
+stake = { dist = "fixed", value = 1 }
+allocate = { p0 = 1.0 }
+
+[[staker]]
+class = "c1"
+count = 1
+asset = "BTC"
+stake = { dist = "fixed", value = 1 }
+allocate = { p1 = 1.0 }
+"#,
+        )
+    }
+
+    /// A hand-made state: none of it follows from the others, so that
+    /// each metric reads its own figure.
+    fn hand_made(model: &Model) -> Parts {
+        let mut parts = Parts::empty(model);
+        parts.market.prices = vec![2500.0, 30_000.0];
+        let book = &mut parts.protocols;
+        book.tvl_native = vec![10.0, 2.0];
+        book.tvl_usd = vec![20_000.0, 80_000.0];
+        book.apr = vec![0.05, 0.03];
+        book.earning = vec![0.04, 0.025];
+        book.backers = vec![3, 1];
+        book.losses = vec![1.5, 0.25];
+        book.slash_events = vec![2, 1];
+        let runs = &mut parts.classes.runs;
+        runs[0].stake = 12.0;
+        runs[0].rewards = 3.0;
+        runs[0].losses = 1.0;
+        runs[0].exits = 0.5;
+        runs[0].initial = 10.0;
+        runs[0].active = 3;
+        runs[0].tvl[0] = 8.0;
+        runs[0].tvl[1] = 100.0; // another protocol's index: earns at p1's rate
+        runs[1].stake = 2.0;
+        runs[1].rewards = 0.1;
+        runs[1].losses = 0.05;
+        runs[1].initial = 2.0;
+        runs[1].active = 1;
+        runs[1].tvl[1] = 2.0;
+        parts
+    }
+
+    #[test]
+    fn every_metric_reads_its_own_figure() {
+        let model = two_of_each();
+        let parts = hand_made(&model);
+        let view = View {
+            model: &model,
+            market: &parts.market,
+            protocols: &parts.protocols,
+            classes: &parts.classes,
+        };
+        let v = |m| value(view, m);
+        use Metric::{Asset, Class, Protocol, Total};
+        let protocol = [
+            (ProtocolMetric::TvlNative, 2.0),
+            (ProtocolMetric::TvlUsd, 80_000.0),
+            (ProtocolMetric::Apr, 0.03),
+            (ProtocolMetric::Stakers, 1.0),
+            (ProtocolMetric::LossesCum, 0.25),
+            (ProtocolMetric::SlashEventsCum, 1.0),
+        ];
+        for (m, expected) in protocol {
+            assert_eq!(v(Protocol(1, m)), expected, "{m:?}");
+        }
+        let class = [
+            (ClassMetric::Stake, 12.0),
+            (ClassMetric::StakeUsd, 12.0 * 2500.0),
+            (ClassMetric::RewardsCum, 3.0),
+            (ClassMetric::LossesCum, 1.0),
+            (ClassMetric::ExitsCum, 0.5),
+            (ClassMetric::NetReturn, (3.0 - 1.0) / 10.0),
+            (ClassMetric::Apr, (8.0 * 0.04 + 100.0 * 0.025) / 12.0),
+            (ClassMetric::Stakers, 3.0),
+        ];
+        for (m, expected) in class {
+            assert_eq!(v(Class(0, m)), expected, "{m:?}");
+        }
+        assert_eq!(v(Class(1, ClassMetric::StakeUsd)), 60_000.0);
+        assert_eq!(v(Class(1, ClassMetric::Apr)), 0.025);
+        let asset = [
+            (0, AssetMetric::PriceUsd, 2500.0),
+            (0, AssetMetric::TvlNative, 12.0),
+            (0, AssetMetric::TvlUsd, 30_000.0),
+            (1, AssetMetric::PriceUsd, 30_000.0),
+            (1, AssetMetric::TvlNative, 2.0),
+            (1, AssetMetric::TvlUsd, 60_000.0),
+        ];
+        for (a, m, expected) in asset {
+            assert_eq!(v(Asset(a, m)), expected, "{a} {m:?}");
+        }
+        let total = [
+            (TotalMetric::TvlUsd, 100_000.0),
+            (TotalMetric::StakeUsd, 90_000.0),
+            // Cumulative figures at t = 0 prices (2,000 and 40,000).
+            (TotalMetric::RewardsCumUsd, 3.0 * 2000.0 + 0.1 * 40_000.0),
+            (TotalMetric::LossesCumUsd, 1.0 * 2000.0 + 0.05 * 40_000.0),
+            (TotalMetric::SlashEventsCum, 3.0),
+            (TotalMetric::Stakers, 4.0),
+        ];
+        for (m, expected) in total {
+            assert_eq!(v(Total(m)), expected, "{m:?}");
+        }
+    }
+
+    #[test]
+    fn a_class_with_nothing_staked_has_zero_apr_and_net_return() {
+        let model = two_of_each();
+        let mut parts = hand_made(&model);
+        let run = &mut parts.classes.runs[1];
+        (run.stake, run.initial) = (0.0, 0.0);
+        let view = View {
+            model: &model,
+            market: &parts.market,
+            protocols: &parts.protocols,
+            classes: &parts.classes,
+        };
+        assert_eq!(value(view, Metric::Class(1, ClassMetric::Apr)), 0.0);
+        assert_eq!(value(view, Metric::Class(1, ClassMetric::NetReturn)), 0.0);
+        assert_eq!(ratio(1.0, 0.0), 0.0);
+        assert_eq!(ratio(1.0, 4.0), 0.25);
+    }
+
+    #[test]
+    fn a_record_appends_one_value_per_series_in_layout_order() {
+        let model = two_of_each();
+        let parts = hand_made(&model);
+        let layout = series_of(&model);
+        let mut recorder = Recorder::new(&model, &layout);
+        let view = View {
+            model: &model,
+            market: &parts.market,
+            protocols: &parts.protocols,
+            classes: &parts.classes,
+        };
+        recorder.record(view);
+        recorder.record(view);
+        let n = layout.len();
+        assert_eq!(n, 2 * 6 + 2 * 8 + 2 * 3 + 6);
+        assert_eq!(recorder.values.len(), 2 * n);
+        for (k, s) in layout.iter().enumerate() {
+            let expected = value(view, s.metric) as f32;
+            assert_eq!(recorder.values[k], expected, "{:?}", s.metric);
+            assert_eq!(recorder.values[n + k], expected);
+        }
+        // The first series is p0's native TVL, the last the total stakers.
+        assert_eq!(recorder.values[0], 10.0);
+        assert_eq!(recorder.values[n - 1], 4.0);
+    }
+}

@@ -161,3 +161,340 @@ fn rescale_unique(
         st.weight[k] = (st.weight[k] * kept * scale).min(1.0);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::test_support::{Parts, RUN_AND_ETH, assert_close, model, parse_model};
+    use crate::results::Source;
+
+    /// Two full-restaking protocols; two stakers of 100 ETH backing p0
+    /// with weight 1 and p1 with weight 0.5, delegated to op-a or op-b;
+    /// a BTC class (never exposed) and a class without operators.
+    const TWO_PROTOCOLS: &str = r#"
+[[asset]]
+name = "BTC"
+price_usd = 40000
+
+[[protocol]]
+name = "p0"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+unbonding_days = 5
+
+[[protocol]]
+name = "p1"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+
+[[protocol]]
+name = "b"
+assets = ["BTC"]
+apr = { curve = "constant", value = 0.05 }
+
+[[operator]]
+name = "op-a"
+protocols = ["p0", "p1"]
+
+[[operator]]
+name = "op-b"
+protocols = ["p0", "p1"]
+
+[[staker]]
+class = "delegated"
+count = 2
+asset = "ETH"
+stake = { dist = "fixed", value = 100 }
+allocate = { p0 = 1.0, p1 = 0.5 }
+max_leverage = 1.5
+operators = { op-a = 0.5, op-b = 0.5 }
+
+[[staker]]
+class = "btc"
+count = 1
+asset = "BTC"
+stake = { dist = "fixed", value = 1 }
+allocate = { b = 1.0 }
+
+[[staker]]
+class = "solo"
+count = 1
+asset = "ETH"
+stake = { dist = "fixed", value = 10 }
+allocate = { p0 = 1.0 }
+"#;
+
+    /// The model and its parts at t = 0, staker 0 delegated to op-a and
+    /// staker 1 to op-b.
+    fn started() -> (Model, Parts) {
+        let model = model(TWO_PROTOCOLS);
+        let mut parts = Parts::start(&model);
+        parts.classes.stakers.operator[0..2].copy_from_slice(&[0, 1]);
+        (model, parts)
+    }
+
+    fn hit(protocol: usize, severity: f64, operator: Option<usize>) -> Hit {
+        Hit {
+            protocol,
+            severity,
+            operator,
+            source: operator.map_or(Source::Protocol, Source::Operator),
+        }
+    }
+
+    fn apply(model: &Model, parts: &mut Parts, step: u32, hits: &[Hit]) {
+        let prices = parts.market.prices.clone();
+        apply_slashes(
+            model,
+            step,
+            hits,
+            &prices,
+            &mut parts.protocols,
+            &mut parts.classes,
+            &mut parts.log,
+        );
+    }
+
+    #[test]
+    fn a_protocol_wide_slash_takes_severity_times_weight_of_every_exposed_stake() {
+        let (model, mut parts) = started();
+        apply(&model, &mut parts, 4, &[hit(1, 0.2, None)]);
+        let st = &parts.classes.stakers;
+        // 0.2 × 0.5 × 100 from each delegated staker; "solo" and "btc"
+        // do not back p1.
+        assert_eq!(st.stake[0..4], [90.0, 90.0, 1.0, 10.0]);
+        assert_eq!(st.losses[0..4], [10.0, 10.0, 0.0, 0.0]);
+        let runs = &parts.classes.runs;
+        assert_eq!(runs[0].losses, 20.0);
+        assert_eq!((runs[1].losses, runs[2].losses), (0.0, 0.0));
+        assert_eq!(parts.protocols.losses, [0.0, 20.0, 0.0]);
+        assert_eq!(parts.protocols.slash_events, [0, 1, 0]);
+        // Recounted: the smaller stake backs both protocols.
+        assert_eq!(runs[0].stake, 180.0);
+        assert_eq!(runs[0].tvl[0], 180.0);
+        assert_eq!(runs[0].tvl[1], 90.0);
+        assert_eq!(
+            parts.log.events,
+            [EventRecord {
+                path: 0,
+                day: 5,
+                protocol: 1,
+                source: Source::Protocol,
+                operator: None,
+                severity: 0.2,
+                lost_native: 20.0,
+                lost_usd: 40_000.0,
+            }]
+        );
+        assert_eq!(parts.log.not_logged, 0);
+        assert_eq!(st.bookkeeping_error(), 0.0);
+    }
+
+    #[test]
+    fn hits_apply_in_order_each_on_the_stake_the_previous_left() {
+        let (model, mut parts) = started();
+        apply(
+            &model,
+            &mut parts,
+            0,
+            &[hit(0, 0.1, None), hit(1, 0.2, None)],
+        );
+        let st = &parts.classes.stakers;
+        // 100 − 0.1 × 100 = 90, then 90 − 0.2 × 0.5 × 90 = 81.
+        assert_close(st.stake[0], 81.0, 1e-15);
+        assert_close(st.losses[0], 19.0, 1e-15);
+        // "solo" backs p0 only: 10 − 1.
+        assert_close(st.stake[3], 9.0, 1e-15);
+        assert_close(parts.protocols.losses[0], 2.0 * 10.0 + 1.0, 1e-15);
+        assert_close(parts.protocols.losses[1], 2.0 * 9.0, 1e-15);
+        assert_close(parts.classes.runs[2].losses, 1.0, 1e-15);
+        let lost: Vec<f64> = parts.log.events.iter().map(|e| e.lost_native).collect();
+        assert_eq!(lost.len(), 2);
+        assert_close(lost[0], 21.0, 1e-15);
+        assert_close(lost[1], 18.0, 1e-15);
+    }
+
+    #[test]
+    fn an_operator_level_slash_touches_only_that_operators_delegators() {
+        let (model, mut parts) = started();
+        apply(&model, &mut parts, 2, &[hit(0, 0.1, Some(1))]);
+        let st = &parts.classes.stakers;
+        // Staker 1 (op-b) loses 10; op-a's staker and "solo", which
+        // delegates to nobody, keep theirs.
+        assert_eq!(st.stake[0..4], [100.0, 90.0, 1.0, 10.0]);
+        assert_eq!(parts.protocols.losses[0], 10.0);
+        assert_eq!(parts.log.events[0].operator, Some(1));
+        assert_eq!(parts.log.events[0].source, Source::Operator(1));
+        assert_eq!(parts.log.events[0].day, 3);
+    }
+
+    #[test]
+    fn leaving_stake_is_slashed_like_active_stake() {
+        let (model, mut parts) = started();
+        let Parts {
+            behaviour,
+            classes,
+            protocols,
+            ..
+        } = &mut parts;
+        behaviour.begin_exit(&model, classes, protocols, 0, 1, 0);
+        apply(
+            &model,
+            &mut parts,
+            1,
+            &[hit(0, 0.1, None), hit(1, 0.2, None)],
+        );
+        let st = &parts.classes.stakers;
+        assert_close(st.stake[0], 81.0, 1e-15);
+        assert_close(st.stake[1], 81.0, 1e-15);
+        let run = &parts.classes.runs[0];
+        assert_close(run.tvl[st.active_index(0)], 81.0, 1e-15);
+        assert_close(run.tvl[st.leaving_index(0)], 81.0, 1e-15);
+        assert_close(run.tvl[st.leaving_index(1)], 40.5, 1e-15);
+    }
+
+    #[test]
+    fn the_log_keeps_at_most_its_capacity_and_counts_the_rest() {
+        let run = RUN_AND_ETH.replace("[run]", "[run]\nmax_event_rows = 1");
+        let model = parse_model(&format!("{run}{TWO_PROTOCOLS}"));
+        assert_eq!(model.run.max_event_rows, 1);
+        let mut parts = Parts::start(&model);
+        let hits = [hit(0, 0.1, None), hit(1, 0.1, None), hit(0, 0.1, None)];
+        apply(&model, &mut parts, 0, &hits);
+        assert_eq!(parts.log.events.len(), 1);
+        assert_eq!(parts.log.events[0].protocol, 0);
+        assert_eq!(parts.log.not_logged, 2);
+        // The protocols count every slash.
+        assert_eq!(parts.protocols.slash_events, [2, 1, 0]);
+    }
+
+    #[test]
+    fn without_hits_nothing_changes_not_even_the_class_totals() {
+        let (model, mut parts) = started();
+        // Totals out of step with the stakers: a recount would fix them.
+        parts.classes.runs[0].tvl[0] = 12_345.0;
+        parts.classes.runs[0].stake = -1.0;
+        let before = (
+            parts.classes.stakers.stake.clone(),
+            parts.classes.runs[0].tvl.clone(),
+            parts.protocols.losses.clone(),
+        );
+        apply(&model, &mut parts, 0, &[]);
+        assert_eq!(parts.classes.stakers.stake, before.0);
+        assert_eq!(parts.classes.runs[0].tvl, before.1);
+        assert_eq!(parts.classes.runs[0].stake, -1.0);
+        assert_eq!(parts.protocols.losses, before.2);
+        assert_eq!(parts.protocols.slash_events, [0, 0, 0]);
+        assert!(parts.log.events.is_empty());
+    }
+
+    #[test]
+    fn losses_in_usd_add_up_over_classes_of_different_assets() {
+        let model = model(
+            r#"
+[[asset]]
+name = "LST"
+price_usd = 1000
+
+[[protocol]]
+name = "p"
+assets = ["ETH", "LST"]
+apr = { curve = "constant", value = 0.05 }
+
+[[staker]]
+class = "eth"
+count = 1
+asset = "ETH"
+stake = { dist = "fixed", value = 10 }
+allocate = { p = 1.0 }
+
+[[staker]]
+class = "lst"
+count = 1
+asset = "LST"
+stake = { dist = "fixed", value = 10 }
+allocate = { p = 1.0 }
+"#,
+        );
+        let mut parts = Parts::start(&model);
+        apply(&model, &mut parts, 0, &[hit(0, 0.1, None)]);
+        // 1 ETH (2,000 USD) and 1 LST (1,000 USD): 1.5 ETH.
+        assert_close(parts.log.events[0].lost_usd, 3000.0, 1e-15);
+        assert_close(parts.log.events[0].lost_native, 1.5, 1e-15);
+        assert_close(parts.protocols.losses[0], 1.5, 1e-15);
+        assert_close(parts.classes.runs[0].losses, 1.0, 1e-15);
+        assert_close(parts.classes.runs[1].losses, 1.0, 1e-15);
+    }
+
+    #[test]
+    fn a_unique_stake_slash_keeps_the_other_allocations_amounts() {
+        let model = model(
+            r#"
+[[protocol]]
+name = "u0"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+allocation = { model = "unique_stake" }
+
+[[protocol]]
+name = "u1"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+allocation = { model = "unique_stake" }
+
+[[protocol]]
+name = "full"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+
+[[staker]]
+class = "c"
+count = 1
+asset = "ETH"
+stake = { dist = "fixed", value = 100 }
+allocate = { u0 = 0.5, u1 = 0.5, full = 1.0 }
+max_leverage = 2.0
+"#,
+        );
+        let mut parts = Parts::start(&model);
+        apply(&model, &mut parts, 0, &[hit(0, 0.2, None)]);
+        let st = &parts.classes.stakers;
+        // 0.2 × 50 lost: u0 keeps 40 of the 90 left, u1 its 50; the
+        // full-restaking weight stays 1.
+        assert_eq!(st.stake[0], 90.0);
+        assert_close(st.weight[0], 40.0 / 90.0, 1e-15);
+        assert_close(st.weight[1], 50.0 / 90.0, 1e-15);
+        assert_eq!(st.weight[2], 1.0);
+        let run = &parts.classes.runs[0];
+        assert_close(run.tvl[0], 40.0, 1e-14);
+        assert_close(run.tvl[1], 50.0, 1e-14);
+        assert_close(run.tvl[2], 90.0, 1e-14);
+    }
+
+    #[test]
+    fn a_network_limit_slashes_only_the_counted_share() {
+        let model = model(
+            r#"
+[[protocol]]
+name = "limited"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+allocation = { model = "network_limit", limit = 50 }
+
+[[staker]]
+class = "c"
+count = 2
+asset = "ETH"
+stake = { dist = "fixed", value = 100 }
+allocate = { limited = 1.0 }
+"#,
+        );
+        let mut parts = Parts::start(&model);
+        apply(&model, &mut parts, 0, &[hit(0, 0.4, None)]);
+        // A quarter (50 of 200) counts: 0.4 × 0.25 × 100 each.
+        let st = &parts.classes.stakers;
+        assert_close(st.stake[0], 90.0, 1e-15);
+        assert_close(st.stake[1], 90.0, 1e-15);
+        assert_close(parts.protocols.losses[0], 20.0, 1e-15);
+    }
+}

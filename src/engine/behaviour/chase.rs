@@ -196,3 +196,325 @@ struct Choice<'a> {
     scores: &'a [f64],
     min_improvement: f64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::test_support::{Parts, model};
+
+    /// Protocols named p0, p1, … paying constant APRs, each with extra
+    /// keys, and the given staker tables.
+    fn market(protocols: &[(f64, &str)], stakers: &str) -> Model {
+        let mut text = String::new();
+        for (p, (apr, extra)) in protocols.iter().enumerate() {
+            text.push_str(&format!(
+                "[[protocol]]\nname = \"p{p}\"\nassets = [\"ETH\"]\napr = {{ curve = \"constant\", value = {apr} }}\n{extra}\n\n"
+            ));
+        }
+        text.push_str(stakers);
+        model(&text)
+    }
+
+    /// A class of `count` chasers of 100 ETH allocated by `allocate`, acting
+    /// with `probability` every step, with extra strategy keys.
+    fn chasers(count: u32, allocate: &str, probability: f64, strategy: &str) -> String {
+        format!(
+            r#"
+[[staker]]
+class = "chasers"
+count = {count}
+asset = "ETH"
+stake = {{ dist = "fixed", value = 100 }}
+allocate = {{ {allocate} }}
+max_leverage = 2.0
+review_every_days = 1
+strategy = {{ kind = "yield_chasing", probability = {probability}{strategy} }}
+"#
+        )
+    }
+
+    fn review(model: &Model, parts: &mut Parts, step: u32) {
+        let Parts {
+            behaviour,
+            classes,
+            protocols,
+            ..
+        } = parts;
+        behaviour.review(model, step, 0.0, classes, protocols);
+    }
+
+    /// Staker i's allocations: (slot offset, state, weight), empty slots left out.
+    fn held(parts: &Parts, i: usize) -> Vec<(usize, SlotState, f64)> {
+        let st = &parts.classes.stakers;
+        let first = st.slot_range(i).start;
+        st.slot_range(i)
+            .filter(|&j| st.slot_state(j) != SlotState::Empty)
+            .map(|j| (j - first, st.slot_state(j), st.weight[j]))
+            .collect()
+    }
+
+    use SlotState::{Active, Leaving};
+
+    #[test]
+    fn a_chaser_moves_its_worst_protocols_weight_to_the_best_one_it_does_not_hold() {
+        let model = market(
+            &[(0.02, ""), (0.05, ""), (0.04, ""), (0.03, "")],
+            &chasers(2, "p0 = 0.5, p2 = 0.5", 1.0, ", min_improvement = 0.0"),
+        );
+        let mut parts = Parts::start(&model);
+        review(&model, &mut parts, 0);
+        for i in 0..2 {
+            assert_eq!(held(&parts, i), [(0, Active(1), 0.5), (1, Active(2), 0.5)]);
+        }
+        let run = &parts.classes.runs[0];
+        assert_eq!(run.tvl[0..4], [0.0, 100.0, 100.0, 0.0]);
+        assert_eq!(parts.protocols.backers, [0, 2, 2, 0]);
+        assert_eq!(run.candidates, [0, 1, 2, 3], "restored");
+        // Next: the worst held (p2, 4 %) beats the best left (p3, 3 %).
+        review(&model, &mut parts, 1);
+        assert_eq!(held(&parts, 0), [(0, Active(1), 0.5), (1, Active(2), 0.5)]);
+        // The running TVL agrees with a recount.
+        let kept = parts.classes.runs[0].tvl.clone();
+        parts.classes.recount();
+        assert_eq!(parts.classes.runs[0].tvl, kept);
+    }
+
+    #[test]
+    fn a_move_needs_at_least_the_minimum_improvement() {
+        let protocols = [(0.02, ""), (0.05, "")];
+        for (min, moves) in [(0.029, true), (0.031, false)] {
+            let strategy = format!(", min_improvement = {min}");
+            let model = market(&protocols, &chasers(1, "p0 = 1.0", 1.0, &strategy));
+            let mut parts = Parts::start(&model);
+            review(&model, &mut parts, 0);
+            let to = if moves { 1 } else { 0 };
+            assert_eq!(held(&parts, 0), [(0, Active(to), 1.0)], "min {min}");
+        }
+    }
+
+    #[test]
+    fn the_risk_weight_scores_protocols_by_apr_less_expected_loss() {
+        // p1's own slashing costs 0.1 × 0.001 × 365 = 3.65 % a year: its
+        // score, 1.35 %, is below p0's 2 % and p2's 3 %.
+        let protocols = [
+            (0.02, ""),
+            (
+                0.05,
+                r#"slashing = { daily_probability = 0.001, severity = { dist = "fixed", value = 0.1 } }"#,
+            ),
+            (0.03, ""),
+        ];
+        for (weight, to) in [(0.0, 1), (1.0, 2)] {
+            let strategy = format!(", min_improvement = 0.0, risk_weight = {weight}");
+            let model = market(&protocols, &chasers(1, "p0 = 1.0", 1.0, &strategy));
+            let mut parts = Parts::start(&model);
+            review(&model, &mut parts, 0);
+            assert_eq!(
+                held(&parts, 0),
+                [(0, Active(to), 1.0)],
+                "risk weight {weight}"
+            );
+        }
+    }
+
+    #[test]
+    fn without_a_minimum_improvement_a_chaser_always_moves() {
+        let model = market(&[(0.05, ""), (0.01, "")], &chasers(1, "p0 = 1.0", 1.0, ""));
+        let mut parts = Parts::start(&model);
+        review(&model, &mut parts, 0);
+        assert_eq!(held(&parts, 0), [(0, Active(1), 1.0)]);
+    }
+
+    #[test]
+    fn with_a_deallocation_delay_the_old_weight_leaves_from_its_slot_and_is_queued() {
+        let model = market(
+            &[(0.02, "deallocation_days = 4"), (0.05, ""), (0.04, "")],
+            &chasers(2, "p0 = 0.5, p2 = 0.5", 1.0, ", min_improvement = 0.0"),
+        );
+        let mut parts = Parts::start(&model);
+        assert_eq!(parts.classes.stakers.slots, 3);
+        review(&model, &mut parts, 6);
+        for i in 0..2 {
+            assert_eq!(
+                held(&parts, i),
+                [
+                    (0, Leaving(0), 0.5),
+                    (1, Active(2), 0.5),
+                    (2, Active(1), 0.5)
+                ]
+            );
+        }
+        let st = &parts.classes.stakers;
+        let run = &parts.classes.runs[0];
+        assert_eq!(run.tvl[st.leaving_index(0)], 100.0);
+        assert_eq!(run.tvl[0..3], [0.0, 100.0, 100.0]);
+        assert_eq!(parts.protocols.backers, [0, 2, 2]);
+        let mut queue = parts.behaviour.releases.clone();
+        assert_eq!(queue.pop_due(9), None);
+        assert_eq!(
+            queue.pop_due(10),
+            Some(Release::Deallocation { staker: 0, slot: 0 })
+        );
+        assert_eq!(
+            queue.pop_due(10),
+            Some(Release::Deallocation { staker: 1, slot: 0 })
+        );
+        assert_eq!(queue.pop_due(u32::MAX), None);
+        parts.behaviour.release(10, &mut parts.classes);
+        assert_eq!(held(&parts, 0), [(1, Active(2), 0.5), (2, Active(1), 0.5)]);
+        let st = &parts.classes.stakers;
+        assert_eq!(parts.classes.runs[0].tvl[st.leaving_index(0)], 0.0);
+    }
+
+    #[test]
+    fn with_a_deallocation_delay_and_no_free_slot_the_move_waits() {
+        let model = market(
+            &[
+                (0.01, "deallocation_days = 5"),
+                (0.02, "deallocation_days = 5"),
+                (0.03, ""),
+                (0.05, ""),
+                (0.04, ""),
+            ],
+            &chasers(
+                1,
+                "p0 = 0.3, p1 = 0.3, p2 = 0.3",
+                1.0,
+                ", min_improvement = 0.0",
+            ),
+        );
+        let mut parts = Parts::start(&model);
+        review(&model, &mut parts, 0);
+        let after_first = [
+            (0, Leaving(0), 0.3),
+            (1, Active(1), 0.3),
+            (2, Active(2), 0.3),
+            (3, Active(3), 0.3),
+        ];
+        assert_eq!(held(&parts, 0), after_first);
+        // p1 would go to p4 (p0 is still held, leaving), but every slot is taken.
+        for step in 1..5 {
+            review(&model, &mut parts, step);
+            parts.behaviour.release(step, &mut parts.classes);
+            assert_eq!(held(&parts, 0), after_first, "step {step}");
+        }
+        parts.behaviour.release(5, &mut parts.classes);
+        review(&model, &mut parts, 6);
+        assert_eq!(
+            held(&parts, 0),
+            [
+                (0, Active(4), 0.3),
+                (1, Leaving(1), 0.3),
+                (2, Active(2), 0.3),
+                (3, Active(3), 0.3),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_best_protocol_is_one_the_staker_may_enter() {
+        let model = market(
+            &[
+                (0.01, ""),
+                (0.05, "capacity = 10"),
+                (0.04, "min_stake = 1000"),
+                (0.03, ""),
+                (0.02, ""),
+            ],
+            r#"
+[[operator]]
+name = "op"
+protocols = ["p0", "p1", "p2", "p4"]
+
+[[staker]]
+class = "chasers"
+count = 1
+asset = "ETH"
+stake = { dist = "fixed", value = 100 }
+allocate = { p0 = 1.0 }
+operators = { op = 1.0 }
+review_every_days = 1
+strategy = { kind = "yield_chasing", probability = 1.0 }
+
+[[staker]]
+class = "whale"
+count = 1
+asset = "ETH"
+stake = { dist = "fixed", value = 20 }
+allocate = { p1 = 1.0 }
+"#,
+        );
+        let mut parts = Parts::start(&model);
+        // p1 is full, p2 out of reach, p3 not served by the operator.
+        review(&model, &mut parts, 0);
+        assert_eq!(held(&parts, 0), [(0, Active(4), 1.0)]);
+    }
+
+    #[test]
+    fn a_move_into_unique_stake_must_fit_within_the_stake() {
+        let unique = r#"allocation = { model = "unique_stake" }"#;
+        let slow = format!("{unique}\ndeallocation_days = 3");
+        for (first, moves) in [(unique, true), (slow.as_str(), false)] {
+            let model = market(
+                &[(0.02, first), (0.03, unique), (0.05, unique)],
+                &chasers(1, "p0 = 0.5, p1 = 0.5", 1.0, ", min_improvement = 0.0"),
+            );
+            let mut parts = Parts::start(&model);
+            review(&model, &mut parts, 0);
+            // Instant: 0.5 freed for 0.5 moved. Deallocating: 0.5 + 0.5 +
+            // 0.5 would exceed the stake.
+            let to = if moves { 2 } else { 0 };
+            assert_eq!(
+                held(&parts, 0),
+                [(0, Active(to), 0.5), (1, Active(1), 0.5)],
+                "moves: {moves}"
+            );
+        }
+    }
+
+    #[test]
+    fn with_a_probability_below_one_the_movers_are_found_by_geometric_skipping() {
+        const COUNT: usize = 60;
+        let model = market(
+            &[(0.02, ""), (0.05, "")],
+            &chasers(COUNT as u32, "p0 = 1.0", 0.3, ", min_improvement = 0.0"),
+        );
+        let mut parts = Parts::start(&model);
+        // Gaps between movers are Geometric(0.3) draws: floor(ln u / ln 0.7).
+        let mut rng = parts.behaviour.rng.clone();
+        let mut expected = vec![false; COUNT];
+        let mut i = 0;
+        loop {
+            let u = 1.0 - rng.random::<f64>();
+            let skip = (u.ln() / 0.7f64.ln()).floor() as usize;
+            if i + skip >= COUNT {
+                break;
+            }
+            i += skip;
+            expected[i] = true;
+            i += 1;
+        }
+        review(&model, &mut parts, 0);
+        let moved: Vec<bool> = (0..COUNT)
+            .map(|i| held(&parts, i) == [(0, Active(1), 1.0)])
+            .collect();
+        assert_eq!(moved, expected);
+        let n = moved.iter().filter(|&&m| m).count();
+        assert!((5..=35).contains(&n), "{n} of {COUNT} moved");
+        assert_eq!(
+            parts.behaviour.rng, rng,
+            "one draw per mover and one to end"
+        );
+        assert_eq!(parts.protocols.backers, [(COUNT - n) as u32, n as u32]);
+    }
+
+    #[test]
+    fn with_probability_zero_nobody_moves_and_nothing_is_drawn() {
+        let model = market(&[(0.02, ""), (0.05, "")], &chasers(5, "p0 = 1.0", 0.0, ""));
+        let mut parts = Parts::start(&model);
+        let rng = parts.behaviour.rng.clone();
+        review(&model, &mut parts, 0);
+        assert!((0..5).all(|i| held(&parts, i) == [(0, Active(0), 1.0)]));
+        assert_eq!(parts.behaviour.rng, rng);
+    }
+}

@@ -140,6 +140,134 @@ impl Behaviour {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::test_support::{Parts, model};
+
+    /// Two stakers of 100 ETH in "slow" (weight 1, exits in 2 + 3 steps)
+    /// and "quick" (weight 0.5, exits in 3 steps).
+    fn two_delays() -> Model {
+        model(
+            r#"
+[[protocol]]
+name = "slow"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+withdrawal_days = 2
+unbonding_days = 3
+
+[[protocol]]
+name = "quick"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+unbonding_days = 3
+
+[[staker]]
+class = "c"
+count = 2
+asset = "ETH"
+stake = { dist = "fixed", value = 100 }
+allocate = { slow = 1.0, quick = 0.5 }
+max_leverage = 1.5
+"#,
+        )
+    }
+
+    #[test]
+    fn an_exit_moves_the_weight_to_leaving_and_queues_at_the_longest_delay() {
+        let model = two_delays();
+        let mut parts = Parts::start(&model);
+        let Parts {
+            behaviour,
+            classes,
+            protocols,
+            ..
+        } = &mut parts;
+        behaviour.begin_exit(&model, classes, protocols, 0, 1, 10);
+        let st = &classes.stakers;
+        let first = st.slot_range(1).start;
+        assert_eq!(st.slot_state(first), SlotState::Leaving(0));
+        assert_eq!(st.slot_state(first + 1), SlotState::Leaving(1));
+        assert_eq!((st.weight[first], st.weight[first + 1]), (1.0, 0.5));
+        assert_eq!(st.status[1], Status::Exiting);
+        assert_eq!(st.status[0], Status::Active);
+        let run = &classes.runs[0];
+        assert_eq!(run.active, 1);
+        assert_eq!(run.stake, 200.0, "the stake stays until released");
+        assert_eq!((run.tvl[0], run.tvl[1]), (100.0, 50.0));
+        assert_eq!(
+            (run.tvl[st.leaving_index(0)], run.tvl[st.leaving_index(1)]),
+            (100.0, 50.0)
+        );
+        assert_eq!(protocols.backers, [1, 1]);
+        // Due at 10 + max(5, 3).
+        let mut queue = behaviour.releases.clone();
+        assert_eq!(queue.pop_due(14), None);
+        assert_eq!(queue.pop_due(15), Some(Release::Exit { staker: 1 }));
+        assert_eq!(queue.pop_due(100), None);
+        // The protocols' TVL counts active stake only.
+        parts.update_aprs(&model);
+        assert_eq!(parts.protocols.tvl_native, [100.0, 50.0]);
+    }
+
+    #[test]
+    fn a_release_frees_the_stake_when_its_delay_has_run_out() {
+        let model = two_delays();
+        let mut parts = Parts::start(&model);
+        let Parts {
+            behaviour,
+            classes,
+            protocols,
+            ..
+        } = &mut parts;
+        behaviour.begin_exit(&model, classes, protocols, 0, 1, 10);
+        classes.stakers.stake[1] = 90.0; // slashed while leaving
+        classes.recount();
+        behaviour.release(14, classes);
+        assert_eq!(classes.stakers.status[1], Status::Exiting, "not yet");
+        behaviour.release(15, classes);
+        let st = &classes.stakers;
+        assert_eq!(st.status[1], Status::Exited);
+        assert_eq!((st.stake[1], st.exited[1], st.left[1]), (0.0, 90.0, 16));
+        assert!(
+            st.slot_range(1)
+                .all(|j| st.slot_state(j) == SlotState::Empty)
+        );
+        assert!(st.slot_range(1).all(|j| st.weight[j] == 0.0));
+        let run = &classes.runs[0];
+        assert_eq!((run.exits, run.stake, run.active), (90.0, 100.0, 1));
+        assert_eq!(run.tvl[st.leaving_index(0)], 0.0);
+        assert_eq!(run.tvl[st.leaving_index(1)], 0.0);
+        assert_eq!((run.tvl[0], run.tvl[1]), (100.0, 50.0));
+        // The staker who stayed is untouched.
+        assert_eq!((st.stake[0], st.status[0]), (100.0, Status::Active));
+        // The totals agree with a recount.
+        let kept = run.tvl.clone();
+        classes.recount();
+        assert_eq!(classes.runs[0].tvl, kept);
+    }
+
+    #[test]
+    fn a_released_deallocation_empties_its_slot_and_keeps_the_stake() {
+        let model = two_delays();
+        let mut parts = Parts::start(&model);
+        let classes = &mut parts.classes;
+        let st = &mut classes.stakers;
+        let j = st.slot_range(0).start + 1;
+        st.start_leaving(j, 1);
+        classes.recount();
+        let behaviour = &mut parts.behaviour;
+        behaviour
+            .releases
+            .push(4, Release::Deallocation { staker: 0, slot: 1 });
+        behaviour.release(3, classes);
+        assert_eq!(classes.stakers.slot_state(j), SlotState::Leaving(1));
+        behaviour.release(4, classes);
+        let st = &classes.stakers;
+        assert_eq!(st.slot_state(j), SlotState::Empty);
+        assert_eq!((st.stake[0], st.status[0]), (100.0, Status::Active));
+        let run = &classes.runs[0];
+        assert_eq!(run.tvl[st.leaving_index(1)], 0.0);
+        assert_eq!((run.tvl[0], run.tvl[1], run.stake), (200.0, 50.0, 200.0));
+    }
 
     #[test]
     fn releases_come_out_by_due_step_then_staker_with_the_exit_last() {

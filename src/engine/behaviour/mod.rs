@@ -147,3 +147,180 @@ fn staker_apr(classes: &Classes, earning: &[f64], i: usize) -> f64 {
         })
         .sum()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::test_support::{Parts, model};
+
+    /// One protocol paying `apr`; three stakers of 100 ETH with `strategy`,
+    /// reviewing every `review` days, with an opportunity APR and entries
+    /// given as extra keys.
+    fn one_class(apr: f64, strategy: &str, review: u32, extra: &str) -> Model {
+        model(&format!(
+            r#"
+[[protocol]]
+name = "p"
+assets = ["ETH"]
+apr = {{ curve = "constant", value = {apr} }}
+unbonding_days = 2
+
+[[staker]]
+class = "c"
+count = 3
+asset = "ETH"
+stake = {{ dist = "fixed", value = 100 }}
+allocate = {{ p = 1.0 }}
+strategy = {{ {strategy} }}
+review_every_days = {review}
+{extra}
+"#
+        ))
+    }
+
+    fn review(model: &Model, parts: &mut Parts, step: u32, exit_fraction: f64) {
+        let Parts {
+            behaviour,
+            classes,
+            protocols,
+            ..
+        } = parts;
+        behaviour.review(model, step, exit_fraction, classes, protocols);
+    }
+
+    fn statuses(parts: &Parts) -> Vec<Status> {
+        parts.classes.stakers.status[parts.classes.runs[0].range.clone()].to_vec()
+    }
+
+    use Status::{Active, Exiting, Reserve};
+
+    #[test]
+    fn risk_averse_stakers_exit_once_their_losses_exceed_the_threshold() {
+        let model = one_class(0.05, r#"kind = "risk_averse", exit_loss = 0.05"#, 1, "");
+        let mut parts = Parts::start(&model);
+        // 5 % exactly is not beyond the threshold.
+        parts.classes.stakers.losses[0..3].copy_from_slice(&[5.0, 5.0 + 1e-9, 0.0]);
+        review(&model, &mut parts, 0, 0.0);
+        assert_eq!(statuses(&parts), [Active, Exiting, Active]);
+        assert_eq!(parts.classes.runs[0].active, 2);
+        assert_eq!(parts.protocols.backers, [2]);
+        // An exit is queued at the protocol's delay (2 steps).
+        let mut queue = parts.behaviour.releases.clone();
+        assert_eq!(queue.pop_due(1), None);
+        assert_eq!(queue.pop_due(2), Some(exits::Release::Exit { staker: 1 }));
+    }
+
+    #[test]
+    fn strategies_act_only_on_review_steps() {
+        let model = one_class(0.05, r#"kind = "risk_averse", exit_loss = 0.0"#, 7, "");
+        let mut parts = Parts::start(&model);
+        parts.classes.stakers.losses[0] = 1.0;
+        for step in 0..6 {
+            review(&model, &mut parts, step, 0.0);
+            assert_eq!(statuses(&parts), [Active; 3], "step {step}");
+        }
+        // Reviews fall at the end of day 7: step 6.
+        review(&model, &mut parts, 6, 0.0);
+        assert_eq!(statuses(&parts), [Exiting, Active, Active]);
+    }
+
+    #[test]
+    fn a_shock_exit_fraction_of_one_empties_every_class_and_zero_none() {
+        let model = one_class(0.05, r#"kind = "fixed""#, 7, "");
+        let mut parts = Parts::start(&model);
+        review(&model, &mut parts, 0, 0.0);
+        assert_eq!(statuses(&parts), [Active; 3]);
+        let rng = parts.behaviour.rng.clone();
+        review(&model, &mut parts, 0, 1.0);
+        assert_eq!(statuses(&parts), [Exiting; 3]);
+        assert_eq!(parts.classes.runs[0].active, 0);
+        assert_eq!(parts.protocols.backers, [0]);
+        // One uniform per active staker.
+        let mut expected = rng;
+        for _ in 0..3 {
+            let _: f64 = expected.random();
+        }
+        assert_eq!(parts.behaviour.rng, expected);
+    }
+
+    #[test]
+    fn stakers_below_the_opportunity_apr_exit_on_review() {
+        let text = |apr| one_class(apr, r#"kind = "fixed""#, 1, "opportunity_apr = 0.05");
+        let poor = text(0.049);
+        let mut parts = Parts::start(&poor);
+        review(&poor, &mut parts, 0, 0.0);
+        assert_eq!(statuses(&parts), [Exiting; 3]);
+        let rich = text(0.051);
+        let mut parts = Parts::start(&rich);
+        review(&rich, &mut parts, 0, 0.0);
+        assert_eq!(statuses(&parts), [Active; 3]);
+    }
+
+    #[test]
+    fn new_stakers_enter_while_the_expected_apr_beats_the_opportunity_apr() {
+        let extra = "opportunity_apr = 0.04\nentry = { per_review = 2, max_new = 3 }";
+        let model = one_class(0.05, r#"kind = "fixed""#, 2, extra);
+        let mut parts = Parts::start(&model);
+        assert_eq!(
+            statuses(&parts),
+            [Active, Active, Active, Reserve, Reserve, Reserve]
+        );
+        review(&model, &mut parts, 0, 0.0);
+        assert_eq!(parts.classes.runs[0].next_reserve, 3, "not a review step");
+        review(&model, &mut parts, 1, 0.0);
+        assert_eq!(parts.classes.runs[0].next_reserve, 5);
+        assert_eq!(statuses(&parts)[3..], [Active, Active, Reserve]);
+        // They enter at the start of the next step.
+        assert_eq!(parts.classes.stakers.entered[3..5], [2, 2]);
+        review(&model, &mut parts, 3, 0.0);
+        let run = &parts.classes.runs[0];
+        assert_eq!((run.next_reserve, run.active), (6, 6));
+        assert_eq!((run.stake, run.initial, run.tvl[0]), (600.0, 600.0, 600.0));
+        assert_eq!(parts.classes.stakers.entered[5], 4);
+        // Full: no more entries.
+        review(&model, &mut parts, 5, 0.0);
+        assert_eq!(parts.classes.runs[0].active, 6);
+        assert_eq!(parts.protocols.backers, [6]);
+    }
+
+    #[test]
+    fn nobody_enters_when_the_expected_apr_is_not_above_the_opportunity_apr() {
+        let extra = "opportunity_apr = 0.05\nentry = { per_review = 2, max_new = 3 }";
+        let model = one_class(0.05, r#"kind = "fixed""#, 1, extra);
+        let mut parts = Parts::start(&model);
+        review(&model, &mut parts, 0, 0.0);
+        assert_eq!(parts.classes.runs[0].next_reserve, 3);
+    }
+
+    #[test]
+    fn a_stakers_apr_is_the_weighted_sum_over_its_active_allocations() {
+        let model = model(
+            r#"
+[[protocol]]
+name = "p0"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.04 }
+
+[[protocol]]
+name = "p1"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.10 }
+
+[[staker]]
+class = "c"
+count = 1
+asset = "ETH"
+stake = { dist = "fixed", value = 1 }
+allocate = { p0 = 1.0, p1 = 0.5 }
+max_leverage = 1.5
+"#,
+        );
+        let mut parts = Parts::start(&model);
+        let earning = parts.protocols.earning.clone();
+        assert!((staker_apr(&parts.classes, &earning, 0) - 0.09).abs() < 1e-15);
+        // A leaving allocation earns nothing.
+        let j = parts.classes.stakers.slot_range(0).start + 1;
+        parts.classes.stakers.start_leaving(j, 1);
+        assert_eq!(staker_apr(&parts.classes, &earning, 0), 0.04);
+    }
+}
