@@ -249,7 +249,10 @@ fn every_declared_metric_and_column_is_documented() {
     let doc = doc();
     let mut missing = BTreeSet::new();
     let kinds: [(&str, Vec<&str>); 4] = [
-        ("protocol", ProtocolMetric::ALL.iter().map(|m| m.name()).collect()),
+        (
+            "protocol",
+            ProtocolMetric::ALL.iter().map(|m| m.name()).collect(),
+        ),
         ("class", ClassMetric::ALL.iter().map(|m| m.name()).collect()),
         ("asset", AssetMetric::ALL.iter().map(|m| m.name()).collect()),
         ("total", TotalMetric::ALL.iter().map(|m| m.name()).collect()),
