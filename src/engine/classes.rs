@@ -27,6 +27,8 @@ pub struct ClassRun {
     pub exits: f64,
     /// Stake at entry, summed over stakers that entered.
     pub initial: f64,
+    /// Stake that started exiting, cumulative (at the start of each exit).
+    pub exiting_started: f64,
     /// Active stakers.
     pub active: u32,
     /// Per protocol: whether it accepts the class's asset.
@@ -52,6 +54,11 @@ pub struct Classes {
     pub runs: Vec<ClassRun>,
     /// Per operator: the share of rewards its delegators keep.
     keep: Vec<f64>,
+    /// Per class: the share of rewards its stakers keep after the fee of
+    /// the LRT they back (1 for a class that backs none).
+    lrt_keep: Vec<f64>,
+    /// The reward rates scaled by a class's `lrt_keep` (scratch).
+    scaled_rate: Vec<f64>,
 }
 
 impl Classes {
@@ -91,6 +98,7 @@ impl Classes {
                     losses: 0.0,
                     exits: 0.0,
                     initial: 0.0,
+                    exiting_started: 0.0,
                     active: 0,
                     candidates: (0..n_protocols).filter(|&p| accepts[p]).collect(),
                     accepts,
@@ -103,6 +111,16 @@ impl Classes {
             stakers: Stakers::new(start, slots, n_protocols, model.run.steps),
             runs,
             keep: model.operators.iter().map(|o| 1.0 - o.commission).collect(),
+            lrt_keep: (0..model.classes.len())
+                .map(|c| {
+                    model
+                        .lrts
+                        .iter()
+                        .find(|l| l.backing.contains(&c))
+                        .map_or(1.0, |l| 1.0 - l.fee)
+                })
+                .collect(),
+            scaled_rate: vec![0.0; slot_count],
         }
     }
 
@@ -117,13 +135,24 @@ impl Classes {
     /// Pays every staker one step's rewards at `rate` (per slot index) and
     /// rebuilds each class's TVL and stake from the new stakes.
     pub fn pay_rewards(&mut self, model: &Model, rate: &[f64]) {
-        for (class, run) in model.classes.iter().zip(&mut self.runs) {
+        for ((class, run), &lrt_keep) in
+            model.classes.iter().zip(&mut self.runs).zip(&self.lrt_keep)
+        {
             run.tvl.fill(0.0);
             let range = run.members();
             let operators = !class.delegation.is_empty();
             let st = &mut self.stakers;
             let keep = &self.keep;
             let tvl = &mut run.tvl;
+            // The LRT's fee is withheld from its backing's rewards.
+            let rate = if lrt_keep == 1.0 {
+                rate
+            } else {
+                for (scaled, r) in self.scaled_rate.iter_mut().zip(rate) {
+                    *scaled = r * lrt_keep;
+                }
+                &self.scaled_rate[..]
+            };
             let (paid, stake) = match (class.compounding, operators) {
                 (true, false) => reward_pass::<true, false>(st, range, rate, keep, tvl),
                 (true, true) => reward_pass::<true, true>(st, range, rate, keep, tvl),
@@ -140,6 +169,48 @@ impl Classes {
         for run in &mut self.runs {
             run.stake = recount(&self.stakers, run.members(), &mut run.tvl);
         }
+    }
+
+    /// Takes `amount` (native units) of staker `i`'s stake out of class `c`
+    /// at `step`, as a liquidation seizes collateral: it leaves every
+    /// allocation pro rata and counts as exited. A staker left with nothing
+    /// (or less than a relative 1e-12 of it) is gone: its slots empty and
+    /// it stops backing its protocols. Returns the stake taken.
+    pub fn seize(
+        &mut self,
+        c: usize,
+        i: usize,
+        amount: f64,
+        step: u32,
+        backers: &mut [u32],
+    ) -> f64 {
+        let st = &mut self.stakers;
+        let run = &mut self.runs[c];
+        let stake = st.stake[i];
+        let all = amount >= stake * (1.0 - 1e-12);
+        let taken = if all { stake } else { amount };
+        for j in st.slot_range(i) {
+            run.tvl[st.slot_index(j)] -= st.weight[j] * taken;
+        }
+        st.stake[i] = stake - taken;
+        st.exited[i] += taken;
+        run.stake -= taken;
+        run.exits += taken;
+        if all {
+            st.stake[i] = 0.0;
+            for j in st.slot_range(i) {
+                if let super::stakers::SlotState::Active(p) = st.slot_state(j) {
+                    backers[p] -= 1;
+                }
+                st.clear_slot(j);
+            }
+            if st.status[i] == super::stakers::Status::Active {
+                run.active -= 1;
+            }
+            st.status[i] = super::stakers::Status::Exited;
+            st.left[i] = step + 1;
+        }
+        taken
     }
 
     /// Total over classes of `figure × price of the class's asset`.

@@ -10,15 +10,21 @@
 //!   state and rewards), [`slashing`] (applying slashes, the event log),
 //!   [`behaviour`] (entries, strategies, exits, releases), [`recorder`]
 //!   (the time series), [`outcome`] (final figures and the result check);
+//!   the DeFi layer: [`lrt`] (NAV, pool trades, redemption queue), [`pool`]
+//!   (the constant-product pool), [`lending`] (loops, interest,
+//!   liquidations);
 //! - [`mod@simulate`]: many paths, folded in path order into
 //!   [`crate::results::Collected`].
 
 pub mod behaviour;
 pub mod classes;
 pub mod events;
+pub mod lending;
+pub mod lrt;
 pub mod market;
 pub mod outcome;
 pub mod path;
+pub mod pool;
 pub mod protocols;
 pub mod recorder;
 pub mod rng;

@@ -3,13 +3,15 @@
 //! can be used (finite, non-negative, bookkeeping intact).
 
 use super::classes::Classes;
+use super::lending::Lending;
+use super::lrt::Lrts;
 use super::market::Market;
 use super::protocols::ProtocolBook;
 use super::recorder::ratio;
 use crate::model::Model;
 use crate::results::{
-    BOOKKEEPING_TOLERANCE, ClassFinal, EventRecord, PathDefect, PathRow, ProtocolFinal, TotalFinal,
-    YIELD_SKETCH_ACCURACY,
+    BOOKKEEPING_TOLERANCE, ClassFinal, EventRecord, LrtFinal, MarketFinal, PathDefect, PathRow,
+    ProtocolFinal, TotalFinal, YIELD_SKETCH_ACCURACY,
 };
 use crate::stats::LogHistogram;
 
@@ -86,6 +88,35 @@ pub fn protocol_finals(protocols: &ProtocolBook) -> Vec<ProtocolFinal> {
             losses_native: protocols.losses[p],
             loss_fraction: ratio(protocols.losses[p], protocols.initial_tvl[p]),
             slash_events: protocols.slash_events[p],
+        })
+        .collect()
+}
+
+/// Final figures of every LRT.
+pub fn lrt_finals(lrts: &Lrts) -> Vec<LrtFinal> {
+    lrts.tokens
+        .iter()
+        .map(|t| LrtFinal {
+            nav: t.nav,
+            price: t.price(),
+            discount: t.discount(),
+            redemption_queue: t.queued * t.nav,
+        })
+        .collect()
+}
+
+/// Final figures of every lending market.
+pub fn market_finals(model: &Model, lending: &Lending) -> Vec<MarketFinal> {
+    lending
+        .markets
+        .iter()
+        .zip(&model.markets)
+        .map(|(state, market)| MarketFinal {
+            borrow_apr: state.borrow_apr,
+            utilisation: state.utilisation(market.liquidity),
+            liquidations_usd: state.liquidations_usd,
+            bad_debt_usd: state.bad_debt_usd,
+            liquidations: state.liquidations,
         })
         .collect()
 }
@@ -305,6 +336,8 @@ allocate = { b = 1.0 }
             path: 0,
             classes,
             protocols: protocol_finals(&parts.protocols),
+            lrts: Vec::new(),
+            markets: Vec::new(),
             total: total_final(&model, &parts.market, &parts.protocols, &parts.classes),
         };
         let mut values = vec![1.0f32; 6];

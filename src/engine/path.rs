@@ -10,8 +10,12 @@
 use super::behaviour::Behaviour;
 use super::classes::Classes;
 use super::events::PathEvents;
+use super::lending::Lending;
+use super::lrt::Lrts;
 use super::market::Market;
-use super::outcome::{PathOutcome, class_finals, find_defect, protocol_finals, total_final};
+use super::outcome::{
+    PathOutcome, class_finals, find_defect, lrt_finals, market_finals, protocol_finals, total_final,
+};
 use super::protocols::ProtocolBook;
 use super::recorder::{Recorder, View};
 use super::rng::{Stream, path_rng};
@@ -39,6 +43,8 @@ pub struct PathState<'m> {
     protocols: ProtocolBook,
     classes: Classes,
     behaviour: Behaviour,
+    lrts: Lrts,
+    lending: Lending,
     log: EventLog,
     recorder: Recorder<'m>,
 }
@@ -47,14 +53,17 @@ impl<'m> PathState<'m> {
     /// Path `path` of `model` before t = 0: no staker has entered.
     pub fn new(model: &'m Model, layout: &'m [Series], path: u32) -> PathState<'m> {
         let seed = model.run.seed;
+        let classes = Classes::new(model);
         PathState {
             model,
             path,
             market: Market::new(model, path_rng(seed, u64::from(path), Stream::Market)),
             events: PathEvents::new(model, path),
             protocols: ProtocolBook::new(model),
-            classes: Classes::new(model),
+            lending: Lending::new(model, path, &classes),
+            classes,
             behaviour: Behaviour::new(model, path),
+            lrts: Lrts::new(model),
             log: EventLog::new(model, path),
             recorder: Recorder::new(model, layout),
         }
@@ -69,6 +78,8 @@ impl<'m> PathState<'m> {
         self.protocols
             .update_aprs(model, &self.market, &self.classes);
         self.protocols.mark_initial_tvl();
+        self.lrts.start(model, &self.classes);
+        self.lending.open_positions(model, &self.classes);
         self.record_if_due(0);
     }
 
@@ -77,12 +88,18 @@ impl<'m> PathState<'m> {
     /// 2. events are drawn (protocol slashes, shocks, operator faults, veto
     ///    windows) and shocks move prices;
     /// 3. protocols' TVL and APRs follow from the stake and prices;
-    /// 4. stakers earn the step's rewards;
+    /// 4. stakers earn the step's rewards (an LRT's fee withheld);
     /// 5. the step's slashes hit;
-    /// 6. stakers review (shock exits, strategies, opportunity exits,
+    /// 6. each LRT's NAV follows its backing;
+    /// 7. stakers review (shock exits, strategies, opportunity exits,
     ///    entries);
-    /// 7. exits and deallocations whose delay has run out are released;
-    /// 8. the state is recorded on recording steps.
+    /// 8. exits and deallocations whose delay has run out are released;
+    /// 9. panicking exits sell LRTs into their pools;
+    /// 10. lending: new loops open, interest accrues, closed loops repay,
+    ///     the liquidation spiral runs;
+    /// 11. arbitrage buys below NAV into the redemption queue, which
+    ///     releases what is due;
+    /// 12. the state is recorded on recording steps.
     pub fn step(&mut self, step: u32) {
         let model = self.model;
         self.market.step();
@@ -100,6 +117,7 @@ impl<'m> PathState<'m> {
             &mut self.classes,
             &mut self.log,
         );
+        self.lrts.update_nav(model, &self.classes);
         self.behaviour.review(
             model,
             step,
@@ -108,6 +126,17 @@ impl<'m> PathState<'m> {
             &mut self.protocols,
         );
         self.behaviour.release(step, &mut self.classes);
+        self.lrts.sell_exits(model, &self.classes);
+        self.lending.open_positions(model, &self.classes);
+        self.lending.step(
+            model,
+            step,
+            &self.market.prices,
+            &mut self.classes,
+            &mut self.lrts,
+            &mut self.protocols.backers,
+        );
+        self.lrts.arbitrage(model, step, &self.classes);
         self.record_if_due(step + 1);
     }
 
@@ -124,6 +153,8 @@ impl<'m> PathState<'m> {
             market: &self.market,
             protocols: &self.protocols,
             classes: &self.classes,
+            lrts: &self.lrts,
+            lending: &self.lending,
         });
     }
 
@@ -137,6 +168,8 @@ impl<'m> PathState<'m> {
             path: self.path,
             classes,
             protocols: protocol_finals(&self.protocols),
+            lrts: lrt_finals(&self.lrts),
+            markets: market_finals(model, &self.lending),
             total: total_final(model, &self.market, &self.protocols, &self.classes),
         };
         let bookkeeping_error = self.classes.stakers.bookkeeping_error();

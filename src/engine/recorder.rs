@@ -3,10 +3,15 @@
 //! new metric cannot record another's value.
 
 use super::classes::Classes;
+use super::lending::Lending;
+use super::lrt::Lrts;
 use super::market::Market;
 use super::protocols::ProtocolBook;
 use crate::model::Model;
-use crate::results::{AssetMetric, ClassMetric, Metric, ProtocolMetric, Series, TotalMetric};
+use crate::results::{
+    AssetMetric, ClassMetric, LoopMetric, LrtMetric, MarketMetric, Metric, ProtocolMetric, Series,
+    TotalMetric,
+};
 
 /// What a path records, and when.
 #[derive(Debug, Clone)]
@@ -29,6 +34,10 @@ pub struct View<'a> {
     pub protocols: &'a ProtocolBook,
     /// Classes.
     pub classes: &'a Classes,
+    /// LRTs.
+    pub lrts: &'a Lrts,
+    /// Lending markets.
+    pub lending: &'a Lending,
 }
 
 impl<'m> Recorder<'m> {
@@ -73,6 +82,8 @@ fn value(view: View<'_>, metric: Metric) -> f64 {
         market,
         protocols: book,
         classes,
+        lrts,
+        lending,
     } = view;
     let prices = &market.prices;
     match metric {
@@ -116,6 +127,30 @@ fn value(view: View<'_>, metric: Metric) -> f64 {
                 AssetMetric::PriceUsd => prices[a],
                 AssetMetric::TvlNative => stake(),
                 AssetMetric::TvlUsd => stake() * prices[a],
+            }
+        }
+        Metric::Loop(c, m) => match m {
+            LoopMetric::Leverage => {
+                let (position, debt) = lending.class_exposure(classes, c);
+                ratio(position, position - debt)
+            }
+        },
+        Metric::Lrt(l, m) => {
+            let token = &lrts.tokens[l];
+            match m {
+                LrtMetric::Nav => token.nav,
+                LrtMetric::Price => token.price(),
+                LrtMetric::Discount => token.discount(),
+                LrtMetric::RedemptionQueue => token.queued * token.nav,
+            }
+        }
+        Metric::Market(k, m) => {
+            let state = &lending.markets[k];
+            match m {
+                MarketMetric::BorrowApr => state.borrow_apr,
+                MarketMetric::Utilisation => state.utilisation(model.markets[k].liquidity),
+                MarketMetric::LiquidationsUsdCum => state.liquidations_usd,
+                MarketMetric::BadDebtUsdCum => state.bad_debt_usd,
             }
         }
         Metric::Total(m) => match m {
@@ -247,6 +282,8 @@ allocate = { p1 = 1.0 }
             market: &parts.market,
             protocols: &parts.protocols,
             classes: &parts.classes,
+            lrts: &parts.lrts,
+            lending: &parts.lending,
         };
         let v = |m| value(view, m);
         use Metric::{Asset, Class, Protocol, Total};
@@ -312,6 +349,8 @@ allocate = { p1 = 1.0 }
             market: &parts.market,
             protocols: &parts.protocols,
             classes: &parts.classes,
+            lrts: &parts.lrts,
+            lending: &parts.lending,
         };
         assert_eq!(value(view, Metric::Class(1, ClassMetric::Apr)), 0.0);
         assert_eq!(value(view, Metric::Class(1, ClassMetric::NetReturn)), 0.0);
@@ -330,6 +369,8 @@ allocate = { p1 = 1.0 }
             market: &parts.market,
             protocols: &parts.protocols,
             classes: &parts.classes,
+            lrts: &parts.lrts,
+            lending: &parts.lending,
         };
         recorder.record(view);
         recorder.record(view);

@@ -26,6 +26,8 @@ pub enum Stream {
     Events = 3,
     /// Strategy moves, entries and exits.
     Behaviour = 4,
+    /// Loop leverages drawn when positions open.
+    Lending = 5,
 }
 
 /// SplitMix64 finaliser: a bijective mix of 64 bits.

@@ -3,6 +3,8 @@
 
 use super::behaviour::Behaviour;
 use super::classes::Classes;
+use super::lending::Lending;
+use super::lrt::Lrts;
 use super::market::Market;
 use super::protocols::ProtocolBook;
 use super::rng::{Stream, path_rng};
@@ -47,6 +49,8 @@ pub(crate) struct Parts {
     pub classes: Classes,
     pub behaviour: Behaviour,
     pub log: EventLog,
+    pub lrts: Lrts,
+    pub lending: Lending,
 }
 
 impl Parts {
@@ -63,12 +67,15 @@ impl Parts {
 
     /// Path 0 of `model` before anyone has entered.
     pub fn empty(model: &Model) -> Parts {
+        let classes = Classes::new(model);
         Parts {
             market: Market::new(model, path_rng(model.run.seed, 0, Stream::Market)),
             protocols: ProtocolBook::new(model),
-            classes: Classes::new(model),
+            lending: Lending::new(model, 0, &classes),
+            classes,
             behaviour: Behaviour::new(model, 0),
             log: EventLog::new(model, 0),
+            lrts: Lrts::new(model),
         }
     }
 

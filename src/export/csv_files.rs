@@ -8,7 +8,8 @@ use serde::Serialize;
 use super::ExportError;
 use crate::model::Model;
 use crate::results::{
-    ClassFinal, Collected, EventRecord, Field, NameRef, PathRow, ProtocolFinal, Record, TotalFinal,
+    ClassFinal, Collected, EventRecord, Field, LrtFinal, MarketFinal, NameRef, PathRow,
+    ProtocolFinal, Record, TotalFinal,
 };
 
 /// Serialises rows with a header.
@@ -70,7 +71,8 @@ fn prefixed<R: Record>(prefix: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 /// The header of `paths.csv`: `path`, the total's columns (`total.`), then
-/// each class's (`<class>.`), then each protocol's (`<protocol>.`).
+/// each class's (`<class>.`), each protocol's (`<protocol>.`), each LRT's
+/// (`<lrt>.`) and each lending market's (`<market>.`).
 pub fn paths_header(model: &Model) -> Vec<String> {
     let mut header = vec!["path".to_string()];
     header.extend(prefixed::<TotalFinal>("total"));
@@ -79,6 +81,12 @@ pub fn paths_header(model: &Model) -> Vec<String> {
     }
     for p in &model.protocols {
         header.extend(prefixed::<ProtocolFinal>(&p.name));
+    }
+    for l in &model.lrts {
+        header.extend(prefixed::<LrtFinal>(&l.name));
+    }
+    for m in &model.markets {
+        header.extend(prefixed::<MarketFinal>(&m.name));
     }
     header
 }
@@ -91,7 +99,9 @@ pub fn paths_csv(model: &Model, rows: &[PathRow]) -> Result<Vec<u8>, ExportError
             let fields = std::iter::once(Field::Count(u64::from(r.path)))
                 .chain(r.total.fields())
                 .chain(r.classes.iter().flat_map(Record::fields))
-                .chain(r.protocols.iter().flat_map(Record::fields));
+                .chain(r.protocols.iter().flat_map(Record::fields))
+                .chain(r.lrts.iter().flat_map(Record::fields))
+                .chain(r.markets.iter().flat_map(Record::fields));
             fields.map(|f| cell(f, model)).collect()
         })
         .collect();

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::{ExportError, RunFolder};
 use crate::model::Model;
 use crate::results::{
-    ClassFinal, Collected, EventRecord, Field, Kind, NameRef, PathRange, PathRow, ProtocolFinal,
-    Record, Source, TotalFinal,
+    ClassFinal, Collected, EventRecord, Field, Kind, LrtFinal, MarketFinal, NameRef, PathRange,
+    PathRow, ProtocolFinal, Record, Source, TotalFinal,
 };
 use crate::stats::LogHistogram;
 
@@ -280,6 +280,12 @@ fn check_fits(c: &Collected, model: &Model, range: PathRange) -> Result<(), Mism
             r.protocols.len(),
             model.protocols.len(),
         )?;
+        count("LRTs in a path row", r.lrts.len(), model.lrts.len())?;
+        count(
+            "lending markets in a path row",
+            r.markets.len(),
+            model.markets.len(),
+        )?;
     }
     count("yield sketches", c.staker_apr.len(), model.classes.len())?;
     count(
@@ -357,6 +363,14 @@ fn encode(c: &Collected) -> Vec<u8> {
         u64_(&mut w, r.protocols.len() as u64);
         for p in &r.protocols {
             put_record(&mut w, p);
+        }
+        u64_(&mut w, r.lrts.len() as u64);
+        for l in &r.lrts {
+            put_record(&mut w, l);
+        }
+        u64_(&mut w, r.markets.len() as u64);
+        for m in &r.markets {
+            put_record(&mut w, m);
         }
         put_record(&mut w, &r.total);
     }
@@ -482,11 +496,24 @@ fn decode(data: &[u8], c: &mut Collected) -> Result<(), DecodeError> {
         for _ in 0..r.len("the number of protocols", record_bytes::<ProtocolFinal>())? {
             protocols.push(r.record("a protocol's final figures")?);
         }
+        let mut lrts = Vec::new();
+        for _ in 0..r.len("the number of LRTs", record_bytes::<LrtFinal>())? {
+            lrts.push(r.record("an LRT's final figures")?);
+        }
+        let mut markets = Vec::new();
+        for _ in 0..r.len(
+            "the number of lending markets",
+            record_bytes::<MarketFinal>(),
+        )? {
+            markets.push(r.record("a lending market's final figures")?);
+        }
         let total: TotalFinal = r.record("the total's final figures")?;
         c.rows.push(PathRow {
             path,
             classes,
             protocols,
+            lrts,
+            markets,
             total,
         });
     }
@@ -570,6 +597,8 @@ mod tests {
             path: 3,
             classes: vec![class; model.classes.len()],
             protocols: vec![protocol; model.protocols.len()],
+            lrts: Vec::new(),
+            markets: Vec::new(),
             total: TotalFinal {
                 net_return: 0.1,
                 after_tax_net_return: 0.1,

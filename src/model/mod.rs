@@ -7,6 +7,7 @@
 //! USD; APRs and probabilities per year unless a name says `step`.
 
 pub mod asset;
+pub mod defi;
 pub mod operator;
 pub mod outlook;
 pub mod protocol;
@@ -14,6 +15,7 @@ pub mod risk;
 pub mod staker;
 
 pub use asset::Asset;
+pub use defi::{Arbitrage, LendingMarket, Lrt, Oracle, Pool, RateCurve};
 pub use operator::{Fault, Operator};
 pub use protocol::{Allocation, AprCurve, Protocol, RewardValue, Slashing};
 pub use risk::{Frequency, Severity, Shock, Trigger};
@@ -84,6 +86,10 @@ pub struct Model {
     pub operators: Vec<Operator>,
     /// Staker classes.
     pub classes: Vec<StakerClass>,
+    /// Liquid restaking tokens, indexed by position.
+    pub lrts: Vec<Lrt>,
+    /// Lending markets, indexed by position.
+    pub markets: Vec<LendingMarket>,
 }
 
 impl Model {

@@ -129,6 +129,28 @@ pub enum Strategy {
         /// Loss threshold (fraction of initial stake).
         exit_loss: f64,
     },
+    /// Loop through a lending market: deposit the market's LRT, borrow its
+    /// underlying, restake, repeat, to a leverage drawn uniformly from
+    /// `[leverage_low, leverage_high]` at entry (the drawn stake is the
+    /// equity; the restaked position is leverage × equity).
+    Loop {
+        /// Lending market index.
+        market: usize,
+        /// Lowest leverage (≥ 1).
+        leverage_low: f64,
+        /// Highest leverage (≤ 1 / (1 − the market's LTV)).
+        leverage_high: f64,
+    },
+}
+
+impl Strategy {
+    /// The lending market a looping strategy borrows from.
+    pub fn loop_market(&self) -> Option<usize> {
+        match *self {
+            Strategy::Loop { market, .. } => Some(market),
+            _ => None,
+        }
+    }
 }
 
 /// Entry of new stakers while the class's APR beats its opportunity APR.
@@ -175,5 +197,10 @@ impl StakerClass {
     /// Stakers at t = 0 plus all that may enter.
     pub fn capacity(&self) -> u64 {
         u64::from(self.count) + u64::from(self.entry.map_or(0, |e| e.max_new))
+    }
+
+    /// Whether the class loops through a lending market.
+    pub fn is_loop(&self) -> bool {
+        self.strategy.loop_market().is_some()
     }
 }

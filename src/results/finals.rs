@@ -72,6 +72,38 @@ record! {
     }
 }
 
+record! {
+    /// Final figures of one liquid restaking token on one path.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct LrtFinal {
+        /// NAV at the horizon, underlying units per token.
+        pub nav: f64,
+        /// Pool price at the horizon.
+        pub price: f64,
+        /// 1 − price / NAV at the horizon.
+        pub discount: f64,
+        /// Tokens in the redemption queue at the horizon, at NAV.
+        pub redemption_queue: f64,
+    }
+}
+
+record! {
+    /// Final figures of one lending market on one path.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct MarketFinal {
+        /// Borrow APR at the horizon.
+        pub borrow_apr: f64,
+        /// Utilisation at the horizon.
+        pub utilisation: f64,
+        /// Debt repaid by liquidations, USD at each day's price.
+        pub liquidations_usd: f64,
+        /// Debt left unpaid, USD at each day's price.
+        pub bad_debt_usd: f64,
+        /// Liquidations.
+        pub liquidations: u64,
+    }
+}
+
 /// The final figures of one path (its row in `paths.csv`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PathRow {
@@ -81,6 +113,10 @@ pub struct PathRow {
     pub classes: Vec<ClassFinal>,
     /// Per protocol.
     pub protocols: Vec<ProtocolFinal>,
+    /// Per LRT.
+    pub lrts: Vec<LrtFinal>,
+    /// Per lending market.
+    pub markets: Vec<MarketFinal>,
     /// Whole scenario.
     pub total: TotalFinal,
 }
@@ -92,6 +128,10 @@ pub enum Part {
     Class(usize),
     /// A protocol (index).
     Protocol(usize),
+    /// An LRT (index).
+    Lrt(usize),
+    /// A lending market (index).
+    Market(usize),
     /// The whole scenario.
     Total,
 }
@@ -101,6 +141,8 @@ impl std::fmt::Display for Part {
         match self {
             Part::Class(c) => write!(f, "class {c}"),
             Part::Protocol(p) => write!(f, "protocol {p}"),
+            Part::Lrt(l) => write!(f, "LRT {l}"),
+            Part::Market(m) => write!(f, "lending market {m}"),
             Part::Total => f.write_str("the total"),
         }
     }
@@ -121,11 +163,27 @@ impl PathRow {
                     .map(|(column, x)| (Part::Protocol(p), column, x))
             })
         };
+        let lrts = || {
+            self.lrts.iter().enumerate().find_map(|(l, k)| {
+                k.first_non_finite()
+                    .map(|(column, x)| (Part::Lrt(l), column, x))
+            })
+        };
+        let markets = || {
+            self.markets.iter().enumerate().find_map(|(m, k)| {
+                k.first_non_finite()
+                    .map(|(column, x)| (Part::Market(m), column, x))
+            })
+        };
         let total = || {
             self.total
                 .first_non_finite()
                 .map(|(column, x)| (Part::Total, column, x))
         };
-        classes.or_else(protocols).or_else(total)
+        classes
+            .or_else(protocols)
+            .or_else(lrts)
+            .or_else(markets)
+            .or_else(total)
     }
 }

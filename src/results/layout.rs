@@ -107,6 +107,42 @@ metrics! {
     }
 }
 
+metrics! {
+    /// Metrics recorded per liquid restaking token (underlying units).
+    pub enum LrtMetric {
+        /// Net asset value, underlying units per token.
+        Nav = "lrt_nav",
+        /// Pool price, underlying units per token.
+        Price = "lrt_price",
+        /// 1 − price / NAV.
+        Discount = "lrt_discount",
+        /// Tokens waiting in the redemption queue, at NAV, underlying units.
+        RedemptionQueue = "redemption_queue",
+    }
+}
+
+metrics! {
+    /// Metrics recorded per lending market.
+    pub enum MarketMetric {
+        /// Borrow APR.
+        BorrowApr = "borrow_apr",
+        /// Borrowed / supplied.
+        Utilisation = "utilisation",
+        /// Debt repaid by liquidations, cumulative, USD.
+        LiquidationsUsdCum = "liquidations_usd_cum",
+        /// Debt left unpaid, cumulative, USD.
+        BadDebtUsdCum = "bad_debt_usd_cum",
+    }
+}
+
+metrics! {
+    /// Metrics recorded per looping staker class, after its class metrics.
+    pub enum LoopMetric {
+        /// Restaked position / equity at NAV over the class's open loops.
+        Leverage = "leverage",
+    }
+}
+
 /// A recorded metric of one entity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Metric {
@@ -116,6 +152,12 @@ pub enum Metric {
     Class(usize, ClassMetric),
     /// Of an asset (index).
     Asset(usize, AssetMetric),
+    /// Of a looping staker class (index).
+    Loop(usize, LoopMetric),
+    /// Of an LRT (index).
+    Lrt(usize, LrtMetric),
+    /// Of a lending market (index).
+    Market(usize, MarketMetric),
     /// Of the whole scenario.
     Total(TotalMetric),
 }
@@ -127,6 +169,9 @@ impl Metric {
             Metric::Protocol(_, m) => m.name(),
             Metric::Class(_, m) => m.name(),
             Metric::Asset(_, m) => m.name(),
+            Metric::Loop(_, m) => m.name(),
+            Metric::Lrt(_, m) => m.name(),
+            Metric::Market(_, m) => m.name(),
             Metric::Total(m) => m.name(),
         }
     }
@@ -144,13 +189,19 @@ pub struct Series {
 /// The number of series [`series_of`] gives for `model`, without building
 /// them (the memory estimate uses it).
 pub fn series_count(model: &Model) -> usize {
+    let loops = model.classes.iter().filter(|c| c.is_loop()).count();
     model.protocols.len() * ProtocolMetric::ALL.len()
         + model.classes.len() * ClassMetric::ALL.len()
+        + loops * LoopMetric::ALL.len()
         + model.assets.len() * AssetMetric::ALL.len()
+        + model.lrts.len() * LrtMetric::ALL.len()
+        + model.markets.len() * MarketMetric::ALL.len()
         + TotalMetric::ALL.len()
 }
 
-/// The series of a model, in recording order: protocols, classes, assets, total.
+/// The series of a model, in recording order: protocols, classes (a loop
+/// class's leverage after its class metrics), assets, LRTs, lending
+/// markets, total.
 pub fn series_of(model: &Model) -> Vec<Series> {
     let mut out = Vec::with_capacity(series_count(model));
     for (i, p) in model.protocols.iter().enumerate() {
@@ -168,12 +219,36 @@ pub fn series_of(model: &Model) -> Vec<Series> {
                 entity: c.name.clone(),
             });
         }
+        if c.is_loop() {
+            for &m in LoopMetric::ALL {
+                out.push(Series {
+                    metric: Metric::Loop(i, m),
+                    entity: c.name.clone(),
+                });
+            }
+        }
     }
     for (i, a) in model.assets.iter().enumerate() {
         for &m in AssetMetric::ALL {
             out.push(Series {
                 metric: Metric::Asset(i, m),
                 entity: a.name.clone(),
+            });
+        }
+    }
+    for (i, l) in model.lrts.iter().enumerate() {
+        for &m in LrtMetric::ALL {
+            out.push(Series {
+                metric: Metric::Lrt(i, m),
+                entity: l.name.clone(),
+            });
+        }
+    }
+    for (i, k) in model.markets.iter().enumerate() {
+        for &m in MarketMetric::ALL {
+            out.push(Series {
+                metric: Metric::Market(i, m),
+                entity: k.name.clone(),
             });
         }
     }

@@ -32,6 +32,14 @@ pub struct ScenarioFile {
     /// `[[staker]]`: staker classes (populations).
     #[serde(default, rename = "staker", skip_serializing_if = "Vec::is_empty")]
     pub stakers: Vec<StakerFile>,
+    /// `[[lrt]]`: liquid restaking tokens backed by staker classes.
+    #[serde(default, rename = "lrt", skip_serializing_if = "Vec::is_empty")]
+    pub lrts: Vec<LrtFile>,
+    /// `[[lending_market]]`: money markets lending an LRT's underlying
+    /// against the LRT.
+    #[serde(rename = "lending_market")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lending_markets: Vec<LendingMarketFile>,
     /// `[sweep]`: grid axes for `restake-sim sweep`, key path → values
     /// (ignored by `run`, which runs the scenario as written).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -408,6 +416,16 @@ pub enum StrategyFile {
         /// Loss threshold as a fraction of the initial stake.
         exit_loss: f64,
     },
+    /// Loop through a lending market: deposit its LRT, borrow the
+    /// underlying, restake, repeat, to a leverage drawn at entry.
+    Loop {
+        /// The `[[lending_market]]` looped through.
+        market: String,
+        /// Lowest leverage drawn (≥ 1).
+        leverage_min: f64,
+        /// Highest leverage drawn (≤ 1 / (1 − the market's ltv)).
+        leverage_max: f64,
+    },
 }
 
 /// Entry of new stakers into a class.
@@ -466,4 +484,114 @@ pub struct StakerFile {
 
 fn default_review() -> u32 {
     7
+}
+
+/// `[[lrt]]`: a liquid restaking token, a claim on the restaked stake of its
+/// backing classes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LrtFile {
+    /// Unique name.
+    pub name: String,
+    /// Staker classes whose stake backs the token (the loop classes of its
+    /// markets are added to them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backing: Vec<String>,
+    /// Share of the backing's rewards the LRT protocol keeps.
+    #[serde(default = "default_lrt_fee")]
+    pub fee: f64,
+    /// Days of the LRT's own withdrawal queue.
+    #[serde(default)]
+    pub queue_days: u32,
+    /// Share of an exiting backing staker's stake sold into the pool at once.
+    #[serde(default)]
+    pub panic_sell_share: f64,
+    /// The pool the token trades in (absent: infinitely deep, price = NAV).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<PoolFile>,
+    /// Buy-and-redeem arbitrage (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arbitrage: Option<ArbitrageFile>,
+}
+
+fn default_lrt_fee() -> f64 {
+    0.10
+}
+
+/// A constant-product pool of the token against its underlying.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolFile {
+    /// Underlying units on each side at t = 0.
+    pub depth: f64,
+}
+
+/// Arbitrageurs buying the token below NAV and redeeming it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArbitrageFile {
+    /// Underlying units spent per day at most.
+    pub capital_per_day: f64,
+    /// Discount to NAV below which they buy.
+    #[serde(default = "default_min_discount")]
+    pub min_discount: f64,
+}
+
+fn default_min_discount() -> f64 {
+    0.005
+}
+
+/// What a lending market values its collateral at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OracleFile {
+    /// The pool's market price.
+    Market,
+    /// The LRT's exchange rate (NAV).
+    Nav,
+}
+
+/// A borrow rate curve with a kink, by utilisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateCurveFile {
+    /// Borrow APR at zero utilisation.
+    #[serde(default)]
+    pub base: f64,
+    /// APR added from zero utilisation to the kink.
+    pub slope1: f64,
+    /// APR added from the kink to full utilisation.
+    pub slope2: f64,
+    /// Utilisation at the kink.
+    pub kink: f64,
+}
+
+/// `[[lending_market]]`: a money market taking an LRT as collateral and
+/// lending its underlying.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LendingMarketFile {
+    /// Unique name.
+    pub name: String,
+    /// The `[[lrt]]` taken as collateral.
+    pub collateral: String,
+    /// Largest debt / collateral value at which a position may be opened.
+    pub ltv: f64,
+    /// Debt / collateral value above which a position is liquidated.
+    pub liquidation_threshold: f64,
+    /// Extra collateral a liquidator takes, as a fraction of the debt repaid.
+    pub liquidation_bonus: f64,
+    /// Share of a position's debt one liquidation repays.
+    #[serde(default = "default_close_factor")]
+    pub close_factor: f64,
+    /// Underlying units lenders supply.
+    pub liquidity: f64,
+    /// What the collateral is valued at.
+    pub oracle: OracleFile,
+    /// Borrow rate by utilisation.
+    pub rate: RateCurveFile,
+}
+
+fn default_close_factor() -> f64 {
+    0.5
 }

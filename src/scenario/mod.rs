@@ -289,10 +289,23 @@ pub fn parse(
             message,
         }])
     })?;
+    // Whether `path` (`lending_market[0].oracle`) is at or below what an
+    // override set (`lending_market.0.oracle`, `lrt.*.pool`, `protocol.a`):
+    // an element index matches its index, `*`, or any name (the name of the
+    // element is not known here).
     let overridden = |path: &str| {
-        overrides
-            .iter()
-            .any(|o| !path.is_empty() && path.replace(['[', ']'], ".").starts_with(&o.path))
+        let segments = locate::parse_key_path(path);
+        !path.is_empty()
+            && overrides.iter().any(|o| {
+                let wanted: Vec<&str> = o.path.split('.').collect();
+                wanted.len() <= segments.len()
+                    && wanted.iter().zip(&segments).all(|(w, s)| match s {
+                        locate::Segment::Key(k) => w == k,
+                        locate::Segment::Index(i) => {
+                            w.parse::<usize>().ok().is_none_or(|n| n == *i)
+                        }
+                    })
+            })
     };
     let file: ScenarioFile = overrides::deserialize(table, products).map_err(|e| {
         let key_path = e.path().to_string();

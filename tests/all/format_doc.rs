@@ -54,6 +54,15 @@ fn cells(line: &str) -> Vec<String> {
     inner.split('|').map(|c| c.trim().to_string()).collect()
 }
 
+/// A key of the format: lowercase letters, digits (`slope1`) and `_`,
+/// starting with a letter.
+fn is_key_name(key: &str) -> bool {
+    key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
 /// What the doc's key tables document.
 struct DocKeys {
     /// Every (table, key) pair, with the line it is on.
@@ -116,7 +125,7 @@ fn doc_keys(doc: &str) -> DocKeys {
                 let key = first_code_span(&row[0])
                     .unwrap_or_else(|| panic!("line {line_no}: key cell without `key`"));
                 assert!(
-                    key.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                    is_key_name(key),
                     "line {line_no}: {key:?} is not a key name"
                 );
                 if TAGS.contains(&key) {
@@ -215,7 +224,7 @@ fn code_shapes(src: &str) -> CodeShapes {
         let decl = t.strip_prefix("pub ").unwrap_or(t);
         if let Some((name, rest)) = decl.split_once(": ")
             && !name.is_empty()
-            && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            && is_key_name(name)
             && t.ends_with(',')
         {
             let key = rename.take().unwrap_or_else(|| name.to_string());

@@ -243,12 +243,12 @@ fn every_column_of_sweep_csv_and_stress_csv_is_documented() {
 #[test]
 fn every_declared_metric_and_column_is_documented() {
     use restake_sim::results::{
-        AssetMetric, ClassFinal, ClassMetric, EventRecord, ProtocolFinal, ProtocolMetric, Record,
-        TotalFinal, TotalMetric,
+        AssetMetric, ClassFinal, ClassMetric, EventRecord, LoopMetric, LrtFinal, LrtMetric,
+        MarketFinal, MarketMetric, ProtocolFinal, ProtocolMetric, Record, TotalFinal, TotalMetric,
     };
     let doc = doc();
     let mut missing = BTreeSet::new();
-    let kinds: [(&str, Vec<&str>); 4] = [
+    let kinds: [(&str, Vec<&str>); 7] = [
         (
             "protocol",
             ProtocolMetric::ALL.iter().map(|m| m.name()).collect(),
@@ -256,6 +256,15 @@ fn every_declared_metric_and_column_is_documented() {
         ("class", ClassMetric::ALL.iter().map(|m| m.name()).collect()),
         ("asset", AssetMetric::ALL.iter().map(|m| m.name()).collect()),
         ("total", TotalMetric::ALL.iter().map(|m| m.name()).collect()),
+        (
+            "loop class",
+            LoopMetric::ALL.iter().map(|m| m.name()).collect(),
+        ),
+        ("lrt", LrtMetric::ALL.iter().map(|m| m.name()).collect()),
+        (
+            "lending market",
+            MarketMetric::ALL.iter().map(|m| m.name()).collect(),
+        ),
     ];
     for (kind, metrics) in kinds {
         for metric in metrics {
@@ -287,6 +296,18 @@ fn every_declared_metric_and_column_is_documented() {
         &doc,
         "paths.csv",
         prefixed("<protocol>", ProtocolFinal::COLUMNS),
+        &mut missing,
+    );
+    check(
+        &doc,
+        "paths.csv",
+        prefixed("<lrt>", LrtFinal::COLUMNS),
+        &mut missing,
+    );
+    check(
+        &doc,
+        "paths.csv",
+        prefixed("<market>", MarketFinal::COLUMNS),
         &mut missing,
     );
     check(

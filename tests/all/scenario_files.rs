@@ -101,6 +101,44 @@ random_allocation = { min = 1, max = 2, weight = 0.5 }
 strategy = { kind = "yield_chasing", probability = 0.3 }
 "#;
 
+/// The DeFi layer on `BASE`: a loop class, an LRT backed by the `eth`
+/// class (and the loop class, through its market) and a lending market.
+const DEFI: &str = r#"
+[[staker]]
+class = "loopers"
+count = 10
+asset = "ETH"
+stake = { dist = "fixed", value = 5 }
+allocate = { oracle = 0.5 }
+strategy = { kind = "loop", market = "ezETH-ETH", leverage_min = 2, leverage_max = 8 }
+
+[[lrt]]
+name = "ezETH"
+backing = ["eth"]
+fee = 0.1
+queue_days = 7
+panic_sell_share = 0.5
+pool = { depth = 20000 }
+arbitrage = { capital_per_day = 500, min_discount = 0.005 }
+
+[[lending_market]]
+name = "ezETH-ETH"
+collateral = "ezETH"
+ltv = 0.9
+liquidation_threshold = 0.93
+liquidation_bonus = 0.05
+close_factor = 0.5
+liquidity = 200000
+oracle = "market"
+rate = { base = 0.0, slope1 = 0.035, slope2 = 0.8, kink = 0.9 }
+"#;
+
+/// `BASE` and `DEFI`, with the first occurrence of `from` in `DEFI`
+/// replaced by `to`.
+fn defi(from: &str, to: &str) -> String {
+    format!("{BASE}{}", edit_in(DEFI, from, to))
+}
+
 /// `BASE` with the first occurrence of `from` replaced by `to`.
 fn edit(from: &str, to: &str) -> String {
     edit_in(BASE, from, to)
@@ -784,6 +822,166 @@ fn bad_inputs() -> Vec<Case> {
             Some("budget = 1e29"),
             "expected an APR of at most 10 (1,000 %) at the expected t = 0 TVL",
         ),
+        // LRTs, lending markets and loops.
+        case(
+            "a lending market's collateral naming no LRT",
+            defi("collateral = \"ezETH\"", "collateral = \"ezETh\""),
+            "lending_market[0].collateral",
+            Some("collateral = \"ezETh\""),
+            "expected the name of a defined LRT (ezETH), found \"ezETh\"; did you mean \"ezETH\"?",
+        ),
+        case(
+            "a loop through an unknown market",
+            defi("market = \"ezETH-ETH\"", "market = \"ezETH-ET\""),
+            "staker[3].strategy.market",
+            Some("market = \"ezETH-ET\""),
+            "expected the name of a defined lending market (ezETH-ETH), found \"ezETH-ET\"; did you mean \"ezETH-ETH\"?",
+        ),
+        case(
+            "a loop's leverage beyond a full loop",
+            defi("leverage_max = 8", "leverage_max = 12"),
+            "staker[3].strategy.leverage_max",
+            Some("leverage_max = 12"),
+            "expected at most 10, the leverage of a full loop at market \"ezETH-ETH\"'s ltv of 0.9 (1 / (1 − ltv)",
+        ),
+        case(
+            "a loop's leverage below 1",
+            defi("leverage_min = 2", "leverage_min = 0.5"),
+            "staker[3].strategy.leverage_min",
+            Some("leverage_min = 0.5"),
+            "expected a leverage ≥ 1 (1: no borrowing), found 0.5",
+        ),
+        case(
+            "a loop's leverage_max below its leverage_min",
+            defi("leverage_max = 8", "leverage_max = 1.5"),
+            "staker[3].strategy.leverage_max",
+            Some("leverage_max = 1.5"),
+            "expected leverage_max ≥ leverage_min (2), found 1.5",
+        ),
+        case(
+            "a liquidation threshold below the ltv",
+            defi(
+                "liquidation_threshold = 0.93",
+                "liquidation_threshold = 0.85",
+            ),
+            "lending_market[0].liquidation_threshold",
+            Some("liquidation_threshold = 0.85"),
+            "expected a liquidation_threshold ≥ ltv (0.9), found 0.85: a position opened at the largest loan-to-value would be liquidated at once",
+        ),
+        case(
+            "a liquidation bonus that makes liquidations worsen the health factor",
+            defi("liquidation_bonus = 0.05", "liquidation_bonus = 0.08"),
+            "lending_market[0].liquidation_bonus",
+            Some("liquidation_bonus = 0.08"),
+            "expected (1 + liquidation_bonus) × liquidation_threshold < 1, found (1 + 0.08) × 0.93 = 1.0044",
+        ),
+        case(
+            "an ltv of 1",
+            defi("ltv = 0.9", "ltv = 1"),
+            "lending_market[0].ltv",
+            Some("ltv = 1"),
+            "expected a value in (0, 1), found 1",
+        ),
+        case(
+            "a rate curve with its kink at full utilisation",
+            defi("kink = 0.9", "kink = 1.0"),
+            "lending_market[0].rate.kink",
+            Some("kink = 1.0"),
+            "expected a value in (0, 1), found 1",
+        ),
+        case(
+            "an unknown oracle",
+            defi("oracle = \"market\"", "oracle = \"spot\""),
+            "lending_market[0].oracle",
+            Some("oracle = \"spot\""),
+            "unknown variant `spot`, expected `market` or `nav`",
+        ),
+        case(
+            "a lending market without an oracle",
+            defi("oracle = \"market\"\n", ""),
+            "lending_market[0]",
+            Some("[[lending_market]]"),
+            "missing field `oracle`",
+        ),
+        case(
+            "an LRT fee of 1",
+            defi("fee = 0.1", "fee = 1"),
+            "lrt[0].fee",
+            Some("fee = 1"),
+            "expected a value in [0, 1) (a share of the rewards; 1 would keep them all), found 1",
+        ),
+        case(
+            "an empty pool",
+            defi("depth = 20000", "depth = 0"),
+            "lrt[0].pool.depth",
+            Some("depth = 0"),
+            "expected a number > 0, found 0",
+        ),
+        case(
+            "backing classes staking different assets",
+            defi("backing = [\"eth\"]", "backing = [\"eth\", \"btc\"]"),
+            "lrt[0].backing[1]",
+            Some("backing = [\"eth\", \"btc\"]"),
+            "expected a class staking ETH, as the LRT's backing class \"eth\" does (every backing class stakes the LRT's underlying), found \"btc\", which stakes BTC",
+        ),
+        case(
+            "a loop class staking another asset than its LRT's",
+            defi("asset = \"ETH\"", "asset = 'BTC'"),
+            "staker[3].asset",
+            Some("asset = 'BTC'"),
+            "expected ETH, the underlying of the LRT \"ezETH\" this class loops (its backing class \"eth\" stakes ETH), found \"BTC\"",
+        ),
+        case(
+            "a class backing two LRTs",
+            format!("{BASE}{DEFI}\n[[lrt]]\nname = \"rsETH\"\nbacking = [\"chasers\", \"eth\"]\n"),
+            "lrt[1].backing[1]",
+            Some("backing = [\"chasers\", \"eth\"]"),
+            "expected a class backing no other LRT (a class backs at most one), found \"eth\", which already backs \"ezETH\" (lrt[0].backing[0])",
+        ),
+        case(
+            "a loop class listed in the backing of another LRT",
+            format!("{BASE}{DEFI}\n[[lrt]]\nname = \"rsETH\"\nbacking = [\"loopers\"]\n"),
+            "staker[3].strategy.market",
+            Some("market = \"ezETH-ETH\""),
+            "expected a market taking the LRT this class backs (\"rsETH\", lrt[1].backing[0]) as collateral, since a class backs at most one LRT, found \"ezETH-ETH\", whose collateral is \"ezETH\"",
+        ),
+        case(
+            "an LRT without backing",
+            format!("{BASE}{DEFI}\n[[lrt]]\nname = \"rsETH\"\nbacking = []\n"),
+            "lrt[1].backing",
+            Some("backing = []"),
+            "expected at least one backing class",
+        ),
+        case(
+            "an LRT named like a staker class",
+            defi("name = \"ezETH\"", "name = \"chasers\""),
+            "lrt[0].name",
+            Some("name = \"chasers\""),
+            "expected a name not used by another asset, protocol, staker class, LRT or lending market, found \"chasers\" (staker[2].class)",
+        ),
+        case(
+            "a lending market named like an LRT",
+            defi("name = \"ezETH-ETH\"", "name = \"ezETH\""),
+            "lending_market[0].name",
+            None,
+            "found \"ezETH\" (lrt[0].name)",
+        ),
+        Case {
+            what: "--set making a pool depth invalid, every LRT by *",
+            text: format!("{BASE}{DEFI}"),
+            args: &["--set", "lrt.*.pool.depth=-5"],
+            path: "lrt[0].pool.depth",
+            line_with: Some("depth = 20000"),
+            message: "expected a number > 0, found -5",
+        },
+        Case {
+            what: "--set giving an oracle no variant",
+            text: format!("{BASE}{DEFI}"),
+            args: &["--set", "lending_market.0.oracle=nab"],
+            path: "lending_market[0].oracle",
+            line_with: Some("oracle = \"market\""),
+            message: "unknown variant `nab`, expected `market` or `nav` (after --set overrides)",
+        },
     ]
 }
 
@@ -817,6 +1015,53 @@ fn bad_inputs_fail_with_the_key_path_line_and_reason() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn the_defi_layer_builds_into_the_model() {
+    let text = format!("{BASE}{DEFI}");
+    let out = validate_text(&text, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let (_, model) =
+        scenario::parse(&text, Path::new("case.toml"), &[]).unwrap_or_else(|e| panic!("{e}"));
+    let lrt = &model.lrts[0];
+    // `eth` listed, `loopers` through its market; ascending.
+    assert_eq!(lrt.backing, vec![1, 3]);
+    assert_eq!(lrt.asset, 1);
+    // A 7-day queue; oracle and bridge exit at once.
+    assert_eq!(lrt.redemption_steps, 7);
+    assert_eq!(lrt.arbitrage.capital_per_step, 500.0);
+    let market = &model.markets[0];
+    assert_eq!(
+        (market.lrt, market.oracle),
+        (0, restake_sim::model::Oracle::Market)
+    );
+    assert_eq!(
+        model.classes[3].strategy,
+        restake_sim::model::Strategy::Loop {
+            market: 0,
+            leverage_low: 2.0,
+            leverage_high: 8.0
+        }
+    );
+    // Overrides select the new arrays' elements by index, name or `*`.
+    let set = |specs: &[&str]| {
+        let o: Vec<scenario::Override> = specs
+            .iter()
+            .map(|s| scenario::Override::parse(s).unwrap())
+            .collect();
+        scenario::parse(&text, Path::new("case.toml"), &o)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .1
+    };
+    let model = set(&[
+        "lrt.*.pool.depth=100",
+        "lending_market.0.oracle=nav",
+        "lrt.ezETH.queue_days=14",
+    ]);
+    assert_eq!(model.lrts[0].pool.map(|p| p.depth), Some(100.0));
+    assert_eq!(model.lrts[0].redemption_steps, 14);
+    assert_eq!(model.markets[0].oracle, restake_sim::model::Oracle::Nav);
 }
 
 #[test]
@@ -941,6 +1186,18 @@ fn mutations(text: &str, step: usize) -> Vec<Vec<u8>> {
 
 /// Variants of `BASE` with each number replaced by extreme values.
 fn extreme_numbers() -> Vec<Vec<u8>> {
+    let variants = extreme_numbers_in(BASE, 0);
+    assert!(
+        variants.len() > 40 * 9,
+        "found only {} numbers",
+        variants.len() / 9
+    );
+    variants
+}
+
+/// Variants of `text` with each number from byte `from` on replaced by
+/// extreme values.
+fn extreme_numbers_in(text: &str, from: usize) -> Vec<Vec<u8>> {
     const EXTREMES: [&str; 9] = [
         "0",
         "-1",
@@ -952,9 +1209,9 @@ fn extreme_numbers() -> Vec<Vec<u8>> {
         "18446744073709551615",
         "0.5",
     ];
-    let bytes = BASE.as_bytes();
+    let bytes = text.as_bytes();
     let mut spans = Vec::new();
-    let mut i = 0;
+    let mut i = from;
     while i < bytes.len() {
         let starts_number = bytes[i].is_ascii_digit()
             && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'-'));
@@ -968,13 +1225,12 @@ fn extreme_numbers() -> Vec<Vec<u8>> {
             i += 1;
         }
     }
-    assert!(spans.len() > 40, "found only {} numbers", spans.len());
     spans
         .iter()
         .flat_map(|&(a, b)| {
             EXTREMES
                 .iter()
-                .map(move |x| format!("{}{x}{}", &BASE[..a], &BASE[b..]).into_bytes())
+                .map(move |x| format!("{}{x}{}", &text[..a], &text[b..]).into_bytes())
         })
         .collect()
 }
@@ -1018,6 +1274,23 @@ fn truncated_and_line_deleted_files_never_panic() {
     let babylon = std::fs::read_to_string(root().join("scenarios/babylon-btc.toml"))
         .expect("babylon-btc.toml");
     variants.extend(mutations(&babylon, 23));
+    assert_no_panic(variants);
+}
+
+#[test]
+fn defi_files_mutated_or_with_extreme_numbers_never_panic() {
+    let text = format!("{BASE}{DEFI}");
+    let mut variants = mutations(&text, 29)
+        .into_iter()
+        .filter(|v| v.len() > BASE.len())
+        .collect::<Vec<_>>();
+    let numbers = extreme_numbers_in(&text, BASE.len());
+    assert!(
+        numbers.len() > 15 * 9,
+        "found only {} numbers",
+        numbers.len() / 9
+    );
+    variants.extend(numbers);
     assert_no_panic(variants);
 }
 

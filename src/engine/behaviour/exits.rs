@@ -96,6 +96,7 @@ impl Behaviour {
         }
         st.status[i] = Status::Exiting;
         run.active -= 1;
+        run.exiting_started += stake;
         self.releases
             .push(step + delay, Release::Exit { staker: i });
     }

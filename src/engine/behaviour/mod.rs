@@ -87,7 +87,8 @@ impl Behaviour {
                 continue;
             }
             match class.strategy {
-                Strategy::Fixed => {}
+                // A loop's leverage is kept by the lending phase.
+                Strategy::Fixed | Strategy::Loop { .. } => {}
                 Strategy::RiskAverse { exit_loss } => {
                     for i in classes.runs[c].members() {
                         let st = &classes.stakers;

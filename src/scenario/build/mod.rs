@@ -8,12 +8,14 @@
 //! own file of `impl Validator` methods: `run.rs`, `assets.rs` (with the
 //! correlation), `protocols.rs` (with frequencies, severities and APR
 //! curves), `shocks.rs`, `operators.rs`, `stakers.rs` (with
-//! `allocations.rs`); `model_checks.rs` checks the assembled model as a
-//! whole. Names are indexed once, in `names.rs`, and every reference is
+//! `allocations.rs`), `defi.rs` (LRTs, lending markets and the loop
+//! strategy, checked last); `model_checks.rs` checks the assembled model as
+//! a whole. Names are indexed once, in `names.rs`, and every reference is
 //! resolved through those indexes.
 
 mod allocations;
 mod assets;
+mod defi;
 mod memory;
 mod model_checks;
 mod names;
@@ -30,6 +32,7 @@ pub use memory::estimated_memory_bytes;
 
 use self::names::{Index, Names};
 use super::file::ScenarioFile;
+use super::overrides::did_you_mean;
 use crate::model::Model;
 
 /// A problem found during validation: key path and message, not yet located.
@@ -95,6 +98,11 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Issue>> {
     v.report(name_issues.entities);
     v.any_staker(file);
     v.any_protocol(file);
+    // The DeFi layer last: a scenario without it reports what it always has.
+    v.report(name_issues.lrts);
+    v.report(name_issues.markets);
+    v.report(name_issues.defi_entities);
+    let (lrts, markets) = v.defi(file, &names, &classes, &protocols, step_days);
     if !v.issues.is_empty() {
         return Err(v.issues);
     }
@@ -106,6 +114,8 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Issue>> {
         shocks,
         operators,
         classes: classes.into_iter().flatten().collect(),
+        lrts,
+        markets,
     };
     v.staker_capacity(&model);
     v.memory(&model, file.run.memory_limit_gib);
@@ -221,6 +231,27 @@ impl Validator {
         let found = index.get(name);
         if found.is_none() {
             self.unresolved(path, kind, name, &index.known(false));
+        }
+        found
+    }
+
+    /// Like [`Validator::reference`], adding "; did you mean …?" with the
+    /// closest known names (the DeFi tables' references).
+    fn reference_suggesting(
+        &mut self,
+        path: &str,
+        kind: &str,
+        name: &str,
+        index: &Index,
+    ) -> Option<usize> {
+        let found = index.get(name);
+        if found.is_none() {
+            let known = index.known(false);
+            self.unresolved(path, kind, name, &known);
+            if let Some(last) = self.issues.last_mut() {
+                last.message
+                    .push_str(&did_you_mean(name, known.iter().copied()));
+            }
         }
         found
     }

@@ -1,5 +1,6 @@
 //! The name indexes: one map from name to index for each kind of entity a
-//! scenario refers to by name (assets, protocols, shocks, operators),
+//! scenario refers to by name (assets, protocols, shocks, operators, staker
+//! classes, LRTs, lending markets),
 //! built once at the start of [`super::build`] and handed to every table's
 //! validator as [`Names`]. Building them finds the duplicate and blank names
 //! and the names shared across kinds ([`NameIssues`]); `build` reports those
@@ -72,8 +73,12 @@ pub(super) struct Names {
     pub(super) shocks: Index,
     /// `operator[i].name`.
     pub(super) operators: Index,
-    // No key refers to a staker class by name: their names are checked
-    // (blank, repeated, shared with another kind) but not kept.
+    /// `staker[i].class` (referred to by `lrt[i].backing`).
+    pub(super) stakers: Index,
+    /// `lrt[i].name`.
+    pub(super) lrts: Index,
+    /// `lending_market[i].name`.
+    pub(super) markets: Index,
 }
 
 /// The problems found while indexing the names, by kind, for `build` to
@@ -90,8 +95,16 @@ pub(super) struct NameIssues {
     pub(super) operators: Vec<Issue>,
     /// Blank or repeated staker class names.
     pub(super) stakers: Vec<Issue>,
-    /// Names used by two kinds of entity, or `total` (see [`entity_names`]).
+    /// Names used by two kinds of entity, or `total` (see [`entity_names`]),
+    /// found at an asset, protocol or staker class.
     pub(super) entities: Vec<Issue>,
+    /// Blank or repeated LRT names.
+    pub(super) lrts: Vec<Issue>,
+    /// Blank or repeated lending market names.
+    pub(super) markets: Vec<Issue>,
+    /// Like `entities`, found at an LRT or a lending market (reported with
+    /// the DeFi tables, after every other issue).
+    pub(super) defi_entities: Vec<Issue>,
 }
 
 impl Names {
@@ -105,21 +118,33 @@ impl Names {
             index_names("shock", file.shocks.iter().map(|s| s.name.as_str()));
         let (operators, operator_issues) =
             index_names("operator", file.operators.iter().map(|o| o.name.as_str()));
-        let (_, staker_issues) =
+        let (stakers, staker_issues) =
             index_names("staker", file.stakers.iter().map(|s| s.class.as_str()));
+        let (lrts, lrt_issues) = index_names("lrt", file.lrts.iter().map(|l| l.name.as_str()));
+        let (markets, market_issues) = index_names(
+            "lending_market",
+            file.lending_markets.iter().map(|m| m.name.as_str()),
+        );
         let names = Self {
             assets,
             protocols,
             shocks,
             operators,
+            stakers,
+            lrts,
+            markets,
         };
+        let (entities, defi_entities) = entity_names(file);
         let issues = NameIssues {
             assets: asset_issues,
             protocols: protocol_issues,
             shocks: shock_issues,
             operators: operator_issues,
             stakers: staker_issues,
-            entities: entity_names(file),
+            entities,
+            lrts: lrt_issues,
+            markets: market_issues,
+            defi_entities,
         };
         (names, issues)
     }
@@ -151,13 +176,17 @@ fn index_names<'a>(
     (Index::of(names), v.issues)
 }
 
-/// Assets, protocols and staker classes share one namespace in the outputs
-/// (`timeseries.csv`'s `entity`, `paths.csv`'s column prefixes), where
-/// `total` stands for the whole scenario: a name must not be used by an
-/// entity of another kind, nor be `total`. Duplicates within one kind are
-/// reported by [`index_names`].
-fn entity_names(file: &ScenarioFile) -> Vec<Issue> {
+/// Assets, protocols, staker classes, LRTs and lending markets share one
+/// namespace in the outputs (`timeseries.csv`'s `entity`, `paths.csv`'s
+/// column prefixes), where `total` stands for the whole scenario: a name
+/// must not be used by an entity of another kind, nor be `total`.
+/// Duplicates within one kind are reported by [`index_names`]. Returns the
+/// issues found at assets, protocols and classes, then those found at LRTs
+/// and lending markets (which come last, so a name they share is always
+/// reported at them, with a message naming the two new kinds).
+fn entity_names(file: &ScenarioFile) -> (Vec<Issue>, Vec<Issue>) {
     let mut v = Validator::default();
+    let mut defi = Validator::default();
     let names = (file.assets.iter().enumerate())
         .map(|(i, a)| ("asset", format!("asset[{i}].name"), a.name.as_str()))
         .chain(
@@ -167,12 +196,25 @@ fn entity_names(file: &ScenarioFile) -> Vec<Issue> {
         .chain(
             (file.stakers.iter().enumerate())
                 .map(|(i, s)| ("staker", format!("staker[{i}].class"), s.class.as_str())),
-        );
+        )
+        .chain(
+            (file.lrts.iter().enumerate())
+                .map(|(i, l)| ("lrt", format!("lrt[{i}].name"), l.name.as_str())),
+        )
+        .chain((file.lending_markets.iter().enumerate()).map(|(i, m)| {
+            (
+                "lending_market",
+                format!("lending_market[{i}].name"),
+                m.name.as_str(),
+            )
+        }));
     let mut first: HashMap<&str, (&str, String)> = HashMap::new();
     for (kind, path, name) in names {
         if is_blank(name) {
             continue;
         }
+        let is_defi = matches!(kind, "lrt" | "lending_market");
+        let v = if is_defi { &mut defi } else { &mut v };
         if name == TOTAL {
             v.issue(
                 &path,
@@ -184,9 +226,15 @@ fn entity_names(file: &ScenarioFile) -> Vec<Issue> {
         }
         match first.get(name) {
             Some((other, at)) if *other != kind => {
-                let message = format!(
-                    "expected a name not used by another asset, protocol or staker class, found \"{name}\" ({at})"
-                );
+                let message = if is_defi {
+                    format!(
+                        "expected a name not used by another asset, protocol, staker class, LRT or lending market, found \"{name}\" ({at})"
+                    )
+                } else {
+                    format!(
+                        "expected a name not used by another asset, protocol or staker class, found \"{name}\" ({at})"
+                    )
+                };
                 v.issue(&path, message);
             }
             Some(_) => {}
@@ -195,5 +243,5 @@ fn entity_names(file: &ScenarioFile) -> Vec<Issue> {
             }
         }
     }
-    v.issues
+    (v.issues, defi.issues)
 }

@@ -91,6 +91,7 @@ impl Validator {
             (None, false) => self.fixed_allocation(&path, &s.allocate, ctx, &accepts),
             (Some(r), true) => self.random_allocation(&path, r, s, ctx, &accepts),
         };
+        let mut market_found = true;
         let strategy = match s.strategy.as_ref().unwrap_or(&StrategyFile::Fixed) {
             StrategyFile::Fixed => Strategy::Fixed,
             StrategyFile::YieldChasing {
@@ -112,6 +113,22 @@ impl Validator {
             StrategyFile::RiskAverse { exit_loss } => Strategy::RiskAverse {
                 exit_loss: self.unit_interval(&format!("{path}.strategy.exit_loss"), *exit_loss),
             },
+            // The market and the leverage bounds are checked with the DeFi
+            // tables (`defi.rs`), after every other issue; an unknown market
+            // leaves the class unbuilt, and is reported there.
+            StrategyFile::Loop {
+                market,
+                leverage_min,
+                leverage_max,
+            } => {
+                let found = ctx.names.markets.get(market);
+                market_found = found.is_some();
+                Strategy::Loop {
+                    market: found.unwrap_or_default(),
+                    leverage_low: *leverage_min,
+                    leverage_high: *leverage_max,
+                }
+            }
         };
         let entry = s.entry.as_ref().map(|e| {
             self.at_least_one(&format!("{path}.entry.per_review"), e.per_review);
@@ -121,6 +138,9 @@ impl Validator {
             }
         });
         let delegation = self.delegation(&path, s, ctx, allocation.as_ref());
+        if !market_found {
+            return None;
+        }
         Some(StakerClass {
             name: s.class.clone(),
             count,
