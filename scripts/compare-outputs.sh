@@ -16,9 +16,20 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# Scenarios the old binary can read (a scenario using keys added since is
+# skipped and named).
+scenarios=()
+for s in "$root"/scenarios/*.toml; do
+  if "$old" validate "$s" >/dev/null 2>&1; then
+    scenarios+=("$s")
+  else
+    echo "skipped: $(basename "$s") (the old binary cannot read it)"
+  fi
+done
+
 runs() {
   local bin=$1 out=$2
-  for s in "$root"/scenarios/*.toml; do
+  for s in "${scenarios[@]}"; do
     local name n
     name=$(basename "$s" .toml)
     n=$paths
