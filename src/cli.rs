@@ -82,7 +82,7 @@ pub struct StressArgs {
     /// Scenario file.
     pub scenario: PathBuf,
     /// A named stress (repeatable): slash-x10, severity-x3, correlated,
-    /// eth-crash, btc-crash, reward-token-crash, bank-run, combined, all.
+    /// eth-crash, btc-crash, reward-token-crash, bank-run, lrt-depeg, liquidity-crunch, combined, all.
     #[arg(long = "preset", value_name = "NAME")]
     pub presets: Vec<String>,
     /// A custom stress multiplying a number, e.g.

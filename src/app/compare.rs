@@ -12,7 +12,7 @@ use crate::export::RunFolder;
 pub use crate::export::csv_files::records_to_csv;
 use crate::report::ImageFormats;
 use crate::scenario::LoadedScenario;
-use crate::stats::tables::{KEY_RESULT_COLUMNS, KeyResults, protocol_means};
+use crate::stats::tables::{KeyResults, key_result_columns, protocol_means};
 
 /// One variant's outcome.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +63,7 @@ pub fn run_variants(
 
 /// Header cells for the key results and per-protocol means.
 pub fn result_header(protocols: &[String]) -> Vec<String> {
-    let mut h: Vec<String> = KEY_RESULT_COLUMNS.iter().map(|s| s.to_string()).collect();
+    let mut h: Vec<String> = key_result_columns().map(str::to_string).collect();
     for p in protocols {
         h.push(format!("{p}.tvl_native_mean"));
         h.push(format!("{p}.apr_mean"));

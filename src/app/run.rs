@@ -17,7 +17,7 @@ use crate::report::ImageFormats;
 use crate::results::{Collected, PathRange};
 use crate::scenario::{self, LoadedScenario, Override};
 use crate::stats::tables::{
-    KEY_RESULT_COLUMNS, KeyResults, SummaryRow, key_results, summary_rows, timeseries_rows,
+    KeyResults, SummaryRow, key_result_columns, key_results, summary_rows, timeseries_rows,
     yield_rows,
 };
 
@@ -233,7 +233,7 @@ fn write_batch_csv(
         ]
         .iter()
         .copied()
-        .chain(KEY_RESULT_COLUMNS)
+        .chain(key_result_columns())
         .chain(["wall_time_seconds"]),
     )?;
     for r in &rows {
@@ -247,7 +247,7 @@ fn write_batch_csv(
         ];
         match &r.key {
             Some(k) => rec.extend(k.values().iter().map(f64::to_string)),
-            None => rec.extend(KEY_RESULT_COLUMNS.iter().map(|_| String::new())),
+            None => rec.extend(key_result_columns().map(|_| String::new())),
         }
         rec.push(
             r.wall_time_seconds

@@ -12,7 +12,7 @@ use super::run::simulation_overrides;
 use crate::cli::StressArgs;
 use crate::scenario::presets::{self, PRESETS};
 use crate::scenario::{self, Override};
-use crate::stats::tables::KEY_RESULT_COLUMNS;
+use crate::stats::tables::key_result_columns;
 
 /// Runs the stresses and writes `stress.csv`.
 pub fn stress(args: &StressArgs) -> anyhow::Result<ExitCode> {
@@ -67,7 +67,7 @@ pub fn stress(args: &StressArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let mut header: Vec<String> = vec!["stress".into(), "description".into(), "paths".into()];
     header.extend(result_header(&protocols));
-    header.extend(KEY_RESULT_COLUMNS.iter().map(|c| format!("change_{c}")));
+    header.extend(key_result_columns().map(|c| format!("change_{c}")));
     let baseline = results[0].key.values();
     let rows: Vec<Vec<String>> = variants
         .iter()
@@ -84,7 +84,7 @@ pub fn stress(args: &StressArgs) -> anyhow::Result<ExitCode> {
                 r.key
                     .values()
                     .iter()
-                    .zip(baseline)
+                    .zip(&baseline)
                     .map(|(v, b)| (v - b).to_string()),
             );
             row

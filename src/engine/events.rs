@@ -31,6 +31,8 @@ pub struct Hit {
 pub struct SideEffects {
     /// Price moves: (asset, relative change).
     pub price_moves: Vec<(usize, f64)>,
+    /// LRT pool price moves: (LRT, relative change).
+    pub lrt_moves: Vec<(usize, f64)>,
     /// Largest exit fraction of the shocks that fired (0: none).
     pub exit_fraction: f64,
 }
@@ -150,6 +152,7 @@ impl EventDrawer {
     ) {
         hits.clear();
         side.price_moves.clear();
+        side.lrt_moves.clear();
         side.exit_fraction = 0.0;
         self.wide_hit.fill(false);
         let mut fresh = std::mem::take(&mut self.fresh);
@@ -179,6 +182,7 @@ impl EventDrawer {
                 continue;
             }
             side.price_moves.extend_from_slice(&shock.price_moves);
+            side.lrt_moves.extend_from_slice(&shock.lrt_moves);
             side.exit_fraction = side.exit_fraction.max(shock.exit_fraction);
             for &p in &shock.protocols {
                 let mut own = self.slash_rng(step, cause_key(Source::Shock(si), None, p));
@@ -386,6 +390,7 @@ day = 5
             let expected_side = if step == 3 {
                 SideEffects {
                     price_moves: vec![(0, -0.5)],
+                    lrt_moves: vec![],
                     exit_fraction: 0.25,
                 }
             } else {
@@ -437,12 +442,81 @@ allocate = { p = 1.0 }
             steps[2].1,
             SideEffects {
                 price_moves: vec![(0, -0.5), (1, -0.2)],
+                lrt_moves: vec![],
                 exit_fraction: 0.3,
             }
         );
         assert!(steps[2].0.is_empty(), "no protocol is slashed");
         // Cleared again the next step.
         assert_eq!(steps[3].1, SideEffects::default());
+    }
+
+    #[test]
+    fn fired_shocks_add_their_lrt_moves_without_drawing_more() {
+        let with_moves = model(
+            r#"
+[[protocol]]
+name = "p"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+slashing = { severity = { dist = "fixed", value = 0.1 }, shock_groups = ["sometimes"] }
+
+[[shock]]
+name = "sometimes"
+daily_probability = 0.5
+lrt_price = [{ lrt = "a", change = -0.1 }]
+
+[[shock]]
+name = "depeg"
+day = 3
+lrt_price = [{ lrt = "b", change = -0.3 }, { lrt = "a", change = 0.2 }]
+price = [{ asset = "ETH", change = -0.5 }]
+
+[[staker]]
+class = "c"
+count = 1
+asset = "ETH"
+stake = { dist = "fixed", value = 1 }
+allocate = { p = 1.0 }
+
+[[staker]]
+class = "d"
+count = 1
+asset = "ETH"
+stake = { dist = "fixed", value = 1 }
+allocate = { p = 1.0 }
+
+[[lrt]]
+name = "a"
+backing = ["c"]
+pool = { depth = 100 }
+
+[[lrt]]
+name = "b"
+backing = ["d"]
+"#,
+        );
+        let mut without = with_moves.clone();
+        for shock in &mut without.shocks {
+            shock.lrt_moves.clear();
+        }
+        let (a, b) = (draw_steps(&with_moves, 20), draw_steps(&without, 20));
+        let mut fired = 0;
+        for (step, ((hits, side), (hits_without, side_without))) in a.iter().zip(&b).enumerate() {
+            // The same draws: the same slashes and asset moves.
+            assert_eq!(hits, hits_without, "step {step}");
+            assert_eq!(side.price_moves, side_without.price_moves, "step {step}");
+            assert!(side_without.lrt_moves.is_empty());
+            // "sometimes" fired whenever it slashed p (its only member).
+            let random = hits.iter().any(|h| h.source == Source::Shock(0));
+            let mut expected = if random { vec![(0, -0.1)] } else { vec![] };
+            if step == 3 {
+                expected.extend([(1, -0.3), (0, 0.2)]);
+            }
+            fired += usize::from(random);
+            assert_eq!(side.lrt_moves, expected, "step {step}");
+        }
+        assert!(fired > 0 && fired < 20, "fired {fired} times");
     }
 
     /// Three protocols (no events of their own) and two operators: op-a

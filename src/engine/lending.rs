@@ -26,6 +26,8 @@ pub struct Position {
     pub debt: f64,
     /// Whether the position is still open.
     pub open: bool,
+    /// Stake seized from it by liquidations, native units.
+    pub seized: f64,
 }
 
 /// One liquidation, for the path's log.
@@ -71,11 +73,31 @@ impl MarketState {
     }
 }
 
+/// A looping class's profit and loss on its loops, native units: its
+/// equity at the end is `equity_initial` + rewards − losses − `interest` −
+/// `liquidation_cost` + `bad_debt` (a debt nobody repays is the borrower's
+/// gain and the lenders' loss).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LoopBook {
+    /// Σ (position − debt) when the loops opened.
+    pub equity_initial: f64,
+    /// Interest accrued on the debts.
+    pub interest: f64,
+    /// Stake seized by liquidations beyond the debt they repaid (the
+    /// liquidators' bonus, and the discount of a market-price oracle).
+    pub liquidation_cost: f64,
+    /// Debt written off: positions with nothing left, and loops whose
+    /// released stake did not cover their debt.
+    pub bad_debt: f64,
+}
+
 /// Every lending market of a path.
 #[derive(Debug, Clone)]
 pub struct Lending {
     /// Per market, in model order.
     pub markets: Vec<MarketState>,
+    /// Per class (all zero for a class that does not loop).
+    pub books: Vec<LoopBook>,
     /// Per class: the next staker whose position is not opened yet.
     opened_to: Vec<usize>,
     rng: PathRng,
@@ -89,6 +111,7 @@ impl Lending {
     pub fn new(model: &Model, path: u32, classes: &Classes) -> Lending {
         Lending {
             markets: vec![MarketState::default(); model.markets.len()],
+            books: vec![LoopBook::default(); model.classes.len()],
             opened_to: classes.runs.iter().map(|r| r.range.start).collect(),
             rng: path_rng(model.run.seed, u64::from(path), Stream::Lending),
             log: Vec::new(),
@@ -120,11 +143,13 @@ impl Lending {
                 let wanted = stake * (leverage - 1.0) / leverage;
                 let debt = wanted.min((liquidity - state.borrowed).max(0.0));
                 state.borrowed += debt;
+                self.books[c].equity_initial += stake - debt;
                 state.positions.push(Position {
                     staker: i,
                     class: c,
                     debt,
                     open: true,
+                    seized: 0.0,
                 });
             }
             self.opened_to[c] = run.next_reserve;
@@ -154,12 +179,15 @@ impl Lending {
             let ratio = oracle_ratio(market.oracle, lrt.price(), lrt.nav);
             let mut borrowed = 0.0;
             for p in state.positions.iter_mut().filter(|p| p.open) {
+                let book = &mut self.books[p.class];
+                book.interest += p.debt * (growth - 1.0);
                 p.debt *= growth;
                 if classes.stakers.status[p.staker] == Status::Exited {
                     // The released stake repays the loop.
-                    let value = classes.stakers.exited[p.staker] * ratio;
+                    let value = (classes.stakers.exited[p.staker] - p.seized) * ratio;
                     let shortfall = (p.debt - value).max(0.0);
                     state.bad_debt_usd += shortfall * usd;
+                    book.bad_debt += shortfall;
                     p.debt = 0.0;
                     p.open = false;
                 }
@@ -208,10 +236,14 @@ impl Lending {
                         0.0
                     };
                     p.debt -= repaid;
+                    p.seized += stake_taken;
+                    let book = &mut self.books[p.class];
+                    book.liquidation_cost += stake_taken - repaid;
                     state.borrowed -= repaid;
                     state.liquidations += 1;
                     state.liquidations_usd += repaid * usd;
                     if classes.stakers.stake[p.staker] == 0.0 {
+                        book.bad_debt += p.debt;
                         state.bad_debt_usd += p.debt * usd;
                         state.borrowed -= p.debt;
                         p.debt = 0.0;
@@ -238,6 +270,15 @@ impl Lending {
                 }
             }
         }
+    }
+
+    /// Class `c`'s return on the equity its loops started with: (rewards −
+    /// losses − interest − liquidation cost + bad debt) / initial equity.
+    pub fn equity_net_return(&self, classes: &Classes, c: usize) -> f64 {
+        let b = &self.books[c];
+        let run = &classes.runs[c];
+        let pnl = run.rewards - run.losses - b.interest - b.liquidation_cost + b.bad_debt;
+        super::recorder::ratio(pnl, b.equity_initial)
     }
 
     /// Per class: (Σ restaked position, Σ debt) over its open loops.
@@ -467,5 +508,72 @@ rate = {{ base = {borrow}, slope1 = 0.0, slope2 = 0.0, kink = 0.5 }}
         assert!(!state.positions[0].open);
         assert_eq!(state.borrowed, 0.0);
         assert_eq!(state.bad_debt_usd, 0.0);
+    }
+
+    #[test]
+    fn nothing_is_created_or_destroyed_through_a_spiral() {
+        // 20 loopers at 5–10x, a 15 % slash on day 3: positions are
+        // liquidated, the most leveraged to nothing (bad debt). Whatever
+        // happens, the loopers' stake less their debt is their starting
+        // equity plus rewards, less losses, interest and what liquidations
+        // took beyond the debt they repaid, plus the debt written off.
+        let m = model(
+            r#"
+[[shock]]
+name = "incident"
+day = 3
+severity = { dist = "fixed", value = 0.15 }
+
+[[protocol]]
+name = "p"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+slashing = { yearly_probability = 0.0, severity = { dist = "fixed", value = 0.15 }, shock_groups = ["incident"] }
+
+[[staker]]
+class = "loopers"
+count = 20
+asset = "ETH"
+stake = { dist = "fixed", value = 100 }
+allocate = { p = 1.0 }
+strategy = { kind = "loop", market = "m", leverage_min = 5, leverage_max = 10 }
+
+[[lrt]]
+name = "t"
+fee = 0.1
+[lrt.pool]
+depth = 300
+
+[[lending_market]]
+name = "m"
+collateral = "t"
+ltv = 0.9
+liquidation_threshold = 0.93
+liquidation_bonus = 0.01
+liquidity = 10000
+oracle = "nav"
+rate = { base = 0.03, slope1 = 0.0, slope2 = 0.0, kink = 0.5 }
+"#,
+        );
+        let out = simulate_path(&m, &series_of(&m), 0);
+        let class = &out.row.classes[0];
+        let market = &out.row.markets[0];
+        let book = &out.row.loops[0];
+        assert!(market.liquidations > 0, "the slash liquidates someone");
+        assert!(book.bad_debt > 0.0, "and leaves some with nothing");
+        let debt = market.utilisation * 1000.0 * 10.0;
+        let equity = class.stake - debt;
+        let accounted = book.equity_initial + class.rewards
+            - class.losses
+            - book.interest
+            - book.liquidation_cost
+            + book.bad_debt;
+        assert_close(equity, accounted, 1e-9);
+        assert_close(
+            class.exits,
+            class.initial + class.rewards - class.losses - class.stake,
+            1e-9,
+        );
+        assert!(out.defect.is_none(), "{:?}", out.defect);
     }
 }

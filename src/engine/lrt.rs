@@ -1,9 +1,9 @@
 //! Liquid restaking tokens along one path: each token's NAV follows its
 //! backing classes' return (rewards net of the LRT's fee, which the reward
 //! phase already withheld, less slashes), its pool price moves with sales
-//! (panicking exits, liquidations) and with buy-and-redeem arbitrage, and
-//! its redemption queue holds what arbitrageurs bought until the backing's
-//! delays let them out.
+//! (panicking exits, liquidations), with shocks' `lrt_price` moves and with
+//! buy-and-redeem arbitrage, and its redemption queue holds what
+//! arbitrageurs bought until the backing's delays let them out.
 
 use std::collections::VecDeque;
 
@@ -99,6 +99,15 @@ impl Lrts {
                 state.nav *= 1.0 + gain / state.last.stake;
             }
             state.last = now;
+        }
+    }
+
+    /// Shock moves of the pool prices: (LRT, relative change), each a
+    /// trade against the pool to p · (1 + change) ([`Pool::move_price`]);
+    /// the NAV does not move, and an infinitely deep pool does not either.
+    pub fn apply_moves(&mut self, moves: &[(usize, f64)]) {
+        for &(l, change) in moves {
+            self.tokens[l].pool.move_price(change);
         }
     }
 

@@ -10,8 +10,8 @@ use super::protocols::ProtocolBook;
 use super::recorder::ratio;
 use crate::model::Model;
 use crate::results::{
-    BOOKKEEPING_TOLERANCE, ClassFinal, EventRecord, LrtFinal, MarketFinal, PathDefect, PathRow,
-    ProtocolFinal, TotalFinal, YIELD_SKETCH_ACCURACY,
+    BOOKKEEPING_TOLERANCE, ClassFinal, EventRecord, LoopFinal, LrtFinal, MarketFinal, PathDefect,
+    PathRow, ProtocolFinal, TotalFinal, YIELD_SKETCH_ACCURACY,
 };
 use crate::stats::LogHistogram;
 
@@ -117,6 +117,23 @@ pub fn market_finals(model: &Model, lending: &Lending) -> Vec<MarketFinal> {
             liquidations_usd: state.liquidations_usd,
             bad_debt_usd: state.bad_debt_usd,
             liquidations: state.liquidations,
+        })
+        .collect()
+}
+
+/// Final figures of every looping class's loops, in class order.
+pub fn loop_finals(model: &Model, classes: &Classes, lending: &Lending) -> Vec<LoopFinal> {
+    (0..model.classes.len())
+        .filter(|&c| model.classes[c].is_loop())
+        .map(|c| {
+            let b = lending.books[c];
+            LoopFinal {
+                equity_initial: b.equity_initial,
+                interest: b.interest,
+                liquidation_cost: b.liquidation_cost,
+                bad_debt: b.bad_debt,
+                equity_net_return: lending.equity_net_return(classes, c),
+            }
         })
         .collect()
 }
@@ -338,6 +355,7 @@ allocate = { b = 1.0 }
             protocols: protocol_finals(&parts.protocols),
             lrts: Vec::new(),
             markets: Vec::new(),
+            loops: Vec::new(),
             total: total_final(&model, &parts.market, &parts.protocols, &parts.classes),
         };
         let mut values = vec![1.0f32; 6];

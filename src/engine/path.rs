@@ -14,7 +14,8 @@ use super::lending::Lending;
 use super::lrt::Lrts;
 use super::market::Market;
 use super::outcome::{
-    PathOutcome, class_finals, find_defect, lrt_finals, market_finals, protocol_finals, total_final,
+    PathOutcome, class_finals, find_defect, loop_finals, lrt_finals, market_finals,
+    protocol_finals, total_final,
 };
 use super::protocols::ProtocolBook;
 use super::recorder::{Recorder, View};
@@ -86,7 +87,7 @@ impl<'m> PathState<'m> {
     /// One step, in order:
     /// 1. prices move (correlated GBM);
     /// 2. events are drawn (protocol slashes, shocks, operator faults, veto
-    ///    windows) and shocks move prices;
+    ///    windows) and shocks move asset prices and LRT pool prices;
     /// 3. protocols' TVL and APRs follow from the stake and prices;
     /// 4. stakers earn the step's rewards (an LRT's fee withheld);
     /// 5. the step's slashes hit;
@@ -105,6 +106,7 @@ impl<'m> PathState<'m> {
         self.market.step();
         self.events.draw(model, step);
         self.market.shock(&self.events.side.price_moves);
+        self.lrts.apply_moves(&self.events.side.lrt_moves);
         self.protocols
             .update_aprs(model, &self.market, &self.classes);
         self.classes.pay_rewards(model, &self.protocols.rate);
@@ -170,6 +172,7 @@ impl<'m> PathState<'m> {
             protocols: protocol_finals(&self.protocols),
             lrts: lrt_finals(&self.lrts),
             markets: market_finals(model, &self.lending),
+            loops: loop_finals(model, &self.classes, &self.lending),
             total: total_final(model, &self.market, &self.protocols, &self.classes),
         };
         let bookkeeping_error = self.classes.stakers.bookkeeping_error();
@@ -344,6 +347,88 @@ allocate = {{ p = 1.0 }}
         let outcome = state.finish();
         assert_eq!(outcome.row.total.slash_events, 2);
         assert!(outcome.bookkeeping_error < 1e-15);
+    }
+
+    /// Two LRTs backed by 2 × 100 ETH each earning 7.3 % a year, one in a
+    /// pool 1,000 ETH deep, one infinitely deep; `shock` appended.
+    fn two_lrts(shock: &str) -> Model {
+        model(&format!(
+            r#"
+[[protocol]]
+name = "p"
+assets = ["ETH"]
+apr = {CONSTANT}
+
+[[staker]]
+class = "deep-holders"
+count = 2
+asset = "ETH"
+stake = {{ dist = "fixed", value = 100 }}
+allocate = {{ p = 1.0 }}
+
+[[staker]]
+class = "other-holders"
+count = 2
+asset = "ETH"
+stake = {{ dist = "fixed", value = 100 }}
+allocate = {{ p = 1.0 }}
+
+[[lrt]]
+name = "pooled"
+backing = ["deep-holders"]
+pool = {{ depth = 1000 }}
+
+[[lrt]]
+name = "unpooled"
+backing = ["other-holders"]
+{shock}
+"#
+        ))
+    }
+
+    #[test]
+    fn a_shocks_lrt_price_move_moves_the_pool_price_by_the_change_and_leaves_the_nav() {
+        let depeg = r#"
+[[shock]]
+name = "depeg"
+day = 2
+lrt_price = [{ lrt = "pooled", change = -0.3 }, { lrt = "unpooled", change = -0.3 }]
+"#;
+        let (shocked, calm) = (two_lrts(depeg), two_lrts(""));
+        assert_eq!(shocked.shocks[0].lrt_moves, [(0, -0.3), (1, -0.3)]);
+        let (layout, calm_layout) = (series_of(&shocked), series_of(&calm));
+        let mut state = PathState::new(&shocked, &layout, 0);
+        let mut reference = PathState::new(&calm, &calm_layout, 0);
+        state.start();
+        reference.start();
+        for step in 0..10 {
+            let before = state.lrts.tokens[0].price();
+            state.step(step);
+            reference.step(step);
+            let (pooled, unpooled) = (&state.lrts.tokens[0], &state.lrts.tokens[1]);
+            // The NAV is untouched: the same, bit for bit, as without the shock.
+            for l in 0..2 {
+                assert_eq!(
+                    state.lrts.tokens[l].nav, reference.lrts.tokens[l].nav,
+                    "step {step}"
+                );
+            }
+            assert!(pooled.nav > 1.0, "the NAV grows with the rewards");
+            // Nothing trades in the pool but the shock: the price moves
+            // by exactly −30 % on step 2 and stays there.
+            let expected = if step < 2 { 1.0 } else { 0.7 };
+            assert_close(pooled.price(), expected, 1e-15);
+            if step == 2 {
+                assert_close(pooled.price(), before * 0.7, 1e-15);
+            }
+            // An infinitely deep pool does not move: price = NAV.
+            assert_eq!(unpooled.price(), unpooled.nav);
+            assert_eq!(unpooled.discount(), 0.0);
+        }
+        // The rest of the path is unchanged.
+        let (a, b) = (state.finish(), reference.finish());
+        assert_eq!(a.row.classes, b.row.classes);
+        assert_eq!(a.row.total, b.row.total);
     }
 
     #[test]

@@ -54,6 +54,21 @@ impl Pool {
         }
     }
 
+    /// Moves the marginal price from p to p · (1 + `change`) by the trade
+    /// that gets it there (a sale of tokens for `change` < 0, a purchase for
+    /// `change` > 0), as a shock's `lrt_price` move does: with k = x · y,
+    /// the token reserve becomes x / sqrt(1 + `change`) and the underlying
+    /// k over that, so k is kept. `change` > −1 (validated). An infinitely
+    /// deep pool cannot move: nothing happens.
+    pub fn move_price(&mut self, change: f64) {
+        if let Pool::ConstantProduct { tokens, underlying } = self {
+            let k = *tokens * *underlying;
+            let after = *tokens / (1.0 + change).sqrt();
+            *tokens = after;
+            *underlying = k / after;
+        }
+    }
+
     /// Buys tokens with up to `budget` underlying units, no further than
     /// the price `target`; returns (tokens bought, underlying spent). An
     /// infinite pool never trades below NAV, so nothing is bought.
@@ -90,6 +105,57 @@ mod tests {
         // 1000 · 1000 / 1100 left: 90.909… out.
         assert!((out - (1000.0 - 1e6 / 1100.0)).abs() < 1e-9);
         assert!((pool.price(1.0) - (1e6 / 1100.0) / 1100.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_price_move_follows_the_closed_form_and_keeps_the_product() {
+        for change in [-0.3, -0.9, 0.0, 0.25, 10.0] {
+            let mut pool = Pool::balanced(1000.0, 1.0);
+            pool.sell(150.0, 1.0);
+            let before = pool.clone();
+            let Pool::ConstantProduct { tokens, underlying } = before else {
+                panic!("constant product")
+            };
+            let k = tokens * underlying;
+            pool.move_price(change);
+            let Pool::ConstantProduct {
+                tokens: x,
+                underlying: y,
+            } = pool
+            else {
+                panic!("constant product")
+            };
+            // x' = x / sqrt(1 + change), y' = k / x'.
+            let x_expected = tokens / (1.0 + change).sqrt();
+            assert!(
+                (x - x_expected).abs() < 1e-12 * x_expected,
+                "change {change}"
+            );
+            assert!((y - k / x_expected).abs() < 1e-12 * y, "change {change}");
+            assert!((x * y - k).abs() < 1e-9 * k, "change {change}");
+            let expected = before.price(1.0) * (1.0 + change);
+            assert!(
+                (pool.price(1.0) - expected).abs() < 1e-12 * expected,
+                "change {change}"
+            );
+        }
+        // A 30 % fall from a balanced pool of depth 1000: 1000 / sqrt(0.7)
+        // tokens against 1000 · sqrt(0.7) underlying.
+        let mut pool = Pool::balanced(1000.0, 1.0);
+        pool.move_price(-0.3);
+        let Pool::ConstantProduct { tokens, underlying } = pool else {
+            panic!("constant product")
+        };
+        assert!((tokens - 1000.0 / 0.7f64.sqrt()).abs() < 1e-9);
+        assert!((underlying - 1000.0 * 0.7f64.sqrt()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_infinite_pool_does_not_move_with_a_price_move() {
+        let mut pool = Pool::Infinite;
+        pool.move_price(-0.3);
+        assert_eq!(pool, Pool::Infinite);
+        assert_eq!(pool.price(1.05), 1.05);
     }
 
     #[test]

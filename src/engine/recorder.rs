@@ -134,6 +134,7 @@ fn value(view: View<'_>, metric: Metric) -> f64 {
                 let (position, debt) = lending.class_exposure(classes, c);
                 ratio(position, position - debt)
             }
+            LoopMetric::EquityNetReturn => lending.equity_net_return(classes, c),
         },
         Metric::Lrt(l, m) => {
             let token = &lrts.tokens[l];

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::ExportError;
 use crate::model::Model;
 use crate::results::{
-    ClassFinal, Collected, EventRecord, Field, LrtFinal, MarketFinal, NameRef, PathRow,
+    ClassFinal, Collected, EventRecord, Field, LoopFinal, LrtFinal, MarketFinal, NameRef, PathRow,
     ProtocolFinal, Record, TotalFinal,
 };
 
@@ -72,7 +72,8 @@ fn prefixed<R: Record>(prefix: &str) -> impl Iterator<Item = String> + '_ {
 
 /// The header of `paths.csv`: `path`, the total's columns (`total.`), then
 /// each class's (`<class>.`), each protocol's (`<protocol>.`), each LRT's
-/// (`<lrt>.`) and each lending market's (`<market>.`).
+/// (`<lrt>.`), each lending market's (`<market>.`) and each looping class's
+/// loop figures (`<class>.`).
 pub fn paths_header(model: &Model) -> Vec<String> {
     let mut header = vec!["path".to_string()];
     header.extend(prefixed::<TotalFinal>("total"));
@@ -88,6 +89,9 @@ pub fn paths_header(model: &Model) -> Vec<String> {
     for m in &model.markets {
         header.extend(prefixed::<MarketFinal>(&m.name));
     }
+    for c in model.classes.iter().filter(|c| c.is_loop()) {
+        header.extend(prefixed::<LoopFinal>(&c.name));
+    }
     header
 }
 
@@ -101,7 +105,8 @@ pub fn paths_csv(model: &Model, rows: &[PathRow]) -> Result<Vec<u8>, ExportError
                 .chain(r.classes.iter().flat_map(Record::fields))
                 .chain(r.protocols.iter().flat_map(Record::fields))
                 .chain(r.lrts.iter().flat_map(Record::fields))
-                .chain(r.markets.iter().flat_map(Record::fields));
+                .chain(r.markets.iter().flat_map(Record::fields))
+                .chain(r.loops.iter().flat_map(Record::fields));
             fields.map(|f| cell(f, model)).collect()
         })
         .collect();

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::{ExportError, RunFolder};
 use crate::model::Model;
 use crate::results::{
-    ClassFinal, Collected, EventRecord, Field, Kind, LrtFinal, MarketFinal, NameRef, PathRange,
-    PathRow, ProtocolFinal, Record, Source, TotalFinal,
+    ClassFinal, Collected, EventRecord, Field, Kind, LoopFinal, LrtFinal, MarketFinal, NameRef,
+    PathRange, PathRow, ProtocolFinal, Record, Source, TotalFinal,
 };
 use crate::stats::LogHistogram;
 
@@ -286,6 +286,8 @@ fn check_fits(c: &Collected, model: &Model, range: PathRange) -> Result<(), Mism
             r.markets.len(),
             model.markets.len(),
         )?;
+        let looping = model.classes.iter().filter(|c| c.is_loop()).count();
+        count("looping classes in a path row", r.loops.len(), looping)?;
     }
     count("yield sketches", c.staker_apr.len(), model.classes.len())?;
     count(
@@ -371,6 +373,10 @@ fn encode(c: &Collected) -> Vec<u8> {
         u64_(&mut w, r.markets.len() as u64);
         for m in &r.markets {
             put_record(&mut w, m);
+        }
+        u64_(&mut w, r.loops.len() as u64);
+        for l in &r.loops {
+            put_record(&mut w, l);
         }
         put_record(&mut w, &r.total);
     }
@@ -507,6 +513,10 @@ fn decode(data: &[u8], c: &mut Collected) -> Result<(), DecodeError> {
         )? {
             markets.push(r.record("a lending market's final figures")?);
         }
+        let mut loops = Vec::new();
+        for _ in 0..r.len("the number of looping classes", record_bytes::<LoopFinal>())? {
+            loops.push(r.record("a looping class's final figures")?);
+        }
         let total: TotalFinal = r.record("the total's final figures")?;
         c.rows.push(PathRow {
             path,
@@ -514,6 +524,7 @@ fn decode(data: &[u8], c: &mut Collected) -> Result<(), DecodeError> {
             protocols,
             lrts,
             markets,
+            loops,
             total,
         });
     }
@@ -599,6 +610,7 @@ mod tests {
             protocols: vec![protocol; model.protocols.len()],
             lrts: Vec::new(),
             markets: Vec::new(),
+            loops: Vec::new(),
             total: TotalFinal {
                 net_return: 0.1,
                 after_tax_net_return: 0.1,

@@ -97,6 +97,9 @@ pub struct Shock {
     pub severity: Option<Severity>,
     /// Price moves: (asset index, relative change > −1).
     pub price_moves: Vec<(usize, f64)>,
+    /// LRT pool price moves: (LRT index, relative change in (−1, 10]); the
+    /// NAV does not move.
+    pub lrt_moves: Vec<(usize, f64)>,
     /// Fraction of each class's active stakers that exit when it fires.
     pub exit_fraction: f64,
 }

@@ -104,6 +104,25 @@ record! {
     }
 }
 
+record! {
+    /// Final figures of one looping class's loops on one path (native
+    /// units of its asset).
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct LoopFinal {
+        /// Σ (position − debt) when the loops opened.
+        pub equity_initial: f64,
+        /// Interest accrued on the debts.
+        pub interest: f64,
+        /// Stake seized by liquidations beyond the debt repaid.
+        pub liquidation_cost: f64,
+        /// Debt written off (the borrowers' gain, the lenders' loss).
+        pub bad_debt: f64,
+        /// (rewards − losses − interest − liquidation_cost + bad_debt) /
+        /// equity_initial: the return on the equity the loopers put in.
+        pub equity_net_return: f64,
+    }
+}
+
 /// The final figures of one path (its row in `paths.csv`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PathRow {
@@ -117,6 +136,8 @@ pub struct PathRow {
     pub lrts: Vec<LrtFinal>,
     /// Per lending market.
     pub markets: Vec<MarketFinal>,
+    /// Per looping class, in class order.
+    pub loops: Vec<LoopFinal>,
     /// Whole scenario.
     pub total: TotalFinal,
 }
@@ -132,6 +153,8 @@ pub enum Part {
     Lrt(usize),
     /// A lending market (index).
     Market(usize),
+    /// A looping class (index among looping classes).
+    Loop(usize),
     /// The whole scenario.
     Total,
 }
@@ -143,6 +166,7 @@ impl std::fmt::Display for Part {
             Part::Protocol(p) => write!(f, "protocol {p}"),
             Part::Lrt(l) => write!(f, "LRT {l}"),
             Part::Market(m) => write!(f, "lending market {m}"),
+            Part::Loop(c) => write!(f, "looping class {c}"),
             Part::Total => f.write_str("the total"),
         }
     }
@@ -175,6 +199,12 @@ impl PathRow {
                     .map(|(column, x)| (Part::Market(m), column, x))
             })
         };
+        let loops = || {
+            self.loops.iter().enumerate().find_map(|(c, k)| {
+                k.first_non_finite()
+                    .map(|(column, x)| (Part::Loop(c), column, x))
+            })
+        };
         let total = || {
             self.total
                 .first_non_finite()
@@ -184,6 +214,7 @@ impl PathRow {
             .or_else(protocols)
             .or_else(lrts)
             .or_else(markets)
+            .or_else(loops)
             .or_else(total)
     }
 }

@@ -140,6 +140,8 @@ metrics! {
     pub enum LoopMetric {
         /// Restaked position / equity at NAV over the class's open loops.
         Leverage = "leverage",
+        /// The class's return on the equity it put in, cumulative.
+        EquityNetReturn = "equity_net_return",
     }
 }
 

@@ -15,7 +15,9 @@ pub mod record;
 pub use collected::{Collected, JoinError, PathRange, YIELD_SKETCH_ACCURACY, join};
 pub use defect::{BOOKKEEPING_TOLERANCE, PathDefect};
 pub use events::{EventRecord, Source};
-pub use finals::{ClassFinal, LrtFinal, MarketFinal, Part, PathRow, ProtocolFinal, TotalFinal};
+pub use finals::{
+    ClassFinal, LoopFinal, LrtFinal, MarketFinal, Part, PathRow, ProtocolFinal, TotalFinal,
+};
 pub use layout::{
     AssetMetric, ClassMetric, LoopMetric, LrtMetric, MarketMetric, Metric, ProtocolMetric, Series,
     TotalMetric, series_count, series_of,

@@ -273,6 +273,16 @@ pub struct PriceMoveFile {
     pub change: f64,
 }
 
+/// A move of an LRT's pool price applied when a shock fires.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LrtPriceMoveFile {
+    /// LRT name.
+    pub lrt: String,
+    /// Relative change of the pool price, e.g. -0.3 for a 30 % depeg.
+    pub change: f64,
+}
+
 /// `[[shock]]`: an event hitting several protocols, operators or prices at once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -300,6 +310,9 @@ pub struct ShockFile {
     /// Price moves applied when the shock fires.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub price: Vec<PriceMoveFile>,
+    /// LRT pool price moves applied when the shock fires (NAV untouched).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lrt_price: Vec<LrtPriceMoveFile>,
     /// Fraction of every class's active stakers that exit when the shock fires.
     #[serde(default)]
     pub exit_fraction: f64,

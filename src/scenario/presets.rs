@@ -3,10 +3,12 @@
 
 use std::collections::BTreeSet;
 
-use super::file::{FaultFile, PriceMoveFile, ScenarioFile, SeverityFile, ShockFile};
+use super::file::{
+    FaultFile, LrtPriceMoveFile, PriceMoveFile, ScenarioFile, SeverityFile, ShockFile,
+};
 
 /// The presets, with what each does, in the order `all` runs them.
-pub const PRESETS: [(&str, &str); 8] = [
+pub const PRESETS: [(&str, &str); 10] = [
     (
         "slash-x10",
         "every slashing hazard × 10 (protocol slashing, operator faults, slashing shocks)",
@@ -34,6 +36,14 @@ pub const PRESETS: [(&str, &str); 8] = [
     (
         "bank-run",
         "unbonding and withdrawal delays × 2, and half of every class's stakers exit on day 30",
+    ),
+    (
+        "lrt-depeg",
+        "every LRT's pool price −30 % on day 30 (NAV unchanged)",
+    ),
+    (
+        "liquidity-crunch",
+        "every LRT's pool depth and arbitrage capital ÷ 10, its queue × 2",
     ),
     ("combined", "every preset above that applies, at once"),
 ];
@@ -79,6 +89,8 @@ pub fn apply(file: &mut ScenarioFile, name: &str) -> Result<(), String> {
         "btc-crash" => crash(file, "BTC", -0.5, name),
         "reward-token-crash" => reward_token_crash(file),
         "bank-run" => bank_run(file),
+        "lrt-depeg" => lrt_depeg(file),
+        "liquidity-crunch" => liquidity_crunch(file),
         "combined" => {
             let mut applied = 0;
             for (p, _) in PRESETS.iter().filter(|p| p.0 != "combined") {
@@ -243,6 +255,7 @@ fn scheduled_shock(name: String) -> ShockFile {
         severity: None,
         operators: Vec::new(),
         price: Vec::new(),
+        lrt_price: Vec::new(),
         exit_fraction: 0.0,
     }
 }
@@ -343,6 +356,73 @@ fn bank_run(file: &mut ScenarioFile) -> Result<(), String> {
     Ok(())
 }
 
+/// Relative change of every LRT's pool price in `lrt-depeg`.
+const DEPEG: f64 = -0.3;
+
+/// Divisor of every LRT's pool depth and arbitrage capital in
+/// `liquidity-crunch` (its queue is multiplied by [`CRUNCH_QUEUE`]).
+const CRUNCH: f64 = 10.0;
+
+/// Factor on every LRT's `queue_days` in `liquidity-crunch`.
+const CRUNCH_QUEUE: u32 = 2;
+
+/// A new shock on day 30 moving every LRT's pool price −30 % (the NAV does
+/// not move). An LRT without a pool is listed too, but an infinitely deep
+/// pool cannot move; if no LRT has a pool, the preset does not apply.
+fn lrt_depeg(file: &mut ScenarioFile) -> Result<(), String> {
+    if file.lrts.is_empty() {
+        return Err("no [[lrt]] to depeg".into());
+    }
+    if file.lrts.iter().all(|l| l.pool.is_none()) {
+        return Err("no [[lrt]] has a pool (an infinitely deep pool cannot depeg)".into());
+    }
+    check_horizon(file)?;
+    let mut shock = scheduled_shock(unique_shock_name(file, "stress-lrt-depeg"));
+    shock.lrt_price = file
+        .lrts
+        .iter()
+        .map(|l| LrtPriceMoveFile {
+            lrt: l.name.clone(),
+            change: DEPEG,
+        })
+        .collect();
+    file.shocks.push(shock);
+    Ok(())
+}
+
+/// Liquidity dries up for every LRT: its pool is a tenth as deep, its
+/// arbitrageurs have a tenth of the capital (they are the liquidity that
+/// pulls the price back), and its own withdrawal queue is twice as long.
+/// Does not apply when no LRT has a pool, arbitrage capital or a queue.
+fn liquidity_crunch(file: &mut ScenarioFile) -> Result<(), String> {
+    if file.lrts.is_empty() {
+        return Err("no [[lrt]] to crunch".into());
+    }
+    let any = file.lrts.iter().any(|l| {
+        l.pool.is_some()
+            || l.queue_days > 0
+            || l.arbitrage
+                .as_ref()
+                .is_some_and(|a| a.capital_per_day > 0.0)
+    });
+    if !any {
+        return Err(
+            "no [[lrt]] has a pool, arbitrage capital or a queue (every pool is infinitely deep)"
+                .into(),
+        );
+    }
+    for l in &mut file.lrts {
+        if let Some(pool) = &mut l.pool {
+            pool.depth /= CRUNCH;
+        }
+        if let Some(a) = &mut l.arbitrage {
+            a.capital_per_day /= CRUNCH;
+        }
+        l.queue_days = l.queue_days.saturating_mul(CRUNCH_QUEUE);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,6 +453,231 @@ mod tests {
             scale_severity(&SeverityFile::Fixed { value: 0.5 }, 3.0),
             SeverityFile::Fixed { value: 1.0 }
         );
+    }
+
+    /// A scenario with two LRTs, `ezETH` in a pool with arbitrage and a
+    /// queue, `inf` infinitely deep, and `extra` appended.
+    fn with_lrts(extra: &str) -> ScenarioFile {
+        file_of(&format!(
+            r#"
+[run]
+name = "lrts"
+horizon_days = 60
+paths = 10
+
+[[asset]]
+name = "ETH"
+price_usd = 3000
+
+[[protocol]]
+name = "p"
+assets = ["ETH"]
+apr = {{ curve = "constant", value = 0.04 }}
+unbonding_days = 7
+
+[[staker]]
+class = "a"
+count = 10
+asset = "ETH"
+stake = {{ dist = "fixed", value = 10 }}
+allocate = {{ p = 1.0 }}
+
+[[staker]]
+class = "b"
+count = 10
+asset = "ETH"
+stake = {{ dist = "fixed", value = 10 }}
+allocate = {{ p = 1.0 }}
+
+[[lrt]]
+name = "ezETH"
+backing = ["a"]
+queue_days = 7
+pool = {{ depth = 4000 }}
+arbitrage = {{ capital_per_day = 150, min_discount = 0.01 }}
+
+[[lrt]]
+name = "inf"
+backing = ["b"]
+{extra}
+"#
+        ))
+    }
+
+    fn file_of(text: &str) -> ScenarioFile {
+        toml::from_str(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+    }
+
+    /// The model of a stressed file (it must still be valid).
+    fn build(file: &ScenarioFile) -> crate::model::Model {
+        let text = toml::to_string(file).unwrap();
+        crate::scenario::parse(&text, std::path::Path::new("stressed.toml"), &[])
+            .unwrap_or_else(|e| panic!("{e}\n{text}"))
+            .1
+    }
+
+    /// The shipped scenarios' files, by name.
+    fn shipped() -> Vec<(String, ScenarioFile)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(&p).unwrap();
+                (p.display().to_string(), file_of(&text))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lrt_depeg_adds_a_day_30_shock_moving_every_lrt_pool_30_percent_down() {
+        let mut file = with_lrts("");
+        let before = file.clone();
+        apply(&mut file, "lrt-depeg").unwrap();
+        assert_eq!(file.shocks.len(), 1);
+        let shock = &file.shocks[0];
+        assert_eq!(shock.name, "stress-lrt-depeg");
+        assert_eq!(shock.day, Some(STRESS_DAY));
+        assert_eq!(
+            shock.lrt_price,
+            [
+                LrtPriceMoveFile {
+                    lrt: "ezETH".into(),
+                    change: -0.3
+                },
+                LrtPriceMoveFile {
+                    lrt: "inf".into(),
+                    change: -0.3
+                }
+            ]
+        );
+        assert!(shock.price.is_empty() && shock.exit_fraction == 0.0);
+        assert!(shock.severity.is_none() && shock.operators.is_empty());
+        // Nothing else changes; the stressed file is valid.
+        assert_eq!(file.lrts, before.lrts);
+        let model = build(&file);
+        assert_eq!(model.shocks[0].lrt_moves, [(0, -0.3), (1, -0.3)]);
+        assert!(model.shocks[0].protocols.is_empty());
+        // A second depeg gets a name of its own.
+        apply(&mut file, "lrt-depeg").unwrap();
+        assert_eq!(file.shocks[1].name, "stress-lrt-depeg-2");
+    }
+
+    /// `preset` does not apply to `file`, says `why`, and leaves it as it was.
+    fn refused(mut file: ScenarioFile, preset: &str, why: &str) {
+        let before = file.clone();
+        assert_eq!(apply(&mut file, preset), Err(why.to_string()));
+        assert_eq!(file, before);
+    }
+
+    #[test]
+    fn lrt_depeg_does_not_apply_without_a_pool_or_before_day_30() {
+        let mut none = with_lrts("");
+        none.lrts.clear();
+        refused(none, "lrt-depeg", "no [[lrt]] to depeg");
+        let mut unpooled = with_lrts("");
+        unpooled.lrts[0].pool = None;
+        refused(
+            unpooled,
+            "lrt-depeg",
+            "no [[lrt]] has a pool (an infinitely deep pool cannot depeg)",
+        );
+        let mut short = with_lrts("");
+        short.run.horizon_days = 30;
+        refused(
+            short,
+            "lrt-depeg",
+            "the horizon (30 days) ends before day 30",
+        );
+    }
+
+    #[test]
+    fn liquidity_crunch_thins_every_pool_and_arbitrage_tenfold_and_doubles_the_queue() {
+        let mut file = with_lrts("queue_days = 3\narbitrage = { capital_per_day = 0 }");
+        let before = file.clone();
+        apply(&mut file, "liquidity-crunch").unwrap();
+        let (a, b) = (&file.lrts[0], &file.lrts[1]);
+        assert_eq!(a.pool.as_ref().unwrap().depth, 400.0);
+        let arb = a.arbitrage.as_ref().unwrap();
+        assert_eq!((arb.capital_per_day, arb.min_discount), (15.0, 0.01));
+        assert_eq!(a.queue_days, 14);
+        // An infinitely deep pool stays so; no capital stays none.
+        assert_eq!(b.pool, None);
+        assert_eq!(b.arbitrage.as_ref().unwrap().capital_per_day, 0.0);
+        assert_eq!(b.queue_days, 6);
+        // Nothing else changes; the stressed file is valid.
+        assert_eq!(file.shocks, before.shocks);
+        assert_eq!(file.protocols, before.protocols);
+        let (stressed, base) = (build(&file), build(&before));
+        assert_eq!(stressed.lrts[0].pool.unwrap().depth, 400.0);
+        assert_eq!(stressed.lrts[0].arbitrage.capital_per_step, 15.0);
+        // The redemption delay grows by the 7 extra queue days.
+        assert_eq!(
+            stressed.lrts[0].redemption_steps,
+            base.lrts[0].redemption_steps + 7
+        );
+    }
+
+    #[test]
+    fn liquidity_crunch_does_not_apply_when_there_is_nothing_to_tighten() {
+        let mut none = with_lrts("");
+        none.lrts.clear();
+        refused(none, "liquidity-crunch", "no [[lrt]] to crunch");
+        let mut deep = with_lrts("");
+        deep.lrts.remove(0);
+        refused(
+            deep,
+            "liquidity-crunch",
+            "no [[lrt]] has a pool, arbitrage capital or a queue (every pool is infinitely deep)",
+        );
+    }
+
+    #[test]
+    fn combined_includes_the_lrt_presets_where_there_are_lrts() {
+        let mut file = with_lrts("");
+        apply(&mut file, "combined").unwrap();
+        let depeg = file
+            .shocks
+            .iter()
+            .find(|s| s.name == "stress-lrt-depeg")
+            .expect("the depeg shock");
+        assert_eq!(depeg.lrt_price.len(), 2);
+        assert_eq!(file.lrts[0].pool.as_ref().unwrap().depth, 400.0);
+        assert_eq!(file.lrts[0].queue_days, 14);
+        build(&file);
+    }
+
+    #[test]
+    fn the_lrt_presets_leave_scenarios_without_lrts_and_their_combined_stress_as_they_were() {
+        let older: Vec<&str> = PRESETS
+            .iter()
+            .map(|p| p.0)
+            .take_while(|&p| p != "lrt-depeg")
+            .collect();
+        assert_eq!(older.len(), 7);
+        let mut without_lrts = 0;
+        for (name, file) in shipped() {
+            if !file.lrts.is_empty() {
+                continue;
+            }
+            without_lrts += 1;
+            refused(file.clone(), "lrt-depeg", "no [[lrt]] to depeg");
+            refused(file.clone(), "liquidity-crunch", "no [[lrt]] to crunch");
+            // `combined` is the older presets that apply, in their order.
+            let mut combined = file.clone();
+            let mut older_only = file.clone();
+            apply(&mut combined, "combined").unwrap();
+            for p in &older {
+                let _ = apply(&mut older_only, p);
+            }
+            assert_eq!(combined, older_only, "{name}");
+        }
+        assert!(without_lrts >= 5);
     }
 
     #[test]

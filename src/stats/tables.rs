@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Distribution, LogHistogram, REPORT_QUANTILES, describe, tail_risk};
 use crate::model::Model;
-use crate::results::{Collected, PathRow};
+use crate::results::{Collected, Field, PathRow, Record};
 
 /// One row of `timeseries.csv`: a metric of an entity on a recorded day,
 /// across paths. Values are stored per path as `f32`, so figures carry
@@ -197,6 +197,18 @@ pub fn summary_rows(model: &Model, rows: &[PathRow]) -> Vec<SummaryRow> {
             false,
         ));
     }
+    for (k, c) in (0..model.classes.len())
+        .filter(|&c| model.classes[c].is_loop())
+        .enumerate()
+    {
+        out.push(summary_row(
+            &model.classes[c].name,
+            "class",
+            "equity_net_return",
+            col(&|r| r.loops[k].equity_net_return),
+            true,
+        ));
+    }
     for (p, proto) in model.protocols.iter().enumerate() {
         out.push(summary_row(
             &proto.name,
@@ -286,54 +298,54 @@ fn ratio(num: f64, den: f64) -> f64 {
     if den > 0.0 { num / den } else { 0.0 }
 }
 
-/// The key results of a run, as compared across scenarios, sweep points and
-/// stresses (`batch.csv`, `sweep.csv`, `stress.csv`). Returns are total net
-/// returns at t = 0 prices; losses are total loss fractions.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct KeyResults {
-    /// Mean total net return.
-    pub net_return_mean: f64,
-    /// 5th percentile of the total net return.
-    pub net_return_p05: f64,
-    /// 95th percentile of the total net return.
-    pub net_return_p95: f64,
-    /// VaR99 of the total loss fraction.
-    pub loss_var99: f64,
-    /// CVaR99 of the total loss fraction.
-    pub loss_cvar99: f64,
-    /// Mean final TVL, USD.
-    pub tvl_usd_mean: f64,
-    /// Probability that the total net return is negative.
-    pub p_loss: f64,
-    /// Mean slashing events per path.
-    pub slash_events_mean: f64,
+crate::record! {
+    /// The key results of a run, as compared across scenarios, sweep points
+    /// and stresses (`batch.csv`, `sweep.csv`, `stress.csv`), declared once:
+    /// the column list is [`KeyResults::COLUMNS`](Record::COLUMNS). Returns
+    /// are total net returns at t = 0 prices; losses are total loss
+    /// fractions.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct KeyResults {
+        /// Mean total net return.
+        pub net_return_mean: f64,
+        /// 5th percentile of the total net return.
+        pub net_return_p05: f64,
+        /// 95th percentile of the total net return.
+        pub net_return_p95: f64,
+        /// VaR99 of the total loss fraction.
+        pub loss_var99: f64,
+        /// CVaR99 of the total loss fraction.
+        pub loss_cvar99: f64,
+        /// Mean final TVL, USD.
+        pub tvl_usd_mean: f64,
+        /// Probability that the total net return is negative.
+        pub p_loss: f64,
+        /// Mean slashing events per path.
+        pub slash_events_mean: f64,
+        /// Mean over paths of the debt repaid by liquidations, all lending
+        /// markets, USD.
+        pub liquidations_usd_mean: f64,
+        /// Mean over paths of the debt left unpaid, all lending markets, USD.
+        pub bad_debt_usd_mean: f64,
+    }
 }
 
 /// Column names of [`KeyResults`], in order.
-pub const KEY_RESULT_COLUMNS: [&str; 8] = [
-    "net_return_mean",
-    "net_return_p05",
-    "net_return_p95",
-    "loss_var99",
-    "loss_cvar99",
-    "tvl_usd_mean",
-    "p_loss",
-    "slash_events_mean",
-];
+pub fn key_result_columns() -> impl Iterator<Item = &'static str> {
+    KeyResults::COLUMNS.iter().map(|c| c.name)
+}
 
 impl KeyResults {
-    /// Values in [`KEY_RESULT_COLUMNS`] order.
-    pub fn values(&self) -> [f64; 8] {
-        [
-            self.net_return_mean,
-            self.net_return_p05,
-            self.net_return_p95,
-            self.loss_var99,
-            self.loss_cvar99,
-            self.tvl_usd_mean,
-            self.p_loss,
-            self.slash_events_mean,
-        ]
+    /// Values in [`key_result_columns`] order.
+    pub fn values(&self) -> Vec<f64> {
+        self.fields()
+            .into_iter()
+            .map(|f| match f {
+                Field::Real(x) => x,
+                Field::Count(n) => n as f64,
+                Field::Source(_) | Field::Name(_) => f64::NAN,
+            })
+            .collect()
     }
 }
 
@@ -363,6 +375,12 @@ pub fn key_results(rows: &[PathRow], summary: &[SummaryRow]) -> KeyResults {
         tvl_usd_mean: path_mean(rows, |r| r.total.tvl_usd),
         p_loss: ret.map_or(f64::NAN, |r| r.p_loss),
         slash_events_mean: path_mean(rows, |r| r.total.slash_events as f64),
+        liquidations_usd_mean: path_mean(rows, |r| {
+            r.markets.iter().map(|m| m.liquidations_usd).sum::<f64>()
+        }),
+        bad_debt_usd_mean: path_mean(rows, |r| {
+            r.markets.iter().map(|m| m.bad_debt_usd).sum::<f64>()
+        }),
     }
 }
 

@@ -620,3 +620,85 @@ fn btc_crash_halves_usd_tvl_from_day_30() {
     let ratio = tvl(1) / tvl(0);
     assert!((ratio - 0.5).abs() < 0.01, "ratio {ratio}");
 }
+
+/// Mean over paths of a `paths.csv` column.
+fn column_mean(paths_csv: &Path, name: &str) -> f64 {
+    let (header, rows) = csv_rows(paths_csv);
+    let c = column(&header, name);
+    let values: Vec<f64> = rows.iter().map(|r| r[c].parse().unwrap()).collect();
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+#[test]
+fn the_lrt_presets_run_and_a_depeg_raises_liquidations() {
+    use restake_sim::scenario::{self, presets};
+    let dir = tempfile::tempdir().unwrap();
+    let lrt_loop = root().join("scenarios/lrt-loop.toml");
+    let out = dir.path().join("stress");
+    restake_sim()
+        .arg("stress")
+        .arg(&lrt_loop)
+        .args([
+            "--preset",
+            "lrt-depeg",
+            "--preset",
+            "liquidity-crunch",
+            "--paths",
+            "20",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let (header, rows) = csv_rows(&out.join("stress.csv"));
+    let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(names, ["baseline", "lrt-depeg", "liquidity-crunch"]);
+    assert!(rows.iter().all(|r| r[column(&header, "paths")] == "20"));
+    // stress.csv keeps no run folders: the depeg's stressed file (the
+    // preset applied as `stress` applies it) and the baseline go through
+    // `run`, and their paths.csv are compared.
+    let base = scenario::load(&lrt_loop, &[]).unwrap();
+    let mut file = base.file.clone();
+    presets::apply(&mut file, "lrt-depeg").unwrap();
+    let stressed = dir.path().join("lrt-loop-depeg.toml");
+    fs::write(&stressed, toml::to_string(&file).unwrap()).unwrap();
+    let run = |scenario: &Path, name: &str| -> std::path::PathBuf {
+        let folder = dir.path().join(name);
+        restake_sim()
+            .arg("run")
+            .arg(scenario)
+            .args(["--paths", "20", "--quiet", "--out"])
+            .arg(&folder)
+            .assert()
+            .success();
+        folder
+    };
+    let (base_run, depeg_run) = (run(&lrt_loop, "baseline"), run(&stressed, "depeg"));
+    let liquidations =
+        |folder: &Path| column_mean(&folder.join("paths.csv"), "ezETH-ETH.liquidations_usd");
+    let (before, after) = (liquidations(&base_run), liquidations(&depeg_run));
+    assert!(after > before, "{after} vs {before}");
+    // Under the market-price oracle, the 30 % fall of the pool price on day
+    // 30 liquidates loops at once (0.7 × 0.93 × L / (L − 1) < 1 for every
+    // leverage L ≥ 3); the baseline liquidates nothing before its day-60
+    // slash, and in the depeg that slash finds less left to liquidate.
+    let cum_at = |folder: &Path, day: &str| -> f64 {
+        let (header, rows) = csv_rows(&folder.join("timeseries.csv"));
+        let (d, m, e) = (
+            column(&header, "day"),
+            column(&header, "metric"),
+            column(&header, "entity"),
+        );
+        let row = rows
+            .iter()
+            .find(|r| r[d] == day && r[m] == "liquidations_usd_cum" && r[e] == "ezETH-ETH")
+            .unwrap_or_else(|| panic!("no liquidations_usd_cum on day {day}"));
+        row[column(&header, "mean")].parse().unwrap()
+    };
+    assert_eq!(cum_at(&base_run, "55"), 0.0);
+    assert!(
+        cum_at(&depeg_run, "55") > 0.5 * after,
+        "most of it on day 30"
+    );
+}

@@ -243,8 +243,9 @@ fn every_column_of_sweep_csv_and_stress_csv_is_documented() {
 #[test]
 fn every_declared_metric_and_column_is_documented() {
     use restake_sim::results::{
-        AssetMetric, ClassFinal, ClassMetric, EventRecord, LoopMetric, LrtFinal, LrtMetric,
-        MarketFinal, MarketMetric, ProtocolFinal, ProtocolMetric, Record, TotalFinal, TotalMetric,
+        AssetMetric, ClassFinal, ClassMetric, EventRecord, LoopFinal, LoopMetric, LrtFinal,
+        LrtMetric, MarketFinal, MarketMetric, ProtocolFinal, ProtocolMetric, Record, TotalFinal,
+        TotalMetric,
     };
     let doc = doc();
     let mut missing = BTreeSet::new();
@@ -308,6 +309,18 @@ fn every_declared_metric_and_column_is_documented() {
         &doc,
         "paths.csv",
         prefixed("<market>", MarketFinal::COLUMNS),
+        &mut missing,
+    );
+    check(
+        &doc,
+        "paths.csv",
+        prefixed("<class>", LoopFinal::COLUMNS),
+        &mut missing,
+    );
+    check(
+        &doc,
+        "key results",
+        restake_sim::stats::tables::key_result_columns().map(str::to_string),
         &mut missing,
     );
     check(

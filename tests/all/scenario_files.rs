@@ -716,6 +716,33 @@ fn bad_inputs() -> Vec<Case> {
             Some("day = 60"),
             "expected a day before horizon_days (60), found 60",
         ),
+        case(
+            "an LRT price move naming no LRT",
+            format!(
+                "{BASE}{DEFI}\n[[shock]]\nname = \"depeg\"\nday = 30\nlrt_price = [{{ lrt = \"ezETh\", change = -0.3 }}]\n"
+            ),
+            "shock[1].lrt_price[0].lrt",
+            Some("lrt = \"ezETh\""),
+            "expected the name of a defined LRT (ezETH), found \"ezETh\"; did you mean \"ezETH\"?",
+        ),
+        case(
+            "an LRT price move to zero",
+            format!(
+                "{BASE}{DEFI}\n[[shock]]\nname = \"depeg\"\nday = 30\nlrt_price = [{{ lrt = \"ezETH\", change = -1 }}]\n"
+            ),
+            "shock[1].lrt_price[0].change",
+            Some("change = -1"),
+            "expected a relative change > -1 (a price stays positive) and at most 10, found -1",
+        ),
+        case(
+            "an LRT price move beyond an 11-fold rise",
+            format!(
+                "{BASE}{DEFI}\n[[shock]]\nname = \"pump\"\nday = 30\nlrt_price = [{{ lrt = \"ezETH\", change = 10.5 }}]\n"
+            ),
+            "shock[1].lrt_price[0].change",
+            Some("change = 10.5"),
+            "expected a relative change > -1 (a price stays positive) and at most 10, found 10.5",
+        ),
         // Sweep axes.
         case(
             "an empty sweep axis",

@@ -1,11 +1,15 @@
 //! `[[shock]]`: correlated events, each a trigger (random or scheduled) and
 //! what it hits — the protocols listing it in `slashing.shock_groups`, the
-//! stake of some operators, prices, exits — checked into [`Shock`]s.
+//! stake of some operators, asset prices, LRT pool prices, exits — checked
+//! into [`Shock`]s.
 
-use super::Validator;
 use super::names::Names;
+use super::{Validator, fmt_num};
 use crate::model::{RunSettings, Shock, Trigger};
 use crate::scenario::file::ScenarioFile;
+
+/// Largest relative change of an LRT's pool price a shock may give.
+const MAX_LRT_CHANGE: f64 = 10.0;
 
 impl Validator {
     /// Checks the protocols' `slashing.shock_groups` references, then every
@@ -104,6 +108,22 @@ impl Validator {
                     Some((a, m.change))
                 })
                 .collect();
+            let lrt_moves: Vec<(usize, f64)> = s
+                .lrt_price
+                .iter()
+                .enumerate()
+                .filter_map(|(j, m)| {
+                    let mp = format!("{path}.lrt_price[{j}]");
+                    self.lrt_change(&format!("{mp}.change"), m.change);
+                    let l = self.reference_suggesting(
+                        &format!("{mp}.lrt"),
+                        "LRT",
+                        &m.lrt,
+                        &names.lrts,
+                    )?;
+                    Some((l, m.change))
+                })
+                .collect();
             self.unit_interval(&format!("{path}.exit_fraction"), s.exit_fraction);
             let mut protocols = members[si].clone();
             if protocols.is_empty() && !operators.is_empty() {
@@ -130,10 +150,14 @@ impl Validator {
                     "expected a severity here, or a slashing.severity on every member protocol, found neither".into(),
                 );
             }
-            if protocols.is_empty() && price_moves.is_empty() && s.exit_fraction == 0.0 {
+            if protocols.is_empty()
+                && price_moves.is_empty()
+                && s.lrt_price.is_empty()
+                && s.exit_fraction == 0.0
+            {
                 self.issue(
                     &path,
-                    format!("expected the shock to do something: list it in a protocol's slashing.shock_groups, give operators, a price move or an exit_fraction (\"{}\" does nothing)", s.name),
+                    format!("expected the shock to do something: list it in a protocol's slashing.shock_groups, give operators, a price move, an LRT price move or an exit_fraction (\"{}\" does nothing)", s.name),
                 );
             }
             if let Some(trigger) = trigger {
@@ -144,10 +168,25 @@ impl Validator {
                     operators,
                     severity,
                     price_moves,
+                    lrt_moves,
                     exit_fraction: s.exit_fraction,
                 });
             }
         }
         shocks
+    }
+
+    /// Checks the relative change of an LRT's pool price: finite, > −1 (a
+    /// price stays positive) and at most 10 (an 11-fold rise).
+    fn lrt_change(&mut self, path: &str, change: f64) {
+        if self.finite(path, change) && !(change > -1.0 && change <= MAX_LRT_CHANGE) {
+            self.issue(
+                path,
+                format!(
+                    "expected a relative change > -1 (a price stays positive) and at most {MAX_LRT_CHANGE}, found {}",
+                    fmt_num(change)
+                ),
+            );
+        }
     }
 }
