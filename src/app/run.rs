@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::format::{percent, thousands};
 use crate::cli::{ChartFormat, RunArgs, SimulationArgs};
 use crate::engine::simulate;
-use crate::export::csv_files::{events_csv, paths_csv, rows_to_csv};
+use crate::export::csv_files::{events_csv, liquidations_csv, paths_csv, rows_to_csv};
 use crate::export::{Manifest, RunFolder};
 use crate::report::ImageFormats;
 use crate::results::{Collected, PathRange};
@@ -397,6 +397,9 @@ pub fn write_run(
         &rows_to_csv("yields.csv", &yield_rows(model, &collected.staker_apr))?,
     )?;
     out.write("events.csv", &events_csv(model, &collected)?)?;
+    if !model.markets.is_empty() {
+        out.write("liquidations.csv", &liquidations_csv(model, &collected)?)?;
+    }
     let wall = started.elapsed().as_secs_f64();
     let range = collected.range;
     let agent_steps = model.agent_steps(range.count);
@@ -423,7 +426,12 @@ pub fn write_run(
         events_not_logged: collected.events_dropped,
         bookkeeping_max_relative_error: collected.bookkeeping_error,
         merged_from_shards: merged_shards,
-        outputs: OUTPUT_FILES.iter().map(|s| s.to_string()).collect(),
+        outputs: OUTPUT_FILES
+            .iter()
+            .copied()
+            .chain((!model.markets.is_empty()).then_some("liquidations.csv"))
+            .map(str::to_string)
+            .collect(),
     };
     out.write("manifest.json", &manifest.to_json()?)?;
     if let Some(formats) = charts {

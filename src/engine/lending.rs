@@ -14,6 +14,7 @@ use super::rng::{PathRng, Stream, path_rng};
 use super::stakers::Status;
 use crate::model::defi::MAX_LIQUIDATION_ROUNDS;
 use crate::model::{Model, Oracle, Strategy};
+use crate::results::{ClassRef, LiquidationRecord, MarketRef};
 
 /// One looping staker's debt.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -28,25 +29,6 @@ pub struct Position {
     pub open: bool,
     /// Stake seized from it by liquidations, native units.
     pub seized: f64,
-}
-
-/// One liquidation, for the path's log.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Liquidation {
-    /// Step it happened in.
-    pub step: u32,
-    /// Round of the step's spiral (0 first).
-    pub round: u32,
-    /// Market index.
-    pub market: usize,
-    /// The staker liquidated.
-    pub staker: usize,
-    /// Debt repaid, underlying units.
-    pub repaid: f64,
-    /// Collateral seized, underlying units at the oracle price.
-    pub seized: f64,
-    /// Oracle price / NAV when it happened.
-    pub oracle_ratio: f64,
 }
 
 /// One market's state.
@@ -101,8 +83,11 @@ pub struct Lending {
     /// Per class: the next staker whose position is not opened yet.
     opened_to: Vec<usize>,
     rng: PathRng,
-    /// Liquidations, in order (at most the run's event cap).
-    pub log: Vec<Liquidation>,
+    path: u32,
+    /// Liquidations, in order (at most the run's `max_event_rows`).
+    pub log: Vec<LiquidationRecord>,
+    /// Liquidations after the log was full.
+    pub not_logged: u64,
     capacity: usize,
 }
 
@@ -114,7 +99,9 @@ impl Lending {
             books: vec![LoopBook::default(); model.classes.len()],
             opened_to: classes.runs.iter().map(|r| r.range.start).collect(),
             rng: path_rng(model.run.seed, u64::from(path), Stream::Lending),
+            path,
             log: Vec::new(),
+            not_logged: 0,
             capacity: model.run.max_event_rows as usize,
         }
     }
@@ -251,15 +238,19 @@ impl Lending {
                     }
                     sold += stake_taken / nav;
                     if self.log.len() < self.capacity {
-                        self.log.push(Liquidation {
-                            step,
+                        self.log.push(LiquidationRecord {
+                            path: self.path,
+                            day: (step + 1) * model.run.step_days,
+                            market: MarketRef(m),
+                            class: ClassRef(p.class),
                             round,
-                            market: m,
-                            staker: p.staker,
-                            repaid,
-                            seized,
+                            debt_repaid: repaid,
+                            collateral_seized: seized,
                             oracle_ratio: ratio,
+                            debt_repaid_usd: repaid * usd,
                         });
+                    } else {
+                        self.not_logged += 1;
                     }
                 }
                 if sold > 0.0 {

@@ -10,8 +10,8 @@ use super::protocols::ProtocolBook;
 use super::recorder::ratio;
 use crate::model::Model;
 use crate::results::{
-    BOOKKEEPING_TOLERANCE, ClassFinal, EventRecord, LoopFinal, LrtFinal, MarketFinal, PathDefect,
-    PathRow, ProtocolFinal, TotalFinal, YIELD_SKETCH_ACCURACY,
+    BOOKKEEPING_TOLERANCE, ClassFinal, EventRecord, LiquidationRecord, LoopFinal, LrtFinal,
+    MarketFinal, PathDefect, PathRow, ProtocolFinal, TotalFinal, YIELD_SKETCH_ACCURACY,
 };
 use crate::stats::LogHistogram;
 
@@ -31,6 +31,10 @@ pub struct PathOutcome {
     /// Slashes applied after `events` was full: `events.len()` plus this is
     /// `total.slash_events`.
     pub events_not_logged: u64,
+    /// Liquidations, at most `max_event_rows`.
+    pub liquidations: Vec<LiquidationRecord>,
+    /// Liquidations after `liquidations` was full.
+    pub liquidations_not_logged: u64,
     /// Largest relative bookkeeping error over stakers (should be ~1e-15).
     pub bookkeeping_error: f64,
     /// What went wrong when the path ended with a non-finite or negative

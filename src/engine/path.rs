@@ -186,6 +186,8 @@ impl<'m> PathState<'m> {
             staker_apr,
             events: self.log.events,
             events_not_logged: self.log.not_logged,
+            liquidations: self.lending.log,
+            liquidations_not_logged: self.lending.not_logged,
             bookkeeping_error,
             defect,
         }

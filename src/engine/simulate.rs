@@ -52,6 +52,7 @@ fn fold(c: &mut Collected, o: PathOutcome, max_events: usize) {
         c.staker_apr_moments.push(sketch.moments());
     }
     c.log_events(o.events, o.events_not_logged, max_events);
+    c.log_liquidations(o.liquidations, o.liquidations_not_logged, max_events);
     c.bookkeeping_error = c.bookkeeping_error.max(o.bookkeeping_error);
     if c.defect.is_none() {
         c.defect = o.defect.map(|d| (o.path, d));

@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::ExportError;
 use crate::model::Model;
 use crate::results::{
-    ClassFinal, Collected, EventRecord, Field, LoopFinal, LrtFinal, MarketFinal, NameRef, PathRow,
-    ProtocolFinal, Record, TotalFinal,
+    ClassFinal, Collected, EventRecord, Field, LiquidationRecord, LoopFinal, LrtFinal, MarketFinal,
+    NameRef, PathRow, ProtocolFinal, Record, TotalFinal,
 };
 
 /// Serialises rows with a header.
@@ -59,6 +59,8 @@ pub fn cell(field: Field, model: &Model) -> String {
         Field::Name(NameRef::Protocol(p)) => model.protocols[p].name.clone(),
         Field::Name(NameRef::Shock(s)) => model.shocks[s].name.clone(),
         Field::Name(NameRef::Operator(o)) => model.operators[o].name.clone(),
+        Field::Name(NameRef::Class(c)) => model.classes[c].name.clone(),
+        Field::Name(NameRef::Market(m)) => model.markets[m].name.clone(),
         Field::Name(NameRef::Nobody) => String::new(),
     }
 }
@@ -113,17 +115,25 @@ pub fn paths_csv(model: &Model, rows: &[PathRow]) -> Result<Vec<u8>, ExportError
     records_to_csv("paths.csv", &paths_header(model), &records)
 }
 
-/// `events.csv`: the logged slashing events in path order, in
-/// [`EventRecord`]'s columns.
-pub fn events_csv(model: &Model, collected: &Collected) -> Result<Vec<u8>, ExportError> {
-    let header: Vec<String> = EventRecord::COLUMNS
-        .iter()
-        .map(|c| c.name.to_string())
-        .collect();
-    let records: Vec<Vec<String>> = collected
-        .events
+/// A log of records as CSV: a header of `R`'s columns, one row each.
+fn log_csv<R: Record>(name: &str, model: &Model, rows: &[R]) -> Result<Vec<u8>, ExportError> {
+    let header: Vec<String> = R::COLUMNS.iter().map(|c| c.name.to_string()).collect();
+    let records: Vec<Vec<String>> = rows
         .iter()
         .map(|e| e.fields().into_iter().map(|f| cell(f, model)).collect())
         .collect();
-    records_to_csv("events.csv", &header, &records)
+    records_to_csv(name, &header, &records)
+}
+
+/// `events.csv`: the logged slashing events in path order, in
+/// [`EventRecord`]'s columns.
+pub fn events_csv(model: &Model, collected: &Collected) -> Result<Vec<u8>, ExportError> {
+    log_csv::<EventRecord>("events.csv", model, &collected.events)
+}
+
+/// `liquidations.csv`: the logged liquidations in path order, in
+/// [`LiquidationRecord`]'s columns (written for scenarios with lending
+/// markets only).
+pub fn liquidations_csv(model: &Model, collected: &Collected) -> Result<Vec<u8>, ExportError> {
+    log_csv::<LiquidationRecord>("liquidations.csv", model, &collected.liquidations)
 }

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::{ExportError, RunFolder};
 use crate::model::Model;
 use crate::results::{
-    ClassFinal, Collected, EventRecord, Field, Kind, LoopFinal, LrtFinal, MarketFinal, NameRef,
-    PathRange, PathRow, ProtocolFinal, Record, Source, TotalFinal,
+    ClassFinal, Collected, EventRecord, Field, Kind, LiquidationRecord, LoopFinal, LrtFinal,
+    MarketFinal, NameRef, PathRange, PathRow, ProtocolFinal, Record, Source, TotalFinal,
 };
 use crate::stats::LogHistogram;
 
@@ -195,6 +195,22 @@ pub enum Mismatch {
         /// Its path.
         path: u32,
     },
+    /// A liquidation of a path outside the shard.
+    #[error("liquidation {row} is of path {path}, outside the shard")]
+    LiquidationPath {
+        /// Row number.
+        row: usize,
+        /// Its path.
+        path: u32,
+    },
+    /// A liquidation names an entity the scenario does not have.
+    #[error("liquidation {row} refers to {entity:?}, which the scenario does not have")]
+    LiquidationName {
+        /// Row number.
+        row: usize,
+        /// The reference.
+        entity: NameRef,
+    },
     /// An event names an entity the scenario does not have.
     #[error("event {event} refers to {entity:?}, which the scenario does not have")]
     EventName {
@@ -299,8 +315,22 @@ fn check_fits(c: &Collected, model: &Model, range: PathRange) -> Result<(), Mism
         NameRef::Protocol(p) => p < model.protocols.len(),
         NameRef::Shock(s) => s < model.shocks.len(),
         NameRef::Operator(o) => o < model.operators.len(),
+        NameRef::Class(c) => c < model.classes.len(),
+        NameRef::Market(m) => m < model.markets.len(),
         NameRef::Nobody => true,
     };
+    for (row, l) in c.liquidations.iter().enumerate() {
+        if !(range.first..range.end()).contains(&l.path) {
+            return Err(Mismatch::LiquidationPath { row, path: l.path });
+        }
+        for field in l.fields() {
+            if let Field::Name(entity) = field
+                && !known(entity)
+            {
+                return Err(Mismatch::LiquidationName { row, entity });
+            }
+        }
+    }
     for (event, e) in c.events.iter().enumerate() {
         if !(range.first..range.end()).contains(&e.path) {
             return Err(Mismatch::EventPath {
@@ -320,8 +350,8 @@ fn check_fits(c: &Collected, model: &Model, range: PathRange) -> Result<(), Mism
 }
 
 /// Appends one field, little-endian: a real as its bits, a count as a
-/// `u64`, a source as its [`Source::code`] and a name as a (tag, index)
-/// pair of `u64`s.
+/// `u64`, a source as its [`Source::code`] and a name as its
+/// [`NameRef::code`], each a pair of `u64`s.
 fn put_field(w: &mut Vec<u8>, field: Field) {
     let mut u64_ = |x: u64| w.extend(x.to_le_bytes());
     match field {
@@ -333,13 +363,8 @@ fn put_field(w: &mut Vec<u8>, field: Field) {
             u64_(index as u64);
         }
         Field::Name(n) => {
-            let (tag, index) = match n {
-                NameRef::Nobody => (0, 0),
-                NameRef::Protocol(p) => (1, p),
-                NameRef::Shock(s) => (2, s),
-                NameRef::Operator(o) => (3, o),
-            };
-            u64_(tag);
+            let (kind, index) = n.code();
+            u64_(kind);
             u64_(index as u64);
         }
     }
@@ -394,6 +419,11 @@ fn encode(c: &Collected) -> Vec<u8> {
         put_record(&mut w, e);
     }
     u64_(&mut w, c.events_dropped);
+    u64_(&mut w, c.liquidations.len() as u64);
+    for l in &c.liquidations {
+        put_record(&mut w, l);
+    }
+    u64_(&mut w, c.liquidations_dropped);
     u64_(&mut w, c.bookkeeping_error.to_bits());
     w
 }
@@ -455,13 +485,9 @@ impl Reader<'_> {
             Kind::Name => {
                 let at = self.at;
                 let (tag, index) = (self.u64_(what)?, self.usize_(what)?);
-                Field::Name(match tag {
-                    0 => NameRef::Nobody,
-                    1 => NameRef::Protocol(index),
-                    2 => NameRef::Shock(index),
-                    3 => NameRef::Operator(index),
-                    _ => return Err(DecodeError::OutOfRange { at, what }),
-                })
+                Field::Name(
+                    NameRef::from_code(tag, index).ok_or(DecodeError::OutOfRange { at, what })?,
+                )
             }
         })
     }
@@ -553,6 +579,15 @@ fn decode(data: &[u8], c: &mut Collected) -> Result<(), DecodeError> {
         c.events.push(r.record("an event")?);
     }
     c.events_dropped = r.u64_("the number of dropped events")?;
+    let liquidations = r.len(
+        "the number of liquidations",
+        record_bytes::<LiquidationRecord>(),
+    )?;
+    c.liquidations.clear();
+    for _ in 0..liquidations {
+        c.liquidations.push(r.record("a liquidation")?);
+    }
+    c.liquidations_dropped = r.u64_("the number of dropped liquidations")?;
     c.bookkeeping_error = f64::from_bits(r.u64_("the bookkeeping error")?);
     if r.at != data.len() {
         return Err(DecodeError::Trailing {
@@ -633,6 +668,18 @@ mod tests {
             lost_usd: 0.2,
         });
         c.events_dropped = 2;
+        c.liquidations.push(LiquidationRecord {
+            path: 3,
+            day: 9,
+            market: crate::results::MarketRef(0),
+            class: crate::results::ClassRef(0),
+            round: 1,
+            debt_repaid: 4.5,
+            collateral_seized: 4.545,
+            oracle_ratio: 0.97,
+            debt_repaid_usd: 9000.0,
+        });
+        c.liquidations_dropped = 1;
         c.bookkeeping_error = 1e-16;
         c
     }
@@ -645,6 +692,8 @@ mod tests {
         decode(&bytes, &mut back).unwrap();
         assert_eq!(back.rows, c.rows);
         assert_eq!(back.events, c.events);
+        assert_eq!(back.liquidations, c.liquidations);
+        assert_eq!(back.liquidations_dropped, 1);
         assert_eq!(back.staker_apr_moments, c.staker_apr_moments);
         assert_eq!(back.events_dropped, 2);
         assert_eq!(back.bookkeeping_error, 1e-16);

@@ -3,7 +3,7 @@
 //! parts of a sharded run back together, bit for bit.
 
 use super::defect::PathDefect;
-use super::events::EventRecord;
+use super::events::{EventRecord, LiquidationRecord};
 use super::finals::PathRow;
 use super::layout::{Series, series_of};
 use crate::model::Model;
@@ -60,6 +60,10 @@ pub struct Collected {
     /// beyond its own `max_event_rows` or by the run's log when full.
     /// `events.len()` plus this is the sum of `total.slash_events` over paths.
     pub events_dropped: u64,
+    /// Liquidations, path order, at most `max_event_rows`.
+    pub liquidations: Vec<LiquidationRecord>,
+    /// Liquidations that did not fit in the log.
+    pub liquidations_dropped: u64,
     /// Largest per-path bookkeeping error.
     pub bookkeeping_error: f64,
     /// The first path (in path order) whose results cannot be used, and
@@ -91,6 +95,8 @@ impl Collected {
             staker_apr_moments: Vec::with_capacity(n * model.classes.len()),
             events: Vec::new(),
             events_dropped: 0,
+            liquidations: Vec::new(),
+            liquidations_dropped: 0,
             bookkeeping_error: 0.0,
             defect: None,
             series,
@@ -107,10 +113,40 @@ impl Collected {
     /// Appends events in path order to the run's log, keeping at most
     /// `max_events` and counting the rest (with `dropped` dropped before).
     pub fn log_events(&mut self, events: Vec<EventRecord>, dropped: u64, max_events: usize) {
-        let room = max_events.saturating_sub(self.events.len());
-        self.events_dropped += dropped + events.len().saturating_sub(room) as u64;
-        self.events.extend(events.into_iter().take(room));
+        append_capped(
+            &mut self.events,
+            &mut self.events_dropped,
+            events,
+            dropped,
+            max_events,
+        );
     }
+
+    /// Appends liquidations in path order to the run's log, as
+    /// [`Collected::log_events`] does events.
+    pub fn log_liquidations(&mut self, rows: Vec<LiquidationRecord>, dropped: u64, max: usize) {
+        append_capped(
+            &mut self.liquidations,
+            &mut self.liquidations_dropped,
+            rows,
+            dropped,
+            max,
+        );
+    }
+}
+
+/// Appends `rows` to `log`, keeping at most `max` and counting the rest in
+/// `dropped_total` (with `dropped` dropped before).
+fn append_capped<T>(
+    log: &mut Vec<T>,
+    dropped_total: &mut u64,
+    rows: Vec<T>,
+    dropped: u64,
+    max: usize,
+) {
+    let room = max.saturating_sub(log.len());
+    *dropped_total += dropped + rows.len().saturating_sub(room) as u64;
+    log.extend(rows.into_iter().take(room));
 }
 
 /// Why the parts of a run cannot be joined into the whole.
@@ -190,6 +226,7 @@ pub fn join(
         }
         c.staker_apr_moments.extend(part.staker_apr_moments);
         c.log_events(part.events, part.events_dropped, max_events);
+        c.log_liquidations(part.liquidations, part.liquidations_dropped, max_events);
         c.bookkeeping_error = c.bookkeeping_error.max(part.bookkeeping_error);
         if c.defect.is_none() {
             c.defect = part.defect;

@@ -1,7 +1,34 @@
-//! Slashing events as results: what caused a slash ([`Source`], encoded in
-//! one place) and the row each slash leaves in `events.csv`.
+//! Events as results: what caused a slash ([`Source`], encoded in one
+//! place) and the row each slash leaves in `events.csv`; the row each
+//! liquidation leaves in `liquidations.csv`.
 
-use super::record::{Column, Field, FieldValue, Kind, NameRef, Record};
+use super::record::{ClassRef, Column, Field, FieldValue, Kind, MarketRef, NameRef, Record};
+use crate::record;
+
+record! {
+    /// One liquidation as logged in `liquidations.csv`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct LiquidationRecord {
+        /// Path index.
+        pub path: u32,
+        /// Day it happened (the end of its step).
+        pub day: u32,
+        /// The lending market.
+        pub market: MarketRef,
+        /// The looping staker's class.
+        pub class: ClassRef,
+        /// Round of the step's spiral, from 0.
+        pub round: u32,
+        /// Debt repaid, underlying units.
+        pub debt_repaid: f64,
+        /// Collateral seized, underlying units at the oracle price.
+        pub collateral_seized: f64,
+        /// Oracle price / NAV when it happened.
+        pub oracle_ratio: f64,
+        /// Debt repaid, USD at the day's price.
+        pub debt_repaid_usd: f64,
+    }
+}
 
 /// What caused a slash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,7 +14,7 @@ pub mod record;
 
 pub use collected::{Collected, JoinError, PathRange, YIELD_SKETCH_ACCURACY, join};
 pub use defect::{BOOKKEEPING_TOLERANCE, PathDefect};
-pub use events::{EventRecord, Source};
+pub use events::{EventRecord, LiquidationRecord, Source};
 pub use finals::{
     ClassFinal, LoopFinal, LrtFinal, MarketFinal, Part, PathRow, ProtocolFinal, TotalFinal,
 };
@@ -22,4 +22,4 @@ pub use layout::{
     AssetMetric, ClassMetric, LoopMetric, LrtMetric, MarketMetric, Metric, ProtocolMetric, Series,
     TotalMetric, series_count, series_of,
 };
-pub use record::{Column, Field, Kind, NameRef, Record};
+pub use record::{ClassRef, Column, Field, Kind, MarketRef, NameRef, Record};

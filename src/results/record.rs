@@ -38,8 +38,75 @@ pub enum NameRef {
     Shock(usize),
     /// An operator.
     Operator(usize),
+    /// A staker class.
+    Class(usize),
+    /// A lending market.
+    Market(usize),
     /// Nobody (an empty cell).
     Nobody,
+}
+
+impl NameRef {
+    /// The reference as a (kind code, index) pair: its one encoding, used
+    /// by the shard files. Kind codes: 0 nobody, 1 protocol, 2 shock,
+    /// 3 operator, 4 class, 5 lending market.
+    pub fn code(&self) -> (u64, usize) {
+        match *self {
+            NameRef::Nobody => (0, 0),
+            NameRef::Protocol(p) => (1, p),
+            NameRef::Shock(s) => (2, s),
+            NameRef::Operator(o) => (3, o),
+            NameRef::Class(c) => (4, c),
+            NameRef::Market(m) => (5, m),
+        }
+    }
+
+    /// The reference of a [`NameRef::code`]; `None` for an unknown kind.
+    pub fn from_code(kind: u64, index: usize) -> Option<NameRef> {
+        match kind {
+            0 => Some(NameRef::Nobody),
+            1 => Some(NameRef::Protocol(index)),
+            2 => Some(NameRef::Shock(index)),
+            3 => Some(NameRef::Operator(index)),
+            4 => Some(NameRef::Class(index)),
+            5 => Some(NameRef::Market(index)),
+            _ => None,
+        }
+    }
+}
+
+/// A staker class index, as a result column (written as the class name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClassRef(pub usize);
+
+/// A lending market index, as a result column (written as its name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MarketRef(pub usize);
+
+impl FieldValue for ClassRef {
+    const KIND: Kind = Kind::Name;
+    fn to_field(&self) -> Field {
+        Field::Name(NameRef::Class(self.0))
+    }
+    fn from_field(field: Field) -> Option<ClassRef> {
+        match field {
+            Field::Name(NameRef::Class(c)) => Some(ClassRef(c)),
+            _ => None,
+        }
+    }
+}
+
+impl FieldValue for MarketRef {
+    const KIND: Kind = Kind::Name;
+    fn to_field(&self) -> Field {
+        Field::Name(NameRef::Market(self.0))
+    }
+    fn from_field(field: Field) -> Option<MarketRef> {
+        match field {
+            Field::Name(NameRef::Market(m)) => Some(MarketRef(m)),
+            _ => None,
+        }
+    }
 }
 
 /// One value of a result row.

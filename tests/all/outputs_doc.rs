@@ -319,6 +319,14 @@ fn every_declared_metric_and_column_is_documented() {
     );
     check(
         &doc,
+        "liquidations.csv",
+        restake_sim::results::LiquidationRecord::COLUMNS
+            .iter()
+            .map(|c| c.name.to_string()),
+        &mut missing,
+    );
+    check(
+        &doc,
         "key results",
         restake_sim::stats::tables::key_result_columns().map(str::to_string),
         &mut missing,

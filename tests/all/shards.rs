@@ -191,3 +191,47 @@ fn shards_that_are_not_one_whole_run_are_refused() {
             .code(2);
     }
 }
+
+/// The DeFi layer (LRT, lending market, loops, liquidations) merges byte
+/// for byte too, `liquidations.csv` included.
+#[test]
+fn merged_shards_of_a_scenario_with_loops_give_the_whole_runs_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let lrt = root().join("scenarios/lrt-loop.toml");
+    let common = ["--paths", "12", "--set", "staker.*.count=30", "-q"];
+    let whole = dir.path().join("whole");
+    restake_sim()
+        .arg("run")
+        .arg(&lrt)
+        .args(common)
+        .arg("--out")
+        .arg(&whole)
+        .assert()
+        .success();
+    let shards: Vec<PathBuf> = (1..=2)
+        .map(|i| {
+            let out = dir.path().join(format!("shard-{i}"));
+            restake_sim()
+                .arg("run")
+                .arg(&lrt)
+                .args(common)
+                .args(["--shard", &format!("{i}/2"), "--out"])
+                .arg(&out)
+                .assert()
+                .success();
+            out
+        })
+        .collect();
+    let merged = dir.path().join("merged");
+    merge(&[&shards[1], &shards[0]], &merged).success();
+    assert_same_outputs(&whole, &merged);
+    let liquidations = fs::read(whole.join("liquidations.csv")).unwrap();
+    assert_eq!(
+        liquidations,
+        fs::read(merged.join("liquidations.csv")).unwrap()
+    );
+    assert!(
+        liquidations.iter().filter(|&&b| b == b'\n').count() > 1,
+        "the day-60 slash liquidates someone"
+    );
+}
