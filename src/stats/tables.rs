@@ -375,11 +375,14 @@ pub fn key_results(rows: &[PathRow], summary: &[SummaryRow]) -> KeyResults {
         tvl_usd_mean: path_mean(rows, |r| r.total.tvl_usd),
         p_loss: ret.map_or(f64::NAN, |r| r.p_loss),
         slash_events_mean: path_mean(rows, |r| r.total.slash_events as f64),
+        // Folded from +0, so that a scenario without markets gives 0, not −0.
         liquidations_usd_mean: path_mean(rows, |r| {
-            r.markets.iter().map(|m| m.liquidations_usd).sum::<f64>()
+            r.markets
+                .iter()
+                .fold(0.0, |sum, m| sum + m.liquidations_usd)
         }),
         bad_debt_usd_mean: path_mean(rows, |r| {
-            r.markets.iter().map(|m| m.bad_debt_usd).sum::<f64>()
+            r.markets.iter().fold(0.0, |sum, m| sum + m.bad_debt_usd)
         }),
     }
 }
@@ -394,4 +397,51 @@ pub fn protocol_means(rows: &[PathRow], protocols: usize) -> Vec<(f64, f64)> {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{ClassFinal, TotalFinal};
+
+    #[test]
+    fn without_lending_markets_liquidations_and_bad_debt_are_plain_zeros() {
+        let total = TotalFinal {
+            net_return: 0.1,
+            after_tax_net_return: 0.1,
+            initial_usd: 1.0,
+            rewards_usd: 0.1,
+            losses_usd: 0.0,
+            tvl_usd: 1.1,
+            slash_events: 0,
+        };
+        let class = ClassFinal {
+            stake: 1.1,
+            initial: 1.0,
+            rewards: 0.1,
+            losses: 0.0,
+            exits: 0.0,
+            net_return: 0.1,
+            after_tax_net_return: 0.1,
+            median_net_return: 0.1,
+            stakers: 1,
+            entered: 0,
+        };
+        let rows: Vec<PathRow> = (0..3)
+            .map(|path| PathRow {
+                path,
+                classes: vec![class.clone()],
+                protocols: Vec::new(),
+                lrts: Vec::new(),
+                markets: Vec::new(),
+                loops: Vec::new(),
+                total: total.clone(),
+            })
+            .collect();
+        let key = key_results(&rows, &[]);
+        // A sum over no market is −0 in Rust; the CSV must read "0".
+        assert_eq!(key.liquidations_usd_mean.to_string(), "0");
+        assert_eq!(key.bad_debt_usd_mean.to_string(), "0");
+        assert_eq!(key.values().len(), key_result_columns().count());
+    }
 }
