@@ -9,6 +9,7 @@
 //! - [`stats`] turns per-path results into distributions;
 //! - [`export`] writes CSV, JSON and the run folder;
 //! - [`report`] reads an output folder back and draws its charts and report pages.
+//! - [`security`] analyses the operator–service graph: attacks, slack, cascades.
 
 pub mod app;
 pub mod cli;
@@ -18,4 +19,5 @@ pub mod model;
 pub mod report;
 pub mod results;
 pub mod scenario;
+pub mod security;
 pub mod stats;

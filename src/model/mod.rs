@@ -7,6 +7,7 @@
 //! USD; APRs and probabilities per year unless a name says `step`.
 
 pub mod asset;
+pub mod corruption;
 pub mod defi;
 pub mod operator;
 pub mod outlook;
@@ -15,6 +16,7 @@ pub mod risk;
 pub mod staker;
 
 pub use asset::Asset;
+pub use corruption::{Corruption, CorruptionProfit, DEFAULT_CORRUPTION_THRESHOLD};
 pub use defi::{Arbitrage, LendingMarket, Lrt, Oracle, Pool, RateCurve};
 pub use operator::{Fault, Operator};
 pub use protocol::{Allocation, AprCurve, Protocol, RewardValue, Slashing};
@@ -47,6 +49,10 @@ pub struct RunSettings {
     pub record_every_steps: u32,
     /// Cap on the rows of the slashing events log.
     pub max_event_rows: u32,
+    /// Attacks on: after each step's random slashes, every attack by a
+    /// coalition of operators that has become profitable happens (needs
+    /// protocols with a [`Corruption`] model and delegated operators).
+    pub attacks: bool,
 }
 
 impl RunSettings {

@@ -1,10 +1,11 @@
 //! Protocols (services): what they pay (an APR curve of their TVL, plus fee
 //! revenue), how they count restaked stake (the allocation model), how they
-//! slash, and how long leaving stake stays at risk.
+//! slash, how long leaving stake stays at risk, and what corrupting them is
+//! worth ([`Corruption`]).
 
 use serde::Serialize;
 
-use super::Severity;
+use super::{Corruption, Severity};
 
 /// APR as a function of the protocol's TVL.
 ///
@@ -148,6 +149,9 @@ pub struct Protocol {
     pub slashing: Option<Slashing>,
     /// Allocation model.
     pub allocation: Allocation,
+    /// Attack model (profit from corruption and threshold); `None`: the
+    /// protocol is never attacked.
+    pub corruption: Option<Corruption>,
 }
 
 impl Protocol {
@@ -219,8 +223,8 @@ impl Protocol {
 mod tests {
     use super::*;
 
-    /// A protocol on asset 0, paid in asset 0, with no cap, fees, delays or
-    /// slashing.
+    /// A protocol on asset 0, paid in asset 0, with no cap, fees, delays,
+    /// slashing or attack model.
     fn plain(curve: AprCurve, allocation: Allocation) -> Protocol {
         Protocol {
             name: "p".into(),
@@ -238,6 +242,7 @@ mod tests {
             veto_probability: 0.0,
             slashing: None,
             allocation,
+            corruption: None,
         }
     }
 

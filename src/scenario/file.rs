@@ -76,6 +76,10 @@ pub struct RunFile {
     /// Refuse scenarios whose estimated memory exceeds this many GiB.
     #[serde(default = "default_memory_limit")]
     pub memory_limit_gib: f64,
+    /// Coalitions of operators attack the protocols with a `corruption`
+    /// table whenever an attack has become profitable.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub attacks: bool,
 }
 
 fn default_one() -> u32 {
@@ -92,6 +96,9 @@ fn default_memory_limit() -> f64 {
 }
 fn default_true() -> bool {
     true
+}
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// `[[asset]]`: a priced asset following geometric Brownian motion.
@@ -261,6 +268,36 @@ pub struct ProtocolFile {
     /// Allocation model (default full restaking).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocation: Option<AllocationFile>,
+    /// Attack model: profit from corruption and threshold (never attacked
+    /// if absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corruption: Option<CorruptionFile>,
+}
+
+/// What corrupting a protocol is worth and how much of the stake behind it
+/// an attacker needs (Durvasula & Roughgarden's π and α). The profit is
+/// exactly one of `profit_usd`, `profit_stake_multiple`, `secured_amount`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorruptionFile {
+    /// A fixed profit, USD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profit_usd: Option<f64>,
+    /// A profit of this multiple of the USD value of the stake behind the protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profit_stake_multiple: Option<f64>,
+    /// The asset `secured_amount` is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secured_asset: Option<String>,
+    /// Native units of `secured_asset` the protocol secures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secured_amount: Option<f64>,
+    /// Share of the secured value an attacker takes (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profit_share: Option<f64>,
+    /// Fraction of the stake behind the protocol an attacker needs (default 1/3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
 }
 
 /// A price move applied when a shock fires.

@@ -10,7 +10,7 @@
 //! curves), `shocks.rs`, `operators.rs`, `stakers.rs` (with
 //! `allocations.rs`), `defi.rs` (LRTs, lending markets and the loop
 //! strategy, checked last); `model_checks.rs` checks the assembled model as
-//! a whole. Names are indexed once, in `names.rs`, and every reference is
+//! a whole (`run.attacks`, the t = 0 outlook, the memory estimate). Names are indexed once, in `names.rs`, and every reference is
 //! resolved through those indexes.
 
 mod allocations;
@@ -22,6 +22,8 @@ mod names;
 mod operators;
 mod protocols;
 mod run;
+#[cfg(test)]
+mod security_tests;
 mod shocks;
 mod stakers;
 
@@ -118,6 +120,7 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Issue>> {
         markets,
     };
     v.staker_capacity(&model);
+    v.attacks(&model);
     v.memory(&model, file.run.memory_limit_gib);
     v.outlook(&model);
     if v.issues.is_empty() {

@@ -1,6 +1,7 @@
 //! Checks of the assembled [`Model`] as a whole, run once every table is
-//! valid: the t = 0 outlook (finite TVLs and stakes, bounded APRs) and the
-//! memory estimate against `run.memory_limit_gib`.
+//! valid: whether `run.attacks` has something to attack with, the t = 0
+//! outlook (finite TVLs and stakes, bounded APRs) and the memory estimate
+//! against `run.memory_limit_gib`.
 
 use super::memory::estimated_memory_bytes;
 use super::{MAX_APR, Validator};
@@ -8,6 +9,36 @@ use crate::model::Model;
 use crate::model::outlook::Outlook;
 
 impl Validator {
+    /// With `run.attacks` on, some protocol can be attacked (it has a
+    /// `corruption` model) and some coalition can attack (an operator that
+    /// a class delegates to).
+    pub(super) fn attacks(&mut self, model: &Model) {
+        if !model.run.attacks {
+            return;
+        }
+        if model.protocols.iter().all(|p| p.corruption.is_none()) {
+            self.issue(
+                "run.attacks",
+                "expected at least one [[protocol]] with a corruption table when attacks = true, found none: attacks need protocols with a `corruption` table (what corrupting them is worth, e.g. corruption = { profit_usd = 2.0e8 }), so add one or set attacks = false".into(),
+            );
+        }
+        let delegated =
+            !model.operators.is_empty() && model.classes.iter().any(|c| !c.delegation.is_empty());
+        if !delegated {
+            self.issue(
+                "run.attacks",
+                format!(
+                    "expected at least one [[operator]] that a staker class delegates to when attacks = true, found {}: coalitions of operators attack, so define operators and delegate to them (a class's `operators` table), or set attacks = false",
+                    if model.operators.is_empty() {
+                        "no [[operator]]"
+                    } else {
+                        "operators that no class delegates to"
+                    }
+                ),
+            );
+        }
+    }
+
     /// The t = 0 picture must be finite, with every APR at most `MAX_APR`.
     pub(super) fn outlook(&mut self, model: &Model) {
         let outlook = Outlook::of(model);

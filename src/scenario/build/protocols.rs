@@ -1,13 +1,18 @@
 //! `[[protocol]]`: accepted assets, APR curve and bounds, delays, veto,
-//! slashing and allocation model, checked into [`Protocol`]s. The checks of a
-//! frequency and a severity, shared with shocks and operator faults, live
-//! here too.
+//! slashing, allocation model and attack model (`corruption`), checked into
+//! [`Protocol`]s. The checks of a frequency and a severity, shared with
+//! shocks and operator faults, live here too.
 
 use super::names::Names;
-use super::{MAX_APR, MAX_DAYS, MAX_MAGNITUDE, MAX_PROTOCOLS, MAX_REWARD_MAGNITUDE, Validator};
-use crate::model::{Allocation, AprCurve, Frequency, Protocol, Severity, Slashing};
+use super::{
+    MAX_APR, MAX_DAYS, MAX_MAGNITUDE, MAX_PROTOCOLS, MAX_REWARD_MAGNITUDE, Validator, fmt_num,
+};
+use crate::model::{
+    Allocation, AprCurve, Corruption, CorruptionProfit, DEFAULT_CORRUPTION_THRESHOLD, Frequency,
+    Protocol, Severity, Slashing,
+};
 use crate::scenario::file::{
-    AllocationFile, AprCurveFile, ProtocolFile, ScenarioFile, SeverityFile,
+    AllocationFile, AprCurveFile, CorruptionFile, ProtocolFile, ScenarioFile, SeverityFile,
 };
 
 impl Validator {
@@ -174,6 +179,10 @@ impl Validator {
                 self.unit_interval(&format!("{path}.allocation.max_slash"), *max_slash),
             ),
         };
+        let corruption = p
+            .corruption
+            .as_ref()
+            .and_then(|c| self.corruption(&format!("{path}.corruption"), c, names));
         let steps = |days: u32| days.div_ceil(step_days);
         Some(Protocol {
             name: p.name.clone(),
@@ -191,7 +200,120 @@ impl Validator {
             veto_probability: p.veto_probability,
             slashing,
             allocation,
+            corruption,
         })
+    }
+
+    /// Checks an attack model: exactly one form of profit (`profit_usd`,
+    /// `profit_stake_multiple`, or `secured_amount` with its
+    /// `secured_asset` and optional `profit_share`) and a threshold in
+    /// (0, 1]; `None` if the profit cannot be built.
+    fn corruption(&mut self, path: &str, c: &CorruptionFile, names: &Names) -> Option<Corruption> {
+        let given: Vec<&str> = [
+            ("profit_usd", c.profit_usd.is_some()),
+            ("profit_stake_multiple", c.profit_stake_multiple.is_some()),
+            ("secured_amount", c.secured_amount.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(key, set)| set.then_some(key))
+        .collect();
+        match given.as_slice() {
+            [] => self.issue(
+                path,
+                "expected one of profit_usd, profit_stake_multiple, secured_amount (what corrupting the protocol is worth to an attacker), found none".into(),
+            ),
+            [_] => {}
+            _ => self.issue(
+                path,
+                format!(
+                    "expected one of profit_usd, profit_stake_multiple, secured_amount, found {}",
+                    given.join(" and ")
+                ),
+            ),
+        }
+        // An amount of stake-like size: finite, ≥ 0, at most `max`.
+        let mut amount = |key: &str, x: f64, max: f64| {
+            let p = format!("{path}.{key}");
+            self.non_negative(&p, x);
+            self.at_most(&p, x, max);
+            x
+        };
+        let fixed = c
+            .profit_usd
+            .map(|usd| amount("profit_usd", usd, MAX_MAGNITUDE));
+        let multiple = c
+            .profit_stake_multiple
+            .map(|m| amount("profit_stake_multiple", m, MAX_MAGNITUDE));
+        let secured = c
+            .secured_amount
+            .map(|a| amount("secured_amount", a, MAX_MAGNITUDE));
+        let asset = match (&c.secured_asset, secured) {
+            (Some(name), Some(_)) => self.reference(
+                &format!("{path}.secured_asset"),
+                "asset",
+                name,
+                &names.assets,
+            ),
+            (None, Some(_)) => {
+                self.issue(
+                    &format!("{path}.secured_asset"),
+                    "expected the asset secured_amount is counted in (e.g. secured_asset = \"ETH\"), found none".into(),
+                );
+                None
+            }
+            (Some(name), None) => {
+                self.issue(
+                    &format!("{path}.secured_asset"),
+                    format!(
+                        "expected secured_asset only with a secured_amount, found secured_asset = \"{name}\" without one (give secured_amount, or drop secured_asset)"
+                    ),
+                );
+                None
+            }
+            (None, None) => None,
+        };
+        let share = match c.profit_share {
+            Some(share) => {
+                let sp = format!("{path}.profit_share");
+                if secured.is_none() {
+                    self.issue(
+                        &sp,
+                        format!(
+                            "expected profit_share only with a secured_amount (it is the share of the secured value an attacker takes), found profit_share = {share} without one"
+                        ),
+                    );
+                }
+                self.unit_interval(&sp, share)
+            }
+            None => 1.0,
+        };
+        let threshold = match c.threshold {
+            Some(t) => {
+                let tp = format!("{path}.threshold");
+                if self.finite(&tp, t) && !(t > 0.0 && t <= 1.0) {
+                    self.issue(
+                        &tp,
+                        format!(
+                            "expected a fraction of the stake in (0, 1], found {}",
+                            fmt_num(t)
+                        ),
+                    );
+                }
+                t
+            }
+            None => DEFAULT_CORRUPTION_THRESHOLD,
+        };
+        let profit = match (fixed, multiple, secured) {
+            (Some(usd), None, None) => CorruptionProfit::Fixed(usd),
+            (None, Some(m), None) => CorruptionProfit::StakeMultiple(m),
+            (None, None, Some(amount)) => CorruptionProfit::Secured {
+                asset: asset?,
+                amount,
+                share,
+            },
+            _ => return None,
+        };
+        Some(Corruption { profit, threshold })
     }
 
     /// Checks an APR curve (yearly rates in [0, `MAX_APR`]).

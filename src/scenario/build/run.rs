@@ -1,5 +1,6 @@
-//! `[run]`: the run's name, horizon, step, paths, recording and memory limit,
-//! checked into [`RunSettings`].
+//! `[run]`: the run's name, horizon, step, paths, recording, memory limit and
+//! attacks switch, checked into [`RunSettings`] (whether attacks can happen
+//! is checked on the whole model, in `model_checks.rs`).
 
 use super::{DEFAULT_RECORD_EVERY_DAYS, MAX_DAYS, Validator};
 use crate::model::RunSettings;
@@ -63,6 +64,7 @@ impl Validator {
             seed: r.seed,
             record_every_steps: (record / step).max(1),
             max_event_rows: r.max_event_rows,
+            attacks: r.attacks,
         })
     }
 }
