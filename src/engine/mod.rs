@@ -12,10 +12,12 @@
 //!   (the time series), [`outcome`] (final figures and the result check);
 //!   the DeFi layer: [`lrt`] (NAV, pool trades, redemption queue), [`pool`]
 //!   (the constant-product pool), [`lending`] (loops, interest,
-//!   liquidations);
+//!   liquidations); [`attacks`] (coalitions of operators attacking
+//!   services, with `run.attacks`);
 //! - [`mod@simulate`]: many paths, folded in path order into
 //!   [`crate::results::Collected`].
 
+pub mod attacks;
 pub mod behaviour;
 pub mod classes;
 pub mod events;
@@ -34,4 +36,5 @@ pub mod stakers;
 #[cfg(test)]
 pub(crate) mod test_support;
 
+pub use path::initial_network;
 pub use simulate::simulate;

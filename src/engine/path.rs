@@ -7,6 +7,7 @@
 //! order. Everything a path draws comes from its own streams (see
 //! [`super::rng`]).
 
+use super::attacks::{Attacks, network_of};
 use super::behaviour::Behaviour;
 use super::classes::Classes;
 use super::events::PathEvents;
@@ -23,6 +24,7 @@ use super::rng::{Stream, path_rng};
 use super::slashing::{EventLog, apply_slashes};
 use crate::model::Model;
 use crate::results::{PathRow, Series};
+use crate::security::Network;
 
 /// Simulates path `path` of `model`, recording `layout`, and returns its
 /// outcome.
@@ -35,19 +37,28 @@ pub fn simulate_path(model: &Model, layout: &[Series], path: u32) -> PathOutcome
     state.finish()
 }
 
+/// The operator–service graph of `model` at t = 0, on path 0 of its seed
+/// (the stakes drawn as that path draws them), for the static analysis.
+pub fn initial_network(model: &Model) -> Network {
+    let mut state = PathState::new(model, &[], 0);
+    state.start();
+    state.network()
+}
+
 /// Everything one path holds, grouped by owner.
 pub struct PathState<'m> {
-    model: &'m Model,
-    path: u32,
-    market: Market,
-    events: PathEvents,
-    protocols: ProtocolBook,
-    classes: Classes,
-    behaviour: Behaviour,
-    lrts: Lrts,
-    lending: Lending,
-    log: EventLog,
-    recorder: Recorder<'m>,
+    pub(super) model: &'m Model,
+    pub(super) path: u32,
+    pub(super) market: Market,
+    pub(super) events: PathEvents,
+    pub(super) protocols: ProtocolBook,
+    pub(super) classes: Classes,
+    pub(super) behaviour: Behaviour,
+    pub(super) lrts: Lrts,
+    pub(super) lending: Lending,
+    pub(super) attacks: Attacks,
+    pub(super) log: EventLog,
+    pub(super) recorder: Recorder<'m>,
 }
 
 impl<'m> PathState<'m> {
@@ -65,6 +76,7 @@ impl<'m> PathState<'m> {
             classes,
             behaviour: Behaviour::new(model, path),
             lrts: Lrts::new(model),
+            attacks: Attacks::new(model),
             log: EventLog::new(model, path),
             recorder: Recorder::new(model, layout),
         }
@@ -91,16 +103,18 @@ impl<'m> PathState<'m> {
     /// 3. protocols' TVL and APRs follow from the stake and prices;
     /// 4. stakers earn the step's rewards (an LRT's fee withheld);
     /// 5. the step's slashes hit;
-    /// 6. each LRT's NAV follows its backing;
-    /// 7. stakers review (shock exits, strategies, opportunity exits,
+    /// 6. with `run.attacks`, every attack that has become profitable
+    ///    happens, the most profitable first, until none is left;
+    /// 7. each LRT's NAV follows its backing;
+    /// 8. stakers review (shock exits, strategies, opportunity exits,
     ///    entries);
-    /// 8. exits and deallocations whose delay has run out are released;
-    /// 9. panicking exits sell LRTs into their pools;
-    /// 10. lending: new loops open, interest accrues, closed loops repay,
+    /// 9. exits and deallocations whose delay has run out are released;
+    /// 10. panicking exits sell LRTs into their pools;
+    /// 11. lending: new loops open, interest accrues, closed loops repay,
     ///     the liquidation spiral runs;
-    /// 11. arbitrage buys below NAV into the redemption queue, which
+    /// 12. arbitrage buys below NAV into the redemption queue, which
     ///     releases what is due;
-    /// 12. the state is recorded on recording steps.
+    /// 13. the state is recorded on recording steps.
     pub fn step(&mut self, step: u32) {
         let model = self.model;
         self.market.step();
@@ -114,6 +128,14 @@ impl<'m> PathState<'m> {
             model,
             step,
             &self.events.hits,
+            &self.market.prices,
+            &mut self.protocols,
+            &mut self.classes,
+            &mut self.log,
+        );
+        self.attacks.step(
+            model,
+            step,
             &self.market.prices,
             &mut self.protocols,
             &mut self.classes,
@@ -157,7 +179,20 @@ impl<'m> PathState<'m> {
             classes: &self.classes,
             lrts: &self.lrts,
             lending: &self.lending,
+            attacks: &self.attacks,
         });
+    }
+
+    /// The operator–service graph now (see [`network_of`]).
+    pub fn network(&self) -> Network {
+        network_of(
+            self.model,
+            self.attacks.services(),
+            self.attacks.corrupted(),
+            &self.classes,
+            &self.market.prices,
+            &self.protocols,
+        )
     }
 
     /// The path's outcome at the horizon.

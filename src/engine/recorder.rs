@@ -2,6 +2,7 @@
 //! read from the path's state. Every metric is matched exhaustively, so a
 //! new metric cannot record another's value.
 
+use super::attacks::Attacks;
 use super::classes::Classes;
 use super::lending::Lending;
 use super::lrt::Lrts;
@@ -9,8 +10,8 @@ use super::market::Market;
 use super::protocols::ProtocolBook;
 use crate::model::Model;
 use crate::results::{
-    AssetMetric, ClassMetric, LoopMetric, LrtMetric, MarketMetric, Metric, ProtocolMetric, Series,
-    TotalMetric,
+    AssetMetric, ClassMetric, LoopMetric, LrtMetric, MarketMetric, Metric, ProtocolMetric,
+    SecurityMetric, Series, ServiceMetric, TotalMetric,
 };
 
 /// What a path records, and when.
@@ -38,6 +39,8 @@ pub struct View<'a> {
     pub lrts: &'a Lrts,
     /// Lending markets.
     pub lending: &'a Lending,
+    /// Attacks.
+    pub attacks: &'a Attacks,
 }
 
 impl<'m> Recorder<'m> {
@@ -84,6 +87,7 @@ fn value(view: View<'_>, metric: Metric) -> f64 {
         classes,
         lrts,
         lending,
+        attacks,
     } = view;
     let prices = &market.prices;
     match metric {
@@ -161,6 +165,15 @@ fn value(view: View<'_>, metric: Metric) -> f64 {
             TotalMetric::LossesCumUsd => classes.value(model, &market.initial, |r| r.losses),
             TotalMetric::SlashEventsCum => book.total_slash_events() as f64,
             TotalMetric::Stakers => classes.runs.iter().map(|r| f64::from(r.active)).sum(),
+        },
+        Metric::Service(p, m) => match m {
+            ServiceMetric::StolenUsdCum => attacks.stolen_usd[p],
+        },
+        Metric::Security(m) => match m {
+            SecurityMetric::InsecureServices => attacks.corrupted_services() as f64,
+            SecurityMetric::AttacksCum => attacks.attacks as f64,
+            SecurityMetric::SecuritySlack => attacks.slack,
+            SecurityMetric::StolenUsdCum => attacks.stolen_total_usd(),
         },
     }
 }
@@ -285,6 +298,7 @@ allocate = { p1 = 1.0 }
             classes: &parts.classes,
             lrts: &parts.lrts,
             lending: &parts.lending,
+            attacks: &Attacks::new(&model),
         };
         let v = |m| value(view, m);
         use Metric::{Asset, Class, Protocol, Total};
@@ -352,6 +366,7 @@ allocate = { p1 = 1.0 }
             classes: &parts.classes,
             lrts: &parts.lrts,
             lending: &parts.lending,
+            attacks: &Attacks::new(&model),
         };
         assert_eq!(value(view, Metric::Class(1, ClassMetric::Apr)), 0.0);
         assert_eq!(value(view, Metric::Class(1, ClassMetric::NetReturn)), 0.0);
@@ -372,6 +387,7 @@ allocate = { p1 = 1.0 }
             classes: &parts.classes,
             lrts: &parts.lrts,
             lending: &parts.lending,
+            attacks: &Attacks::new(&model),
         };
         recorder.record(view);
         recorder.record(view);

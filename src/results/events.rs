@@ -39,6 +39,9 @@ pub enum Source {
     Shock(usize),
     /// An operator fault (operator index).
     Operator(usize),
+    /// An attack by a coalition of operators on the protocol (the row's
+    /// operator is one member of the coalition).
+    Attack,
 }
 
 impl Source {
@@ -48,17 +51,20 @@ impl Source {
             Source::Protocol => "protocol",
             Source::Shock(_) => "shock",
             Source::Operator(_) => "operator",
+            Source::Attack => "attack",
         }
     }
 
     /// The source as a (kind code, index) pair: the one encoding of a
     /// source, used by the slash generators' keys and the shard files.
-    /// Kind codes are 1 (protocol, index 0), 2 (shock) and 3 (operator).
+    /// Kind codes are 1 (protocol, index 0), 2 (shock), 3 (operator) and 4
+    /// (attack, index 0).
     pub fn code(&self) -> (u64, usize) {
         match *self {
             Source::Protocol => (1, 0),
             Source::Shock(s) => (2, s),
             Source::Operator(o) => (3, o),
+            Source::Attack => (4, 0),
         }
     }
 
@@ -68,15 +74,17 @@ impl Source {
             1 => Some(Source::Protocol),
             2 => Some(Source::Shock(index)),
             3 => Some(Source::Operator(index)),
+            4 => Some(Source::Attack),
             _ => None,
         }
     }
 
     /// The entity named in `events.csv`'s `source_name` column: the slashed
-    /// protocol itself, the shock, or the faulty operator.
+    /// protocol itself (for its own events and attacks on it), the shock,
+    /// or the faulty operator.
     pub fn named(&self, protocol: usize) -> NameRef {
         match *self {
-            Source::Protocol => NameRef::Protocol(protocol),
+            Source::Protocol | Source::Attack => NameRef::Protocol(protocol),
             Source::Shock(s) => NameRef::Shock(s),
             Source::Operator(o) => NameRef::Operator(o),
         }
@@ -170,12 +178,17 @@ mod tests {
 
     #[test]
     fn source_codes_round_trip_and_unknown_kinds_are_refused() {
-        for s in [Source::Protocol, Source::Shock(3), Source::Operator(65_534)] {
+        for s in [
+            Source::Protocol,
+            Source::Shock(3),
+            Source::Operator(65_534),
+            Source::Attack,
+        ] {
             let (kind, index) = s.code();
             assert_eq!(Source::from_code(kind, index), Some(s));
         }
         assert_eq!(Source::from_code(0, 0), None);
-        assert_eq!(Source::from_code(4, 1), None);
+        assert_eq!(Source::from_code(5, 1), None);
     }
 
     #[test]

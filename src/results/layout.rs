@@ -145,6 +145,32 @@ metrics! {
     }
 }
 
+metrics! {
+    /// Metrics recorded per attackable protocol (one with a `corruption`),
+    /// with `run.attacks` only.
+    pub enum ServiceMetric {
+        /// Value stolen by attacks on it, cumulative, USD.
+        StolenUsdCum = "stolen_usd_cum",
+    }
+}
+
+metrics! {
+    /// Metrics recorded for the whole network's security, with
+    /// `run.attacks` only.
+    pub enum SecurityMetric {
+        /// Services an attack has corrupted so far (each was found open to
+        /// a profitable attack and attacked).
+        InsecureServices = "insecure_services",
+        /// Attacks so far.
+        AttacksCum = "attacks_cum",
+        /// γ after the step's attacks: the cheapest attack's cost ÷ profit
+        /// − 1, capped at 1000 (nothing can be attacked).
+        SecuritySlack = "security_slack",
+        /// Value stolen by attacks, cumulative, USD.
+        StolenUsdCum = "stolen_usd_cum",
+    }
+}
+
 /// A recorded metric of one entity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Metric {
@@ -162,6 +188,10 @@ pub enum Metric {
     Market(usize, MarketMetric),
     /// Of the whole scenario.
     Total(TotalMetric),
+    /// Of an attackable protocol (index).
+    Service(usize, ServiceMetric),
+    /// Of the network's security.
+    Security(SecurityMetric),
 }
 
 impl Metric {
@@ -175,6 +205,8 @@ impl Metric {
             Metric::Lrt(_, m) => m.name(),
             Metric::Market(_, m) => m.name(),
             Metric::Total(m) => m.name(),
+            Metric::Service(_, m) => m.name(),
+            Metric::Security(m) => m.name(),
         }
     }
 }
@@ -199,11 +231,22 @@ pub fn series_count(model: &Model) -> usize {
         + model.lrts.len() * LrtMetric::ALL.len()
         + model.markets.len() * MarketMetric::ALL.len()
         + TotalMetric::ALL.len()
+        + if model.run.attacks {
+            attackable(model).count() * ServiceMetric::ALL.len() + SecurityMetric::ALL.len()
+        } else {
+            0
+        }
+}
+
+/// The protocols attacks can target: those with a `corruption`.
+fn attackable(model: &Model) -> impl Iterator<Item = usize> + '_ {
+    (0..model.protocols.len()).filter(|&p| model.protocols[p].corruption.is_some())
 }
 
 /// The series of a model, in recording order: protocols, classes (a loop
 /// class's leverage after its class metrics), assets, LRTs, lending
-/// markets, total.
+/// markets, total; with `run.attacks`, then attackable protocols and the
+/// network's security.
 pub fn series_of(model: &Model) -> Vec<Series> {
     let mut out = Vec::with_capacity(series_count(model));
     for (i, p) in model.protocols.iter().enumerate() {
@@ -259,6 +302,22 @@ pub fn series_of(model: &Model) -> Vec<Series> {
             metric: Metric::Total(m),
             entity: "total".into(),
         });
+    }
+    if model.run.attacks {
+        for p in attackable(model) {
+            for &m in ServiceMetric::ALL {
+                out.push(Series {
+                    metric: Metric::Service(p, m),
+                    entity: model.protocols[p].name.clone(),
+                });
+            }
+        }
+        for &m in SecurityMetric::ALL {
+            out.push(Series {
+                metric: Metric::Security(m),
+                entity: "total".into(),
+            });
+        }
     }
     out
 }

@@ -19,7 +19,8 @@ pub use finals::{
     ClassFinal, LoopFinal, LrtFinal, MarketFinal, Part, PathRow, ProtocolFinal, TotalFinal,
 };
 pub use layout::{
-    AssetMetric, ClassMetric, LoopMetric, LrtMetric, MarketMetric, Metric, ProtocolMetric, Series,
+    AssetMetric, ClassMetric, LoopMetric, LrtMetric, MarketMetric, Metric, ProtocolMetric, SecurityMetric, Series,
+    ServiceMetric,
     TotalMetric, series_count, series_of,
 };
 pub use record::{ClassRef, Column, Field, Kind, MarketRef, NameRef, Record};

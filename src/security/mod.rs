@@ -2,7 +2,7 @@
 //! profitably attack which services, with how much slack, and how far a
 //! shock can cascade — the model of Durvasula & Roughgarden, "Robust
 //! Restaking Networks" (2024). Pure computation on a [`Network`]; the
-//! engine builds one from a path's state ([`crate::engine::network_of`])
+//! engine builds one from a path's state ([`crate::engine::attacks::network_of`])
 //! and `restake-sim security` reports on the network at t = 0.
 //!
 //! - [`network`]: the graph, costs, thresholds, shocks and attacks on it;

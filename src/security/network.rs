@@ -27,6 +27,9 @@ pub struct Service {
     /// Stake behind it that no operator controls (stakers who do not
     /// delegate), USD: it counts towards the threshold but joins no coalition.
     pub honest: f64,
+    /// The fraction of the stake behind it an attack can slash: 1, or the
+    /// protocol's slashing cap.
+    pub slashable: f64,
     /// Already corrupted: it has nothing left to steal and is out of the graph.
     pub corrupted: bool,
 }
@@ -74,6 +77,15 @@ impl Network {
         })
     }
 
+    /// A network with no service and no operator.
+    pub fn empty() -> Network {
+        Network {
+            services: Vec::new(),
+            operators: Vec::new(),
+            exposure: Vec::new(),
+        }
+    }
+
     /// The paper's model: every operator's whole stake is behind every
     /// service it is connected to (`edges[o]` lists operator `o`'s
     /// services), and no stake is undelegated.
@@ -102,6 +114,7 @@ impl Network {
                 profit,
                 threshold,
                 honest: 0.0,
+                slashable: 1.0,
                 corrupted: false,
             })
             .collect();
@@ -117,9 +130,11 @@ impl Network {
     }
 
     /// Whether the network is in the paper's model: every operator's
-    /// whole stake behind every service it is behind at all.
+    /// whole stake behind every service it is behind at all, and every
+    /// service able to slash all of it.
     pub fn is_fully_restaked(&self) -> bool {
-        (0..self.operators.len()).all(|o| {
+        let uncapped = self.services.iter().all(|s| s.slashable == 1.0);
+        uncapped && (0..self.operators.len()).all(|o| {
             let stake = self.operators[o].stake;
             (0..self.services.len()).all(|s| {
                 let w = self.exposure(o, s);
@@ -183,12 +198,15 @@ impl Network {
             .sum()
     }
 
-    /// What operator `o` loses when its delegators are slashed in full in
-    /// every service of `set`: its stake behind them, at most its stake.
-    /// With the whole stake behind every service (the paper's model) that
-    /// is the whole stake σ_o.
+    /// What operator `o` loses when its delegators are slashed as much as
+    /// can be in every service of `set`: its stake behind them (times each
+    /// service's slashable fraction), at most its stake. With the whole
+    /// stake behind every service (the paper's model) that is the whole
+    /// stake σ_o.
     pub fn loss_of(&self, o: usize, set: ServiceSet) -> f64 {
-        let behind: f64 = members(set).map(|s| self.exposure(o, s)).sum();
+        let behind: f64 = members(set)
+            .map(|s| self.exposure(o, s) * self.services[s].slashable)
+            .sum();
         behind.min(self.operators[o].stake)
     }
 

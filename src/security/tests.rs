@@ -100,6 +100,7 @@ fn build(
             profit,
             threshold,
             honest: if full { 0.0 } else { honest.unwrap_or(0.0) },
+            slashable: 1.0,
             corrupted: false,
         })
         .collect();
@@ -276,6 +277,7 @@ fn an_attack_costs_only_the_stake_behind_the_attacked_services() {
             profit: 5.0,
             threshold: 1.0,
             honest: 0.0,
+            slashable: 1.0,
             corrupted: false,
         },
         Service {
@@ -283,6 +285,7 @@ fn an_attack_costs_only_the_stake_behind_the_attacked_services() {
             profit: 1.0,
             threshold: 1.0,
             honest: 0.0,
+            slashable: 1.0,
             corrupted: false,
         },
     ];

@@ -7,12 +7,26 @@ use super::memory::estimated_memory_bytes;
 use super::{MAX_APR, Validator};
 use crate::model::Model;
 use crate::model::outlook::Outlook;
+use crate::security::network::MAX_SERVICES;
 
 impl Validator {
     /// With `run.attacks` on, some protocol can be attacked (it has a
     /// `corruption` model) and some coalition can attack (an operator that
     /// a class delegates to).
+    /// At most [`MAX_SERVICES`] protocols have one (the security analysis
+    /// holds sets of services in one machine word).
     pub(super) fn attacks(&mut self, model: &Model) {
+        if let Some(p) = (0..model.protocols.len())
+            .filter(|&p| model.protocols[p].corruption.is_some())
+            .nth(MAX_SERVICES)
+        {
+            self.issue(
+                &format!("protocol[{p}].corruption"),
+                format!(
+                    "expected at most {MAX_SERVICES} protocols with a corruption table, found more: the security analysis handles at most {MAX_SERVICES} attackable services"
+                ),
+            );
+        }
         if !model.run.attacks {
             return;
         }
