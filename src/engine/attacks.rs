@@ -13,9 +13,9 @@ use super::protocols::ProtocolBook;
 use super::slashing::{EventLog, apply_slashes};
 use super::stakers::NO_OPERATOR;
 use crate::model::Model;
-use crate::results::Source;
 #[cfg(test)]
 use crate::results::Metric;
+use crate::results::Source;
 use crate::security::{self, Method, Network, Operator, Service, network::members};
 
 /// Largest security slack recorded: γ is infinite when nothing worth
@@ -71,7 +71,7 @@ impl Attacks {
 
     /// Value stolen so far over every service, USD.
     pub fn stolen_total_usd(&self) -> f64 {
-        self.stolen_usd.iter().sum()
+        self.stolen_usd.iter().fold(0.0, |a, b| a + b)
     }
 
     /// Step `step`'s attacks, at `prices`: the most profitable attack,
@@ -90,7 +90,14 @@ impl Attacks {
         }
         // Each attack corrupts at least one service, so this ends.
         for _ in 0..=self.protocols.len() {
-            let net = network_of(model, &self.protocols, &self.corrupted, classes, prices, protocols);
+            let net = network_of(
+                model,
+                &self.protocols,
+                &self.corrupted,
+                classes,
+                prices,
+                protocols,
+            );
             let tally = security::scan(&net, Method::for_network(&net));
             let Some(attack) = tally.most_profitable else {
                 self.slack = tally.slack().min(SLACK_CAP);
@@ -102,12 +109,19 @@ impl Attacks {
                 self.corrupted[s] = true;
                 self.stolen_usd[p] += net.services[s].profit;
                 let severity = model.protocols[p].capped_severity(1.0);
-                self.hits.extend(attack.coalition.iter().map(|&o| Hit {
-                    protocol: p,
-                    severity,
-                    operator: Some(o),
-                    source: Source::Attack,
-                }));
+                // Only the coalition's members with stake behind it.
+                self.hits.extend(
+                    attack
+                        .coalition
+                        .iter()
+                        .filter(|&&o| net.exposure(o, s) > 0.0)
+                        .map(|&o| Hit {
+                            protocol: p,
+                            severity,
+                            operator: Some(o),
+                            source: Source::Attack,
+                        }),
+                );
             }
             self.attacks += 1;
             apply_slashes(model, step, &self.hits, prices, protocols, classes, log);
@@ -186,7 +200,7 @@ pub fn network_of(
         .enumerate()
         .map(|(s, &p)| {
             let protocol = &model.protocols[p];
-            let behind: f64 = exposure.iter().map(|row| row[s]).sum::<f64>() + honest[s];
+            let behind: f64 = exposure.iter().map(|row| row[s]).fold(0.0, |a, b| a + b) + honest[s];
             let corruption = protocol.corruption.as_ref();
             Service {
                 name: protocol.name.clone(),
@@ -269,7 +283,10 @@ severity = { dist = "fixed", value = 1.0 }
         assert_eq!(net.services[0].threshold, 1.0);
         assert_eq!(net.operators[0].stake, 4_000.0);
         assert_eq!(net.operators[1].stake, 396_000.0);
-        assert_eq!((net.exposure(0, 0), net.exposure(1, 0)), (4_000.0, 396_000.0));
+        assert_eq!(
+            (net.exposure(0, 0), net.exposure(1, 0)),
+            (4_000.0, 396_000.0)
+        );
         assert_eq!(net.services[0].honest, 0.0);
         assert!(net.is_fully_restaked());
         let tally = security::scan(&net, Method::Exact);
@@ -311,12 +328,27 @@ severity = { dist = "fixed", value = 1.0 }
         assert_eq!(outcome.defect, None);
         let n = layout.len();
         let last = &outcome.series[10 * n..];
-        assert_eq!(last[find(Metric::Security(SecurityMetric::AttacksCum))], 1.0);
-        assert_eq!(last[find(Metric::Security(SecurityMetric::InsecureServices))], 1.0);
-        assert_eq!(last[find(Metric::Security(SecurityMetric::StolenUsdCum))], 400_000.0);
-        assert_eq!(last[find(Metric::Service(0, ServiceMetric::StolenUsdCum))], 400_000.0);
+        assert_eq!(
+            last[find(Metric::Security(SecurityMetric::AttacksCum))],
+            1.0
+        );
+        assert_eq!(
+            last[find(Metric::Security(SecurityMetric::InsecureServices))],
+            1.0
+        );
+        assert_eq!(
+            last[find(Metric::Security(SecurityMetric::StolenUsdCum))],
+            400_000.0
+        );
+        assert_eq!(
+            last[find(Metric::Service(0, ServiceMetric::StolenUsdCum))],
+            400_000.0
+        );
         let before = &outcome.series[2 * n..3 * n];
-        assert_eq!(before[find(Metric::Security(SecurityMetric::AttacksCum))], 0.0);
+        assert_eq!(
+            before[find(Metric::Security(SecurityMetric::AttacksCum))],
+            0.0
+        );
         assert!(before[find(Metric::Security(SecurityMetric::SecuritySlack))].abs() < 1e-6);
     }
 

@@ -84,14 +84,17 @@ pub fn cascade_after(
     total: f64,
     method: Method,
 ) -> Cascade {
-    let shocked_stake: f64 = shocked.iter().map(|&o| net.operators[o].stake).sum();
+    let shocked_stake: f64 = shocked
+        .iter()
+        .map(|&o| net.operators[o].stake)
+        .fold(0.0, |a, b| a + b);
     let mut now = net.without(&shocked);
     let mut attacks = Vec::new();
     while let Some(attack) = super::scan(&now, method).most_damaging {
         now = now.after_attack(attack.services, &attack.coalition);
         attacks.push(attack);
     }
-    let lost = shocked_stake + attacks.iter().map(|a| a.cost).sum::<f64>();
+    let lost = shocked_stake + attacks.iter().map(|a| a.cost).fold(0.0, |a, b| a + b);
     Cascade {
         psi,
         shocked,

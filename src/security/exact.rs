@@ -46,7 +46,10 @@ pub fn search(net: &Network) -> Tally {
                 .map(|k| ops[k]),
         );
         for (s, h) in held.iter_mut().enumerate() {
-            *h = coalition.iter().map(|&o| net.exposure(o, s)).sum();
+            *h = coalition
+                .iter()
+                .map(|&o| net.exposure(o, s))
+                .fold(0.0, |a, b| a + b);
         }
         let can = net.attackable(&held, &needed);
         // Every non-empty subset of `can`.

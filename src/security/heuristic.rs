@@ -60,7 +60,11 @@ impl<'n> Coalition<'n> {
         // cannot decide a threshold.
         let list = self.list();
         let held: Vec<f64> = (0..self.net.service_count())
-            .map(|s| list.iter().map(|&o| self.net.exposure(o, s)).sum())
+            .map(|s| {
+                list.iter()
+                    .map(|&o| self.net.exposure(o, s))
+                    .fold(0.0, |a, b| a + b)
+            })
             .collect();
         self.net.attackable(&held, self.needed)
     }

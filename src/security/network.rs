@@ -12,6 +12,9 @@ pub const MAX_SERVICES: usize = 64;
 /// exactly its profit, is not decided by rounding.
 pub const TOLERANCE: f64 = 1e-9;
 
+// Sums in this module fold from +0.0: an empty `f64` sum is −0.0, which
+// would print as "-0".
+
 /// A set of services, bit `s` for service `s`.
 pub type ServiceSet = u64;
 
@@ -134,13 +137,14 @@ impl Network {
     /// service able to slash all of it.
     pub fn is_fully_restaked(&self) -> bool {
         let uncapped = self.services.iter().all(|s| s.slashable == 1.0);
-        uncapped && (0..self.operators.len()).all(|o| {
-            let stake = self.operators[o].stake;
-            (0..self.services.len()).all(|s| {
-                let w = self.exposure(o, s);
-                w == 0.0 || (w - stake).abs() <= TOLERANCE * stake
+        uncapped
+            && (0..self.operators.len()).all(|o| {
+                let stake = self.operators[o].stake;
+                (0..self.services.len()).all(|s| {
+                    let w = self.exposure(o, s);
+                    w == 0.0 || (w - stake).abs() <= TOLERANCE * stake
+                })
             })
-        })
     }
 
     /// Number of services.
@@ -169,7 +173,9 @@ impl Network {
 
     /// All the stake behind service `s`, delegated or not, USD.
     pub fn stake_behind(&self, s: usize) -> f64 {
-        let delegated: f64 = (0..self.operators.len()).map(|o| self.exposure(o, s)).sum();
+        let delegated: f64 = (0..self.operators.len())
+            .map(|o| self.exposure(o, s))
+            .fold(0.0, |a, b| a + b);
         delegated + self.services[s].honest
     }
 
@@ -185,8 +191,16 @@ impl Network {
     /// undelegated stake behind the services (counted once per service, so
     /// an upper bound when undelegated stake backs several).
     pub fn total_stake(&self) -> f64 {
-        let delegated: f64 = self.operators.iter().map(|o| o.stake).sum();
-        let honest: f64 = self.services.iter().map(|s| s.honest).sum();
+        let delegated: f64 = self
+            .operators
+            .iter()
+            .map(|o| o.stake)
+            .fold(0.0, |a, b| a + b);
+        let honest: f64 = self
+            .services
+            .iter()
+            .map(|s| s.honest)
+            .fold(0.0, |a, b| a + b);
         delegated + honest
     }
 
@@ -195,7 +209,7 @@ impl Network {
         members(set)
             .filter(|&s| !self.services[s].corrupted)
             .map(|s| self.services[s].profit)
-            .sum()
+            .fold(0.0, |a, b| a + b)
     }
 
     /// What operator `o` loses when its delegators are slashed as much as
@@ -206,13 +220,16 @@ impl Network {
     pub fn loss_of(&self, o: usize, set: ServiceSet) -> f64 {
         let behind: f64 = members(set)
             .map(|s| self.exposure(o, s) * self.services[s].slashable)
-            .sum();
+            .fold(0.0, |a, b| a + b);
         behind.min(self.operators[o].stake)
     }
 
     /// The cost of an attack on `set` by `coalition`: what its operators lose.
     pub fn cost(&self, set: ServiceSet, coalition: &[usize]) -> f64 {
-        coalition.iter().map(|&o| self.loss_of(o, set)).sum()
+        coalition
+            .iter()
+            .map(|&o| self.loss_of(o, set))
+            .fold(0.0, |a, b| a + b)
     }
 
     /// The live services `coalition` holds at least α of the stake behind,
