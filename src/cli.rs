@@ -31,6 +31,9 @@ pub enum Command {
     Stress(StressArgs),
     /// Merge the shard folders of `run --shard` into one run folder.
     Merge(MergeArgs),
+    /// Analyse the security of a scenario's operator–service network at
+    /// t = 0: attacks, slack, the per-operator condition, worst cascades.
+    Security(SecurityArgs),
 }
 
 /// Options of every command that simulates.
@@ -82,7 +85,8 @@ pub struct StressArgs {
     /// Scenario file.
     pub scenario: PathBuf,
     /// A named stress (repeatable): slash-x10, severity-x3, correlated,
-    /// eth-crash, btc-crash, reward-token-crash, bank-run, lrt-depeg, liquidity-crunch, combined, all.
+    /// eth-crash, btc-crash, reward-token-crash, bank-run, lrt-depeg,
+    /// liquidity-crunch, operator-collapse, combined, all.
     #[arg(long = "preset", value_name = "NAME")]
     pub presets: Vec<String>,
     /// A custom stress multiplying a number, e.g.
@@ -176,4 +180,27 @@ pub struct MergeArgs {
     /// Print only the run folder.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `security` options.
+#[derive(Debug, Args)]
+pub struct SecurityArgs {
+    /// Scenario file (at least one protocol needs a `corruption` table).
+    pub scenario: PathBuf,
+    /// Shock sizes ψ for the worst cascades: fractions of all stake in
+    /// (0, 1], comma-separated (repeatable) [default: 0.001,0.01,0.05,0.1].
+    #[arg(long = "shock", value_name = "PSI,...", allow_hyphen_values = true)]
+    pub shocks: Vec<String>,
+    /// Output folder (default `output/NAME-security/`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also draw `cascade.png` into the output folder before it appears.
+    #[arg(long)]
+    pub charts: bool,
+    /// Print only the output folder.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Scenario overrides.
+    #[command(flatten)]
+    pub scenario_args: ScenarioArgs,
 }

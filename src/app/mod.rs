@@ -7,6 +7,7 @@ pub mod format;
 pub mod init;
 pub mod merge;
 pub mod run;
+pub mod security;
 pub mod stress;
 pub mod sweep;
 pub mod validate;
@@ -32,6 +33,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Stress(args) => stress::stress(&args),
         Command::Merge(args) => merge::merge(&args),
+        Command::Security(args) => security::security(&args),
     }
 }
 

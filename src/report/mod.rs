@@ -11,6 +11,7 @@ pub mod chart;
 pub mod data;
 pub mod page;
 mod run_charts;
+pub mod security_charts;
 mod stress_charts;
 mod sweep_charts;
 pub mod ticks;

@@ -19,8 +19,7 @@ pub use finals::{
     ClassFinal, LoopFinal, LrtFinal, MarketFinal, Part, PathRow, ProtocolFinal, TotalFinal,
 };
 pub use layout::{
-    AssetMetric, ClassMetric, LoopMetric, LrtMetric, MarketMetric, Metric, ProtocolMetric, SecurityMetric, Series,
-    ServiceMetric,
-    TotalMetric, series_count, series_of,
+    AssetMetric, ClassMetric, LoopMetric, LrtMetric, MarketMetric, Metric, ProtocolMetric,
+    SecurityMetric, Series, ServiceMetric, TotalMetric, series_count, series_of,
 };
 pub use record::{ClassRef, Column, Field, Kind, MarketRef, NameRef, Record};

@@ -8,8 +8,8 @@
 //! lowers cost ÷ profit most (in the paper's model, where an attacker
 //! loses its whole stake whatever it attacks, S(B) is the best set for B). From a start, moves drop an operator, add
 //! one, or swap one in for one out, and a move is taken when it lowers the
-//! best cost ÷ profit of an attack on the target service (the best such
-//! move each round); the search stops when no move improves, or after
+//! best cost ÷ profit of an attack on the target service (the best drop
+//! or add each round, swaps only when neither improves); the search stops when no move improves, or after
 //! [`MAX_ROUNDS`] moves. Finally each paying
 //! attack found is grown, one operator at a time, while it still pays: the
 //! most damaging attack is the worst next step of a cascade.
@@ -29,6 +29,9 @@ pub const MAX_ROUNDS: usize = 200;
 struct Coalition<'n> {
     net: &'n Network,
     needed: &'n [f64],
+    /// The network is in the paper's model (no set smaller than all the
+    /// attackable services can pay better).
+    full: bool,
     member: Vec<bool>,
     held: Vec<f64>,
 }
@@ -38,6 +41,7 @@ impl<'n> Coalition<'n> {
         Coalition {
             net,
             needed,
+            full: net.is_fully_restaked(),
             member: vec![false; net.operator_count()],
             held: vec![0.0; net.service_count()],
         }
@@ -55,18 +59,10 @@ impl<'n> Coalition<'n> {
         (0..self.member.len()).filter(|&o| self.member[o]).collect()
     }
 
+    /// The live services the coalition holds α of (the running sums'
+    /// rounding is far inside the thresholds' tolerance).
     fn attackable(&self) -> ServiceSet {
-        // Recomputed from the members, so that rounding in the running sums
-        // cannot decide a threshold.
-        let list = self.list();
-        let held: Vec<f64> = (0..self.net.service_count())
-            .map(|s| {
-                list.iter()
-                    .map(|&o| self.net.exposure(o, s))
-                    .fold(0.0, |a, b| a + b)
-            })
-            .collect();
-        self.net.attackable(&held, self.needed)
+        self.net.attackable(&self.held, self.needed)
     }
 
     /// Records the coalition's candidate attacks and returns the lowest
@@ -78,7 +74,7 @@ impl<'n> Coalition<'n> {
         }
         let list = self.list();
         let mut best = f64::INFINITY;
-        for set in candidate_sets(self.net, can, &list) {
+        for set in candidate_sets(self.net, can, &list, self.full) {
             tally.see(self.net, set, &list);
             if set & (1 << target) != 0 {
                 let profit = self.net.profit(set);
@@ -92,31 +88,60 @@ impl<'n> Coalition<'n> {
 }
 
 /// The sets of services a coalition able to attack `can` is tried on: all
-/// of them, each alone, and the chain from all of them dropping, one at a
-/// time, the service whose removal lowers cost ÷ profit the most (an
-/// operator loses only its stake behind the attacked services, so a
-/// smaller set can pay better).
-fn candidate_sets(net: &Network, can: ServiceSet, coalition: &[usize]) -> Vec<ServiceSet> {
-    let ratio = |set: ServiceSet| {
-        let profit = net.profit(set);
-        if profit > 0.0 {
-            net.cost(set, coalition) / profit
-        } else {
-            f64::INFINITY
-        }
-    };
+/// of them, each alone, and — unless the network is `full` (the paper's
+/// model, where the cost does not depend on the set) — the chain from all
+/// of them dropping, one at a time, the service whose removal lowers
+/// cost ÷ profit the most (an operator loses only its stake behind the
+/// attacked services, so a smaller set can pay better).
+fn candidate_sets(
+    net: &Network,
+    can: ServiceSet,
+    coalition: &[usize],
+    full: bool,
+) -> Vec<ServiceSet> {
     let mut sets: Vec<ServiceSet> = std::iter::once(can)
         .chain(members(can).map(|s| 1u64 << s))
         .collect();
+    if full {
+        return sets;
+    }
+    // Per member: its slashable stake behind the current set.
+    let slashable = |o: usize, s: usize| net.exposure(o, s) * net.services[s].slashable;
+    let mut behind: Vec<f64> = coalition
+        .iter()
+        .map(|&o| {
+            members(can)
+                .map(|s| slashable(o, s))
+                .fold(0.0, |a, b| a + b)
+        })
+        .collect();
     let mut set = can;
+    let mut profit = net.profit(set);
     while set.count_ones() > 2 {
-        let Some(next) = members(set)
-            .map(|s| set & !(1u64 << s))
-            .min_by(|&a, &b| ratio(a).total_cmp(&ratio(b)))
-        else {
+        let mut best: Option<(f64, usize)> = None;
+        for s in members(set) {
+            let rest = profit - net.services[s].profit;
+            if rest <= 0.0 {
+                continue;
+            }
+            let cost = coalition
+                .iter()
+                .zip(&behind)
+                .map(|(&o, &w)| (w - slashable(o, s)).min(net.operators[o].stake))
+                .fold(0.0, |a, b| a + b);
+            let ratio = cost / rest;
+            if best.is_none_or(|(r, _)| ratio < r) {
+                best = Some((ratio, s));
+            }
+        }
+        let Some((_, s)) = best else {
             break;
         };
-        set = next;
+        for (k, &o) in coalition.iter().enumerate() {
+            behind[k] -= slashable(o, s);
+        }
+        profit -= net.services[s].profit;
+        set &= !(1u64 << s);
         sets.push(set);
     }
     sets
@@ -184,7 +209,7 @@ fn greedy_cover<'n>(
 }
 
 /// Buckets of the stake a coalition needs behind a service, in
-/// [`cheapest_cover`].
+/// `cheapest_cover`.
 pub const COVER_BUCKETS: usize = 8192;
 
 /// The cheapest coalition holding α of `target` alone, by dynamic
@@ -236,44 +261,71 @@ fn cheapest_cover<'n>(
 }
 
 /// Steepest-descent local search from `c`, lowering the cost ÷ profit of
-/// attacks on `target`: each round takes the best of every drop, add and
-/// swap, until none improves.
+/// attacks on `target`: each round takes the best drop or add, or, when
+/// none improves, the best swap, until nothing improves.
 fn improve(tally: &mut Tally, mut c: Coalition<'_>, ops: &[usize], target: usize) {
     let mut score = c.evaluate(tally, target);
     for _ in 0..MAX_ROUNDS {
-        let (inside, outside): (Vec<usize>, Vec<usize>) = ops.iter().partition(|&&o| c.member[o]);
-        let mut best: Option<(f64, usize, Option<usize>)> = None;
-        let mut consider =
-            |c: &mut Coalition<'_>, tally: &mut Tally, a: usize, b: Option<usize>| {
-                c.toggle(a);
-                if let Some(b) = b {
-                    c.toggle(b);
-                }
-                let next = c.evaluate(tally, target);
-                if next < score && best.is_none_or(|(s, _, _)| next < s) {
-                    best = Some((next, a, b));
-                }
-                if let Some(b) = b {
-                    c.toggle(b);
-                }
-                c.toggle(a);
-            };
+        let mut best = Move::none(score);
         for &o in ops {
-            consider(&mut c, tally, o, None);
+            best.consider(&mut c, tally, target, o, None);
         }
-        for &out in &inside {
-            for &inn in &outside {
-                consider(&mut c, tally, out, Some(inn));
+        if best.toggles.is_none() {
+            let (inside, outside): (Vec<usize>, Vec<usize>) =
+                ops.iter().partition(|&&o| c.member[o]);
+            for &out in &inside {
+                for &inn in &outside {
+                    best.consider(&mut c, tally, target, out, Some(inn));
+                }
             }
         }
-        let Some((next, a, b)) = best else {
+        let Some((a, b)) = best.toggles else {
             return;
         };
         c.toggle(a);
         if let Some(b) = b {
             c.toggle(b);
         }
-        score = next;
+        score = best.score;
+    }
+}
+
+/// The best move of a round: the operators it toggles and the score after.
+struct Move {
+    score: f64,
+    toggles: Option<(usize, Option<usize>)>,
+}
+
+impl Move {
+    fn none(score: f64) -> Move {
+        Move {
+            score,
+            toggles: None,
+        }
+    }
+
+    /// Tries toggling `a` (and `b`), keeps the move if it beats the best.
+    fn consider(
+        &mut self,
+        c: &mut Coalition<'_>,
+        tally: &mut Tally,
+        target: usize,
+        a: usize,
+        b: Option<usize>,
+    ) {
+        let flip = |c: &mut Coalition<'_>| {
+            c.toggle(a);
+            if let Some(b) = b {
+                c.toggle(b);
+            }
+        };
+        flip(c);
+        let next = c.evaluate(tally, target);
+        if next < self.score {
+            self.score = next;
+            self.toggles = Some((a, b));
+        }
+        flip(c);
     }
 }
 

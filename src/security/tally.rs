@@ -71,40 +71,56 @@ impl Tally {
 
     /// Records the attack of `coalition` on `set` (which it can attack).
     pub fn see(&mut self, net: &Network, set: ServiceSet, coalition: &[usize]) {
-        let profit = net.profit(set);
         if set == 0 {
             return;
         }
         self.examined += 1;
+        let profit = net.profit(set);
+        let cost = net.cost(set, coalition);
+        let ratio = if profit > 0.0 {
+            cost / profit
+        } else {
+            f64::INFINITY
+        };
+        let pays = Network::pays(profit, cost);
+        let net_gain = profit - cost;
+        let lower = |best: &Option<Attack>| best.as_ref().is_none_or(|b| ratio < b.ratio());
+        let for_service = profit > 0.0 && members(set).any(|s| lower(&self.per_service[s]));
+        let cheapest = profit > 0.0 && lower(&self.cheapest);
+        let profitable = pays
+            && self
+                .most_profitable
+                .as_ref()
+                .is_none_or(|b| net_gain > b.net());
+        let damaging = pays
+            && self
+                .most_damaging
+                .as_ref()
+                .is_none_or(|b| cost > b.cost || (cost == b.cost && net_gain > b.net()));
+        if !(for_service || cheapest || profitable || damaging) {
+            return;
+        }
+        // Built only when it is kept somewhere.
         let attack = Attack {
             services: set,
             coalition: coalition.to_vec(),
-            cost: net.cost(set, coalition),
+            cost,
             profit,
         };
-        let ratio = attack.ratio();
-        let better = |best: &Option<Attack>| best.as_ref().is_none_or(|b| ratio < b.ratio());
-        for s in members(set) {
-            if better(&self.per_service[s]) && profit > 0.0 {
-                self.per_service[s] = Some(attack.clone());
+        if for_service {
+            for s in members(set) {
+                if lower(&self.per_service[s]) {
+                    self.per_service[s] = Some(attack.clone());
+                }
             }
         }
-        if profit > 0.0 && better(&self.cheapest) {
+        if cheapest {
             self.cheapest = Some(attack.clone());
         }
-        if !attack.pays() {
-            return;
-        }
-        if self
-            .most_profitable
-            .as_ref()
-            .is_none_or(|b| attack.net() > b.net())
-        {
+        if profitable {
             self.most_profitable = Some(attack.clone());
         }
-        if self.most_damaging.as_ref().is_none_or(|b| {
-            attack.cost > b.cost || (attack.cost == b.cost && attack.net() > b.net())
-        }) {
+        if damaging {
             self.most_damaging = Some(attack);
         }
     }

@@ -11,4 +11,5 @@ mod golden;
 mod outputs_doc;
 mod rm1;
 mod scenario_files;
+mod security_command;
 mod shards;
