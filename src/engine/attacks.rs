@@ -74,6 +74,30 @@ impl Attacks {
         self.stolen_usd.iter().fold(0.0, |a, b| a + b)
     }
 
+    /// The slack at t = 0, before any attack (nothing without `run.attacks`).
+    pub fn assess(
+        &mut self,
+        model: &Model,
+        prices: &[f64],
+        protocols: &ProtocolBook,
+        classes: &Classes,
+    ) {
+        if !model.run.attacks {
+            return;
+        }
+        let net = network_of(
+            model,
+            &self.protocols,
+            &self.corrupted,
+            classes,
+            prices,
+            protocols,
+        );
+        self.slack = security::scan(&net, Method::for_network(&net))
+            .slack()
+            .min(SLACK_CAP);
+    }
+
     /// Step `step`'s attacks, at `prices`: the most profitable attack,
     /// again and again, until none pays. Nothing without `run.attacks`.
     pub fn step(

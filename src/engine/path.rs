@@ -93,6 +93,8 @@ impl<'m> PathState<'m> {
         self.protocols.mark_initial_tvl();
         self.lrts.start(model, &self.classes);
         self.lending.open_positions(model, &self.classes);
+        self.attacks
+            .assess(model, &self.market.prices, &self.protocols, &self.classes);
         self.record_if_due(0);
     }
 
