@@ -244,12 +244,12 @@ fn every_column_of_sweep_csv_and_stress_csv_is_documented() {
 fn every_declared_metric_and_column_is_documented() {
     use restake_sim::results::{
         AssetMetric, ClassFinal, ClassMetric, EventRecord, LoopFinal, LoopMetric, LrtFinal,
-        LrtMetric, MarketFinal, MarketMetric, ProtocolFinal, ProtocolMetric, Record, TotalFinal,
-        TotalMetric,
+        LrtMetric, MarketFinal, MarketMetric, ProtocolFinal, ProtocolMetric, Record,
+        SecurityMetric, ServiceMetric, TotalFinal, TotalMetric,
     };
     let doc = doc();
     let mut missing = BTreeSet::new();
-    let kinds: [(&str, Vec<&str>); 7] = [
+    let kinds: [(&str, Vec<&str>); 9] = [
         (
             "protocol",
             ProtocolMetric::ALL.iter().map(|m| m.name()).collect(),
@@ -265,6 +265,14 @@ fn every_declared_metric_and_column_is_documented() {
         (
             "lending market",
             MarketMetric::ALL.iter().map(|m| m.name()).collect(),
+        ),
+        (
+            "protocol",
+            ServiceMetric::ALL.iter().map(|m| m.name()).collect(),
+        ),
+        (
+            "total",
+            SecurityMetric::ALL.iter().map(|m| m.name()).collect(),
         ),
     ];
     for (kind, metrics) in kinds {
