@@ -12,13 +12,19 @@ use crate::export::RunFolder;
 pub use crate::export::csv_files::records_to_csv;
 use crate::report::ImageFormats;
 use crate::scenario::LoadedScenario;
-use crate::stats::tables::{KeyResults, key_result_columns, protocol_means};
+use crate::stats::tables::{
+    KeyResults, PATH_MEANS, key_result_columns, paired_change_errors, path_figures,
+    protocol_means,
+};
 
 /// One variant's outcome.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VariantResult {
     /// Key results.
     pub key: KeyResults,
+    /// Per [`PATH_MEANS`] figure, its per-path values, for the standard
+    /// errors of paired differences.
+    pub figures: Vec<Vec<f64>>,
     /// Per protocol: (mean final TVL native, mean final APR).
     pub protocols: Vec<(f64, f64)>,
 }
@@ -44,6 +50,7 @@ pub fn run_variants(
         let execution: Execution = pool.install(|| execute(loaded, &|| progress.inc(1)))?;
         let result = VariantResult {
             key: execution.key.clone(),
+            figures: path_figures(&execution.collected.rows),
             protocols: protocol_means(&execution.collected.rows, loaded.model.protocols.len()),
         };
         if let Some(dir) = keep_under {
@@ -71,9 +78,19 @@ pub fn result_header(protocols: &[String]) -> Vec<String> {
     h
 }
 
+/// A number as a CSV cell: empty when NaN (a figure the paths cannot
+/// support).
+pub fn number_cell(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else {
+        x.to_string()
+    }
+}
+
 /// Cells for a result, matching [`result_header`].
 pub fn result_cells(r: &VariantResult) -> Vec<String> {
-    let mut cells: Vec<String> = r.key.values().iter().map(f64::to_string).collect();
+    let mut cells: Vec<String> = r.key.values().into_iter().map(number_cell).collect();
     for (tvl, apr) in &r.protocols {
         cells.push(tvl.to_string());
         cells.push(apr.to_string());
@@ -90,4 +107,34 @@ pub fn comparison_folder(out: Option<&PathBuf>, loaded: &LoadedScenario, kind: &
 /// Creates the comparison folder (written atomically, like a run folder).
 pub fn create_folder(folder: &Path) -> anyhow::Result<RunFolder> {
     RunFolder::create(folder).with_context(|| format!("cannot create {}", folder.display()))
+}
+
+/// Header cells of the changes from the baseline: `change_<key result>` for
+/// every key result, each path mean followed by `change_<key result>_se`,
+/// the standard error of the paired difference.
+pub fn change_header() -> Vec<String> {
+    let mut h = Vec::new();
+    for c in key_result_columns() {
+        h.push(format!("change_{c}"));
+        if PATH_MEANS.iter().any(|m| m.column == c) {
+            h.push(format!("change_{c}_se"));
+        }
+    }
+    h
+}
+
+/// Cells of the changes of `r` from `baseline`, matching [`change_header`].
+pub fn change_cells(r: &VariantResult, baseline: &VariantResult) -> Vec<String> {
+    let errors = paired_change_errors(&baseline.figures, &r.figures);
+    let mut cells = Vec::new();
+    for ((c, v), b) in key_result_columns()
+        .zip(r.key.values())
+        .zip(baseline.key.values())
+    {
+        cells.push(number_cell(v - b));
+        if let Some(i) = PATH_MEANS.iter().position(|m| m.column == c) {
+            cells.push(number_cell(errors[i]));
+        }
+    }
+    cells
 }

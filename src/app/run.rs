@@ -246,7 +246,7 @@ fn write_batch_csv(
             r.paths.map_or_else(String::new, |p| p.to_string()),
         ];
         match &r.key {
-            Some(k) => rec.extend(k.values().iter().map(f64::to_string)),
+            Some(k) => rec.extend(k.values().into_iter().map(super::compare::number_cell)),
             None => rec.extend(key_result_columns().map(|_| String::new())),
         }
         rec.push(
@@ -451,9 +451,10 @@ const SUMMARY_CLASSES: usize = 20;
 
 /// The end-of-run summary printed to the terminal: one line per staker
 /// class and one for the total, so it fits a screen. Net return over the
-/// run (mean, quantiles across paths, mean of the worst 1 % of paths), the
-/// mean after-tax return, and the loss fraction (mean, mean of the worst
-/// 1 %, probability of a loss).
+/// run (mean and its standard error, quantiles across paths, mean of the
+/// worst 1 % of paths), the mean net return in USD with price moves, the
+/// loss fraction (mean, mean of the worst 1 %), the probability of a
+/// negative return and that of any loss.
 pub fn one_screen_summary(report: &RunReport) -> String {
     let m = &report.manifest;
     let mut s = format!(
@@ -467,32 +468,27 @@ pub fn one_screen_summary(report: &RunReport) -> String {
         m.threads,
         report.folder.display()
     );
-    let line = |cells: [&str; 10]| {
-        format!(
-            "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}\n",
-            cells[0],
-            cells[1],
-            cells[2],
-            cells[3],
-            cells[4],
-            cells[5],
-            cells[6],
-            cells[7],
-            cells[8],
-            cells[9]
-        )
+    let line = |cells: &[&str]| {
+        let mut l = format!("  {:<20}", cells[0]);
+        for cell in &cells[1..] {
+            l.push_str(&format!(" {cell:>9}"));
+        }
+        l.push('\n');
+        l
     };
-    s.push_str(&line([
+    s.push_str(&line(&[
         "net return",
         "mean",
+        "± se",
         "p05",
         "p50",
         "p95",
         "worst 1 %",
-        "after tax",
+        "in USD",
         "loss",
         "worst 1 %",
-        "P(loss)",
+        "P(ret<0)",
+        "P(loss>0)",
     ]));
     let find = |entity: &str, metric: &str| {
         report
@@ -522,23 +518,24 @@ pub fn one_screen_summary(report: &RunReport) -> String {
         else {
             continue;
         };
-        let after_tax = find(entity, "after_tax_net_return").map_or(f64::NAN, |r| r.mean);
+        let usd = find(entity, "net_return_usd").map_or(f64::NAN, |r| r.mean);
         let cells = [
             percent(ret.mean),
+            percent(ret.mean_se),
             percent(ret.p05),
             percent(ret.p50),
             percent(ret.p95),
             percent(-ret.cvar99),
-            percent(after_tax),
+            percent(usd),
             percent(loss.mean),
             percent(loss.cvar99),
-            percent(loss.p_loss),
+            percent(ret.probability()),
+            percent(loss.probability()),
         ];
-        let name: String = entity.chars().take(22).collect();
-        s.push_str(&line([
-            &name, &cells[0], &cells[1], &cells[2], &cells[3], &cells[4], &cells[5], &cells[6],
-            &cells[7], &cells[8],
-        ]));
+        let name: String = entity.chars().take(20).collect();
+        let mut row = vec![name.as_str()];
+        row.extend(cells.iter().map(String::as_str));
+        s.push_str(&line(&row));
     }
     s
 }

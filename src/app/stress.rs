@@ -5,14 +5,11 @@
 use std::process::ExitCode;
 
 use super::InvalidArgument;
-use super::compare::{
-    comparison_folder, create_folder, records_to_csv, result_cells, result_header, run_variants,
-};
+use super::compare::{change_cells, change_header, comparison_folder, create_folder, records_to_csv, result_cells, result_header, run_variants};
 use super::run::simulation_overrides;
 use crate::cli::StressArgs;
 use crate::scenario::presets::{self, PRESETS};
 use crate::scenario::{self, Override};
-use crate::stats::tables::key_result_columns;
 
 /// Runs the stresses and writes `stress.csv`.
 pub fn stress(args: &StressArgs) -> anyhow::Result<ExitCode> {
@@ -67,8 +64,7 @@ pub fn stress(args: &StressArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let mut header: Vec<String> = vec!["stress".into(), "description".into(), "paths".into()];
     header.extend(result_header(&protocols));
-    header.extend(key_result_columns().map(|c| format!("change_{c}")));
-    let baseline = results[0].key.values();
+    header.extend(change_header());
     let rows: Vec<Vec<String>> = variants
         .iter()
         .zip(&descriptions)
@@ -80,13 +76,7 @@ pub fn stress(args: &StressArgs) -> anyhow::Result<ExitCode> {
                 loaded.model.run.paths.to_string(),
             ];
             row.extend(result_cells(r));
-            row.extend(
-                r.key
-                    .values()
-                    .iter()
-                    .zip(&baseline)
-                    .map(|(v, b)| (v - b).to_string()),
-            );
+            row.extend(change_cells(r, &results[0]));
             row
         })
         .collect();

@@ -4,9 +4,7 @@
 use std::process::ExitCode;
 
 use super::InvalidArgument;
-use super::compare::{
-    comparison_folder, create_folder, records_to_csv, result_cells, result_header, run_variants,
-};
+use super::compare::{change_cells, change_header, comparison_folder, create_folder, records_to_csv, result_cells, result_header, run_variants};
 use super::run::simulation_overrides;
 use crate::cli::SweepArgs;
 use crate::scenario::{self, Override};
@@ -204,6 +202,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let mut header: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
     header.push("paths".into());
     header.extend(result_header(&protocols));
+    header.extend(change_header());
     let rows: Vec<Vec<String>> = combos
         .iter()
         .zip(&variants)
@@ -212,6 +211,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
             let mut row: Vec<String> = combo.iter().map(cell).collect();
             row.push(loaded.model.run.paths.to_string());
             row.extend(result_cells(r));
+            row.extend(change_cells(r, &results[0]));
             row
         })
         .collect();

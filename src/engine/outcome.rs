@@ -2,7 +2,7 @@
 //! per-class sketch of per-staker yields, and the check that the results
 //! can be used (finite, non-negative, bookkeeping intact).
 
-use super::classes::Classes;
+use super::classes::{ClassRun, Classes};
 use super::lending::Lending;
 use super::lrt::Lrts;
 use super::market::Market;
@@ -43,8 +43,13 @@ pub struct PathOutcome {
     pub defect: Option<PathDefect>,
 }
 
-/// Final figures of every class, and the per-class yield sketches.
-pub fn class_finals(model: &Model, classes: &Classes) -> (Vec<ClassFinal>, Vec<LogHistogram>) {
+/// Final figures of every class, and the per-class yield sketches; USD
+/// figures value the horizon's position at `market`'s prices today.
+pub fn class_finals(
+    model: &Model,
+    market: &Market,
+    classes: &Classes,
+) -> (Vec<ClassFinal>, Vec<LogHistogram>) {
     let horizon = model.run.steps;
     let step_years = model.run.step_years();
     let st = &classes.stakers;
@@ -75,11 +80,27 @@ pub fn class_finals(model: &Model, classes: &Classes) -> (Vec<ClassFinal>, Vec<L
                 run.initial,
             ),
             median_net_return: median(&mut returns),
+            net_return_usd: usd_return(run, market.prices[class.asset], market.initial[class.asset]),
             stakers: run.active,
             entered: (run.next_reserve - run.range.start) as u32 - class.count,
         });
     }
     (finals, sketches)
+}
+
+/// (value of stake and rewards at `price` − value of the initial stake at
+/// `price0`) / the latter: the net return in USD, price moves included.
+/// Stake that exited is valued with the rest, as held in the asset.
+fn usd_return(run: &ClassRun, price: f64, price0: f64) -> f64 {
+    ratio(
+        position(run) * price - run.initial * price0,
+        run.initial * price0,
+    )
+}
+
+/// Stake and rewards of a class, whatever exited: initial + rewards − losses.
+fn position(run: &ClassRun) -> f64 {
+    run.initial + run.rewards - run.losses
 }
 
 /// Final figures of every protocol.
@@ -153,6 +174,7 @@ pub fn total_final(
     let initial_usd = classes.value(model, p0, |r| r.initial);
     let rewards_usd = classes.value(model, p0, |r| r.rewards);
     let losses_usd = classes.value(model, p0, |r| r.losses);
+    let position_usd = classes.value(model, &market.prices, position);
     let taxed_usd: f64 = classes
         .runs
         .iter()
@@ -162,6 +184,7 @@ pub fn total_final(
     TotalFinal {
         net_return: ratio(rewards_usd - losses_usd, initial_usd),
         after_tax_net_return: ratio(taxed_usd - losses_usd, initial_usd),
+        net_return_usd: ratio(position_usd - initial_usd, initial_usd),
         initial_usd,
         rewards_usd,
         losses_usd,
@@ -296,7 +319,7 @@ allocate = { b = 1.0 }
     fn class_finals_and_the_per_staker_yield_sketch() {
         let model = two_classes();
         let parts = ended(&model);
-        let (finals, sketches) = class_finals(&model, &parts.classes);
+        let (finals, sketches) = class_finals(&model, &parts.market, &parts.classes);
         let eth = &finals[0];
         assert_eq!((eth.stake, eth.initial, eth.rewards), (160.0, 250.0, 15.0));
         assert_eq!(
@@ -352,7 +375,7 @@ allocate = { b = 1.0 }
     fn a_defect_is_the_first_thing_wrong_in_a_fixed_order() {
         let model = two_classes();
         let mut parts = ended(&model);
-        let (classes, _) = class_finals(&model, &parts.classes);
+        let (classes, _) = class_finals(&model, &parts.market, &parts.classes);
         let mut row = PathRow {
             path: 0,
             classes,

@@ -202,7 +202,7 @@ impl<'m> PathState<'m> {
         let model = self.model;
         self.protocols
             .update_aprs(model, &self.market, &self.classes);
-        let (classes, staker_apr) = class_finals(model, &self.classes);
+        let (classes, staker_apr) = class_finals(model, &self.market, &self.classes);
         let row = PathRow {
             path: self.path,
             classes,

@@ -628,6 +628,7 @@ mod tests {
             net_return: 0.1,
             after_tax_net_return: 0.1,
             median_net_return: 0.1,
+            net_return_usd: 0.1,
             stakers: 1,
             entered: 0,
         };
@@ -649,6 +650,7 @@ mod tests {
             total: TotalFinal {
                 net_return: 0.1,
                 after_tax_net_return: 0.1,
+                net_return_usd: 0.1,
                 initial_usd: 2.0,
                 rewards_usd: 0.2,
                 losses_usd: 0.0,

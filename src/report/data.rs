@@ -77,8 +77,33 @@ pub struct SummaryRecord {
     pub cvar95: f64,
     /// Expected shortfall at 99 %.
     pub cvar99: f64,
-    /// Probability of a loss.
-    pub p_loss: f64,
+    /// Standard error of the mean.
+    pub mean_se: f64,
+    /// Lower confidence bound of VaR99 (empty when the sample cannot say).
+    pub var99_lo: Option<f64>,
+    /// Upper confidence bound of VaR99.
+    pub var99_hi: Option<f64>,
+    /// Lower confidence bound of CVaR99.
+    pub cvar99_lo: Option<f64>,
+    /// Upper confidence bound of CVaR99.
+    pub cvar99_hi: Option<f64>,
+    /// Value at Risk at 99.9 % (empty below 10,000 paths).
+    pub var999: Option<f64>,
+    /// Expected shortfall at 99.9 % (empty below 10,000 paths).
+    pub cvar999: Option<f64>,
+    /// Return figures: probability of a negative return.
+    pub p_negative_return: Option<f64>,
+    /// Loss figures: probability of any loss.
+    pub p_any_loss: Option<f64>,
+}
+
+impl SummaryRecord {
+    /// The row's probability: of a negative return or of any loss.
+    pub fn probability(&self) -> f64 {
+        self.p_negative_return
+            .or(self.p_any_loss)
+            .unwrap_or(f64::NAN)
+    }
 }
 
 /// One row of `yields.csv`.

@@ -146,7 +146,17 @@ pub fn run_page(data: &RunData) -> Page {
                 Cell::text(r.metric.clone()),
             ];
             row.extend(
-                [r.mean, r.p05, r.p50, r.p95, r.var99, r.cvar99, r.p_loss]
+                [
+                    r.mean,
+                    r.mean_se,
+                    r.p05,
+                    r.p50,
+                    r.p95,
+                    r.var99,
+                    r.cvar99,
+                    r.p_negative_return.unwrap_or(f64::NAN),
+                    r.p_any_loss.unwrap_or(f64::NAN),
+                ]
                     .iter()
                     .map(|v| Cell::number(*v, &percent)),
             );
@@ -165,10 +175,10 @@ pub fn run_page(data: &RunData) -> Page {
             },
             Table {
                 title: "Summary".into(),
-                note: "From summary.csv: the distribution across paths of each figure, as a percentage of the initial stake (net returns over the run; loss fractions). VaR and CVaR are of the loss (for a return, its negative): a positive value is a loss. P(loss) is the share of paths with a loss.".into(),
+                note: "From summary.csv: the distribution across paths of each figure, as a percentage of the initial stake (net returns over the run; loss fractions). ± se is the mean's Monte Carlo standard error. VaR and CVaR are of the loss (for a return, its negative): a positive value is a loss. P(return < 0) is the share of paths whose return is negative (return rows); P(loss > 0) the share of paths with any loss (loss rows).".into(),
                 header: [
-                    "entity", "kind", "figure", "mean", "p5", "median", "p95", "VaR 99 %",
-                    "CVaR 99 %", "P(loss)",
+                    "entity", "kind", "figure", "mean", "± se", "p5", "median", "p95", "VaR 99 %",
+                    "CVaR 99 %", "P(return < 0)", "P(loss > 0)",
                 ]
                 .map(String::from)
                 .to_vec(),
@@ -183,7 +193,7 @@ pub fn run_page(data: &RunData) -> Page {
 fn column_unit(header: &str) -> Unit {
     if header.contains("usd") {
         Unit::Usd
-    } else if ["return", "var99", "cvar99", "p_loss", "apr"]
+    } else if ["return", "var99", "cvar99", "var999", "p_negative", "p_any", "apr"]
         .iter()
         .any(|k| header.contains(k))
     {
@@ -226,7 +236,7 @@ pub fn table_page(kind: &str, folder: &Path, table: &CsvTable) -> Page {
         tables: vec![Table {
             title: "Results".into(),
             note: format!(
-                "From {file}: returns, losses, VaR, CVaR, P(loss) and APR as percentages of the initial stake; TVL in USD or native units; `change_` columns are the difference from the baseline."
+                "From {file}: returns, losses, VaR, CVaR, probabilities and APR as percentages of the initial stake; TVL in USD or native units; `_se` columns are standard errors; `change_` columns are the difference from the baseline, and `change_…_se` the standard error of that paired difference."
             ),
             header: table.header.clone(),
             rows,

@@ -1,7 +1,7 @@
 //! The charts of a sweep folder: each key result against the first swept
 //! parameter (one line per combination of the others, the net return with
 //! its p5–p95 band), mean APR and TVL per protocol likewise, and for a
-//! two-parameter sweep heatmaps of the mean net return and of P(loss).
+//! two-parameter sweep heatmaps of the mean net return and of P(net return < 0).
 
 use std::path::Path;
 
@@ -58,10 +58,17 @@ pub fn key_results() -> Vec<KeyResult> {
             Unit::Percent,
         ),
         k(
-            "p_loss",
+            "p_negative_return",
             None,
-            "probability of a loss",
-            "P(loss)",
+            "probability of a negative net return",
+            "P(net return < 0)",
+            Unit::Percent,
+        ),
+        k(
+            "p_any_loss",
+            None,
+            "probability of any slashing loss",
+            "P(loss > 0)",
             Unit::Percent,
         ),
         k(
@@ -141,9 +148,9 @@ pub fn charts(table: &CsvTable, path: &Path) -> Result<Vec<Chart>, ReportError> 
                 Unit::Percent,
             ),
             (
-                "p_loss",
-                "sweep_heatmap_p_loss",
-                "probability of a loss",
+                "p_negative_return",
+                "sweep_heatmap_p_negative_return",
+                "probability of a negative net return",
                 Unit::Percent,
             ),
         ] {

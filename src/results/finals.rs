@@ -24,6 +24,10 @@ record! {
         pub after_tax_net_return: f64,
         /// Median over stakers of (rewards − losses) / initial stake.
         pub median_net_return: f64,
+        /// ((initial + rewards − losses) × the horizon's price − initial ×
+        /// the t = 0 price) / (initial × the t = 0 price): the net return in
+        /// USD, price moves included.
+        pub net_return_usd: f64,
         /// Active stakers at the horizon.
         pub stakers: u32,
         /// Stakers that entered after t = 0.
@@ -59,6 +63,9 @@ record! {
         pub net_return: f64,
         /// After tax, at t = 0 prices.
         pub after_tax_net_return: f64,
+        /// (Σ (initial + rewards − losses) × the horizon's prices − initial
+        /// USD) / initial USD: the net return in USD, price moves included.
+        pub net_return_usd: f64,
         /// Stake at entry at t = 0 prices, USD.
         pub initial_usd: f64,
         /// Rewards at t = 0 prices, USD.

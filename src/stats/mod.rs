@@ -9,6 +9,7 @@ pub mod quantile;
 pub mod risk;
 pub mod sketch;
 pub mod tables;
+pub mod uncertainty;
 
 pub use quantile::{Distribution, QUANTILE_LABELS, REPORT_QUANTILES, describe, quantile_sorted};
 pub use risk::{TailRisk, tail_risk};

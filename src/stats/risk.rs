@@ -4,8 +4,9 @@
 //! [`TailRisk`] and [`tail_risk`], computed from an ascending-sorted sample.
 
 use super::quantile::quantile_sorted;
+use super::uncertainty::{deep_enough, tail_count};
 
-/// Value at Risk and Conditional Value at Risk at 95% and 99%.
+/// Value at Risk and Conditional Value at Risk at 95%, 99% and 99.9%.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TailRisk {
     /// 95% Value at Risk: the type-7 0.95 quantile of the losses.
@@ -16,6 +17,12 @@ pub struct TailRisk {
     pub cvar95: f64,
     /// 99% expected shortfall: mean of the worst 1% of losses.
     pub cvar99: f64,
+    /// 99.9% Value at Risk; `None` below
+    /// [`DEEP_TAIL_MIN_PATHS`](super::uncertainty::DEEP_TAIL_MIN_PATHS) values.
+    pub var999: Option<f64>,
+    /// 99.9% expected shortfall; `None` below
+    /// [`DEEP_TAIL_MIN_PATHS`](super::uncertainty::DEEP_TAIL_MIN_PATHS) values.
+    pub cvar999: Option<f64>,
 }
 
 /// Tail risk of an ascending-sorted sample of losses (positive = a loss).
@@ -28,29 +35,26 @@ pub struct TailRisk {
 ///   floating-point noise such as `(1 - 0.95) * 100 = 5.000000000000004`
 ///   does not add a value.
 ///
-/// An empty sample gives NaN in every field.
+/// An empty sample gives NaN in every field (and `None` at 99.9%).
 pub fn tail_risk(sorted_losses: &[f64]) -> TailRisk {
+    let deep = deep_enough(sorted_losses.len());
     TailRisk {
         var95: quantile_sorted(sorted_losses, 0.95),
         var99: quantile_sorted(sorted_losses, 0.99),
         cvar95: expected_shortfall(sorted_losses, 0.95),
         cvar99: expected_shortfall(sorted_losses, 0.99),
+        var999: deep.then(|| quantile_sorted(sorted_losses, 0.999)),
+        cvar999: deep.then(|| expected_shortfall(sorted_losses, 0.999)),
     }
 }
 
-/// Mean of the worst `ceil((1 - a) * n)` values (at least one) of a sorted slice.
-fn expected_shortfall(sorted: &[f64], a: f64) -> f64 {
+/// Mean of the worst [`tail_count`] values of a sorted slice.
+pub fn expected_shortfall(sorted: &[f64], a: f64) -> f64 {
     let n = sorted.len();
     if n == 0 {
         return f64::NAN;
     }
-    let raw = (1.0 - a) * n as f64;
-    let k = if (raw - raw.round()).abs() < 1e-9 {
-        raw.round()
-    } else {
-        raw.ceil()
-    };
-    let k = (k as usize).clamp(1, n);
+    let k = tail_count(n, a);
     let tail = &sorted[n - k..];
     tail.iter().fold(0.0, |acc, &x| acc + x) / k as f64
 }
@@ -102,6 +106,17 @@ mod tests {
     }
 
     #[test]
+    fn the_deep_tail_is_the_worst_tenth_of_a_percent_from_ten_thousand_paths() {
+        let losses: Vec<f64> = (1..=10_000).map(f64::from).collect();
+        let r = tail_risk(&losses);
+        // Type 7: h = 9999 × 0.999 = 9989.001 → 9990.001.
+        assert!((r.var999.unwrap() - 9990.001).abs() < 1e-6);
+        // The worst 10: 9991..=10000.
+        assert_eq!(r.cvar999, Some(9995.5));
+        assert_eq!(tail_risk(&losses[..9_999]).var999, None);
+    }
+
+    #[test]
     fn small_samples_use_at_least_one_value() {
         let r = tail_risk(&[3.0]);
         assert_eq!((r.var95, r.var99, r.cvar95, r.cvar99), (3.0, 3.0, 3.0, 3.0));
@@ -113,6 +128,7 @@ mod tests {
     fn empty_is_nan() {
         let r = tail_risk(&[]);
         assert!(r.var95.is_nan() && r.var99.is_nan() && r.cvar95.is_nan() && r.cvar99.is_nan());
+        assert_eq!((r.var999, r.cvar999), (None, None));
     }
 
     proptest! {

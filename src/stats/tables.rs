@@ -6,9 +6,13 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::uncertainty::{
+    mean_standard_error, paired_standard_error, probability_standard_error, quantile_interval,
+    shortfall_interval, tail_quantile,
+};
 use super::{Distribution, LogHistogram, REPORT_QUANTILES, describe, tail_risk};
 use crate::model::Model;
-use crate::results::{Collected, Field, PathRow, Record};
+use crate::results::{ClassFinal, Collected, Field, PathRow, Record, TotalFinal};
 
 /// One row of `timeseries.csv`: a metric of an entity on a recorded day,
 /// across paths. Values are stored per path as `f32`, so figures carry
@@ -76,20 +80,28 @@ pub fn timeseries_rows(c: &Collected) -> Vec<TimeseriesRow> {
 }
 
 /// One row of `summary.csv`: the distribution across paths of one figure of
-/// one entity, with tail risk of the corresponding loss.
+/// one entity, with tail risk of the corresponding loss and the Monte Carlo
+/// error bars of [`uncertainty`](super::uncertainty). Empty cells (`None`)
+/// are figures the paths cannot support: a deep-tail figure below
+/// [`DEEP_TAIL_MIN_PATHS`](super::uncertainty::DEEP_TAIL_MIN_PATHS) paths,
+/// a confidence bound beyond the sample, or the probability that does not
+/// apply to the row's kind of figure.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SummaryRow {
-    /// Entity name (class, protocol or `total`).
+    /// Entity name (class, protocol, operator or `total`).
     pub entity: String,
-    /// `class`, `protocol` or `total`.
+    /// `class`, `protocol`, `operator` or `total`.
     pub kind: &'static str,
-    /// Figure: `net_return`, `after_tax_net_return`, `loss_fraction` or
-    /// `median_staker_net_return`.
+    /// Figure, e.g. `net_return`, `net_return_usd`, `loss_fraction`.
     pub metric: &'static str,
     /// Mean across paths.
     pub mean: f64,
+    /// Standard error of the mean: std / √paths.
+    pub mean_se: f64,
     /// Standard deviation across paths.
     pub std: f64,
+    /// 0.1th percentile (deep tail).
+    pub p0_1: Option<f64>,
     /// 1st percentile.
     pub p01: f64,
     /// 5th percentile.
@@ -104,38 +116,70 @@ pub struct SummaryRow {
     pub p95: f64,
     /// 99th percentile.
     pub p99: f64,
+    /// 99.9th percentile (deep tail).
+    pub p99_9: Option<f64>,
     /// Value at risk at 95 %, as a positive loss.
     pub var95: f64,
     /// Value at risk at 99 %.
     pub var99: f64,
+    /// Lower confidence bound of VaR99 (order statistics).
+    pub var99_lo: Option<f64>,
+    /// Upper confidence bound of VaR99 (order statistics).
+    pub var99_hi: Option<f64>,
+    /// Value at risk at 99.9 % (deep tail).
+    pub var999: Option<f64>,
     /// Expected shortfall beyond VaR95.
     pub cvar95: f64,
     /// Expected shortfall beyond VaR99.
     pub cvar99: f64,
-    /// Probability of a loss: P(return < 0), or P(loss fraction > 0).
-    pub p_loss: f64,
+    /// Lower confidence bound of CVaR99 (asymptotic standard error).
+    pub cvar99_lo: Option<f64>,
+    /// Upper confidence bound of CVaR99 (asymptotic standard error).
+    pub cvar99_hi: Option<f64>,
+    /// Expected shortfall beyond VaR99.9 (deep tail).
+    pub cvar999: Option<f64>,
+    /// Return figures: share of paths whose return is below 0.
+    pub p_negative_return: Option<f64>,
+    /// Loss figures: share of paths with any loss (above 0).
+    pub p_any_loss: Option<f64>,
+    /// Standard error of the row's probability.
+    pub p_se: f64,
 }
 
-fn summary_row(
+/// Whether a summary figure is a return (a loss is its negative, the
+/// probability reported is that of a negative return) or a loss-like
+/// figure (the probability reported is that of any loss).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figure {
+    /// A return: higher is better.
+    Return,
+    /// A loss or another non-negative amount: higher is worse.
+    Loss,
+}
+
+/// The summary row of one figure from its per-path values.
+pub fn summary_row(
     entity: &str,
     kind: &'static str,
     metric: &'static str,
     mut values: Vec<f64>,
-    is_return: bool,
+    figure: Figure,
 ) -> SummaryRow {
     let d: Distribution = describe(&mut values);
-    let mut losses: Vec<f64> = if is_return {
-        values.iter().rev().map(|v| -v).collect()
-    } else {
-        values.clone()
+    let sorted = values;
+    let mut losses: Vec<f64> = match figure {
+        Figure::Return => sorted.iter().rev().map(|v| -v).collect(),
+        Figure::Loss => sorted.clone(),
     };
     losses.sort_by(f64::total_cmp);
     let t = tail_risk(&losses);
-    let n = values.len().max(1) as f64;
-    let p_loss = if is_return {
-        values.iter().filter(|&&v| v < 0.0).count() as f64 / n
-    } else {
-        values.iter().filter(|&&v| v > 0.0).count() as f64 / n
+    let (var99_lo, var99_hi) = quantile_interval(&losses, 0.99);
+    let cvar99_bounds = shortfall_interval(&losses, 0.99, t.var99, t.cvar99);
+    let n = sorted.len();
+    let share = |f: &dyn Fn(f64) -> bool| sorted.iter().filter(|&&v| f(v)).count() as f64 / n.max(1) as f64;
+    let p = match figure {
+        Figure::Return => share(&|v| v < 0.0),
+        Figure::Loss => share(&|v| v > 0.0),
     };
     let q = d.quantiles;
     SummaryRow {
@@ -143,7 +187,9 @@ fn summary_row(
         kind,
         metric,
         mean: d.mean,
+        mean_se: mean_standard_error(d.std, n),
         std: d.std,
+        p0_1: tail_quantile(&sorted, 0.001),
         p01: q[0],
         p05: q[1],
         p25: q[2],
@@ -151,51 +197,58 @@ fn summary_row(
         p75: q[4],
         p95: q[5],
         p99: q[6],
+        p99_9: tail_quantile(&sorted, 0.999),
         var95: t.var95,
         var99: t.var99,
+        var99_lo,
+        var99_hi,
+        var999: t.var999,
         cvar95: t.cvar95,
         cvar99: t.cvar99,
-        p_loss,
+        cvar99_lo: cvar99_bounds.map(|b| b.0),
+        cvar99_hi: cvar99_bounds.map(|b| b.1),
+        cvar999: t.cvar999,
+        p_negative_return: (figure == Figure::Return).then_some(p),
+        p_any_loss: (figure == Figure::Loss).then_some(p),
+        p_se: probability_standard_error(p, n),
     }
 }
+
+impl SummaryRow {
+    /// The row's probability: of a negative return or of any loss.
+    pub fn probability(&self) -> f64 {
+        self.p_negative_return
+            .or(self.p_any_loss)
+            .unwrap_or(f64::NAN)
+    }
+}
+
+/// A class's figures in `summary.csv`, in row order.
+const CLASS_FIGURES: [(&str, fn(&ClassFinal) -> f64, Figure); 5] = [
+    ("net_return", |f| f.net_return, Figure::Return),
+    ("net_return_usd", |f| f.net_return_usd, Figure::Return),
+    ("after_tax_net_return", |f| f.after_tax_net_return, Figure::Return),
+    ("median_staker_net_return", |f| f.median_net_return, Figure::Return),
+    ("loss_fraction", |f| ratio(f.losses, f.initial), Figure::Loss),
+];
+
+/// The whole scenario's figures in `summary.csv`, in row order.
+const TOTAL_FIGURES: [(&str, fn(&TotalFinal) -> f64, Figure); 4] = [
+    ("net_return", |t| t.net_return, Figure::Return),
+    ("net_return_usd", |t| t.net_return_usd, Figure::Return),
+    ("after_tax_net_return", |t| t.after_tax_net_return, Figure::Return),
+    ("loss_fraction", |t| ratio(t.losses_usd, t.initial_usd), Figure::Loss),
+];
 
 /// Summary rows: per class, then per protocol, then the total.
 pub fn summary_rows(model: &Model, rows: &[PathRow]) -> Vec<SummaryRow> {
     let mut out = Vec::new();
     let col = |f: &dyn Fn(&PathRow) -> f64| rows.iter().map(f).collect::<Vec<f64>>();
     for (c, class) in model.classes.iter().enumerate() {
-        let name = class.name.as_str();
-        out.push(summary_row(
-            name,
-            "class",
-            "net_return",
-            col(&|r| r.classes[c].net_return),
-            true,
-        ));
-        out.push(summary_row(
-            name,
-            "class",
-            "after_tax_net_return",
-            col(&|r| r.classes[c].after_tax_net_return),
-            true,
-        ));
-        out.push(summary_row(
-            name,
-            "class",
-            "median_staker_net_return",
-            col(&|r| r.classes[c].median_net_return),
-            true,
-        ));
-        out.push(summary_row(
-            name,
-            "class",
-            "loss_fraction",
-            col(&|r| {
-                let f = &r.classes[c];
-                ratio(f.losses, f.initial)
-            }),
-            false,
-        ));
+        for (metric, value, figure) in CLASS_FIGURES {
+            let values = col(&|r| value(&r.classes[c]));
+            out.push(summary_row(&class.name, "class", metric, values, figure));
+        }
     }
     for (k, c) in (0..model.classes.len())
         .filter(|&c| model.classes[c].is_loop())
@@ -206,7 +259,7 @@ pub fn summary_rows(model: &Model, rows: &[PathRow]) -> Vec<SummaryRow> {
             "class",
             "equity_net_return",
             col(&|r| r.loops[k].equity_net_return),
-            true,
+            Figure::Return,
         ));
     }
     for (p, proto) in model.protocols.iter().enumerate() {
@@ -215,30 +268,13 @@ pub fn summary_rows(model: &Model, rows: &[PathRow]) -> Vec<SummaryRow> {
             "protocol",
             "loss_fraction",
             col(&|r| r.protocols[p].loss_fraction),
-            false,
+            Figure::Loss,
         ));
     }
-    out.push(summary_row(
-        "total",
-        "total",
-        "net_return",
-        col(&|r| r.total.net_return),
-        true,
-    ));
-    out.push(summary_row(
-        "total",
-        "total",
-        "after_tax_net_return",
-        col(&|r| r.total.after_tax_net_return),
-        true,
-    ));
-    out.push(summary_row(
-        "total",
-        "total",
-        "loss_fraction",
-        col(&|r| ratio(r.total.losses_usd, r.total.initial_usd)),
-        false,
-    ));
+    for (metric, value, figure) in TOTAL_FIGURES {
+        let values = col(&|r| value(&r.total));
+        out.push(summary_row("total", "total", metric, values, figure));
+    }
     out
 }
 
@@ -302,24 +338,50 @@ crate::record! {
     /// The key results of a run, as compared across scenarios, sweep points
     /// and stresses (`batch.csv`, `sweep.csv`, `stress.csv`), declared once:
     /// the column list is [`KeyResults::COLUMNS`](Record::COLUMNS). Returns
-    /// are total net returns at t = 0 prices; losses are total loss
-    /// fractions.
+    /// are total net returns at t = 0 prices unless named `_usd`; losses
+    /// are total loss fractions. `_se` is a standard error; `_lo` and `_hi`
+    /// bound a 95 % confidence interval. NaN (an empty cell) where the
+    /// paths cannot support the figure (see `summary.csv`).
     #[derive(Debug, Clone, PartialEq, Serialize)]
     pub struct KeyResults {
         /// Mean total net return.
         pub net_return_mean: f64,
+        /// Standard error of the mean total net return.
+        pub net_return_mean_se: f64,
         /// 5th percentile of the total net return.
         pub net_return_p05: f64,
         /// 95th percentile of the total net return.
         pub net_return_p95: f64,
+        /// Mean total net return in USD, price moves included.
+        pub net_return_usd_mean: f64,
+        /// Standard error of the mean USD net return.
+        pub net_return_usd_mean_se: f64,
         /// VaR99 of the total loss fraction.
         pub loss_var99: f64,
+        /// Lower confidence bound of the VaR99.
+        pub loss_var99_lo: f64,
+        /// Upper confidence bound of the VaR99.
+        pub loss_var99_hi: f64,
         /// CVaR99 of the total loss fraction.
         pub loss_cvar99: f64,
+        /// Lower confidence bound of the CVaR99.
+        pub loss_cvar99_lo: f64,
+        /// Upper confidence bound of the CVaR99.
+        pub loss_cvar99_hi: f64,
+        /// VaR99.9 of the total loss fraction.
+        pub loss_var999: f64,
+        /// CVaR99.9 of the total loss fraction.
+        pub loss_cvar999: f64,
         /// Mean final TVL, USD.
         pub tvl_usd_mean: f64,
         /// Probability that the total net return is negative.
-        pub p_loss: f64,
+        pub p_negative_return: f64,
+        /// Standard error of `p_negative_return`.
+        pub p_negative_return_se: f64,
+        /// Probability of any slashing loss (total loss fraction above 0).
+        pub p_any_loss: f64,
+        /// Standard error of `p_any_loss`.
+        pub p_any_loss_se: f64,
         /// Mean slashing events per path.
         pub slash_events_mean: f64,
         /// Mean over paths of the debt repaid by liquidations, all lending
@@ -347,6 +409,78 @@ impl KeyResults {
             })
             .collect()
     }
+
+    /// The value of a column by name.
+    pub fn get(&self, column: &str) -> Option<f64> {
+        key_result_columns()
+            .position(|c| c == column)
+            .map(|i| self.values()[i])
+    }
+}
+
+/// A key result that is the mean over paths of a per-path figure: two
+/// variants run on the same paths differ by the mean of the per-path
+/// differences, whose standard error [`paired_standard_error`] gives.
+#[derive(Debug, Clone, Copy)]
+pub struct PathMean {
+    /// The key result's column.
+    pub column: &'static str,
+    /// The per-path figure.
+    pub value: fn(&PathRow) -> f64,
+}
+
+/// 1 if `b`, else 0.
+fn indicator(b: bool) -> f64 {
+    if b { 1.0 } else { 0.0 }
+}
+
+/// The key results that are means of a per-path figure, in column order.
+pub const PATH_MEANS: [PathMean; 8] = [
+    PathMean {
+        column: "net_return_mean",
+        value: |r| r.total.net_return,
+    },
+    PathMean {
+        column: "net_return_usd_mean",
+        value: |r| r.total.net_return_usd,
+    },
+    PathMean {
+        column: "tvl_usd_mean",
+        value: |r| r.total.tvl_usd,
+    },
+    PathMean {
+        column: "p_negative_return",
+        value: |r| indicator(r.total.net_return < 0.0),
+    },
+    PathMean {
+        column: "p_any_loss",
+        value: |r| indicator(r.total.losses_usd > 0.0),
+    },
+    PathMean {
+        column: "slash_events_mean",
+        value: |r| r.total.slash_events as f64,
+    },
+    // Folded from +0, so that a scenario without markets gives 0, not −0.
+    PathMean {
+        column: "liquidations_usd_mean",
+        value: |r| {
+            r.markets
+                .iter()
+                .fold(0.0, |sum, m| sum + m.liquidations_usd)
+        },
+    },
+    PathMean {
+        column: "bad_debt_usd_mean",
+        value: |r| r.markets.iter().fold(0.0, |sum, m| sum + m.bad_debt_usd),
+    },
+];
+
+/// Per [`PATH_MEANS`] figure, its per-path values in path order.
+pub fn path_figures(rows: &[PathRow]) -> Vec<Vec<f64>> {
+    PATH_MEANS
+        .iter()
+        .map(|m| rows.iter().map(m.value).collect())
+        .collect()
 }
 
 /// Mean over paths, summed in path order.
@@ -364,27 +498,53 @@ pub fn key_results(rows: &[PathRow], summary: &[SummaryRow]) -> KeyResults {
             .iter()
             .find(|r| r.kind == "total" && r.metric == metric)
     };
+    let nan = f64::NAN;
     let ret = find("net_return");
+    let usd = find("net_return_usd");
     let loss = find("loss_fraction");
+    let get = |row: Option<&SummaryRow>, f: fn(&SummaryRow) -> f64| row.map_or(nan, f);
+    let figure = |column: &str| {
+        let m = PATH_MEANS.iter().find(|m| m.column == column);
+        m.map_or(nan, |m| path_mean(rows, m.value))
+    };
+    let n = rows.len();
+    let p_negative_return = figure("p_negative_return");
+    let p_any_loss = figure("p_any_loss");
     KeyResults {
-        net_return_mean: ret.map_or(f64::NAN, |r| r.mean),
-        net_return_p05: ret.map_or(f64::NAN, |r| r.p05),
-        net_return_p95: ret.map_or(f64::NAN, |r| r.p95),
-        loss_var99: loss.map_or(f64::NAN, |r| r.var99),
-        loss_cvar99: loss.map_or(f64::NAN, |r| r.cvar99),
-        tvl_usd_mean: path_mean(rows, |r| r.total.tvl_usd),
-        p_loss: ret.map_or(f64::NAN, |r| r.p_loss),
-        slash_events_mean: path_mean(rows, |r| r.total.slash_events as f64),
-        // Folded from +0, so that a scenario without markets gives 0, not −0.
-        liquidations_usd_mean: path_mean(rows, |r| {
-            r.markets
-                .iter()
-                .fold(0.0, |sum, m| sum + m.liquidations_usd)
-        }),
-        bad_debt_usd_mean: path_mean(rows, |r| {
-            r.markets.iter().fold(0.0, |sum, m| sum + m.bad_debt_usd)
-        }),
+        net_return_mean: get(ret, |r| r.mean),
+        net_return_mean_se: get(ret, |r| r.mean_se),
+        net_return_p05: get(ret, |r| r.p05),
+        net_return_p95: get(ret, |r| r.p95),
+        net_return_usd_mean: get(usd, |r| r.mean),
+        net_return_usd_mean_se: get(usd, |r| r.mean_se),
+        loss_var99: get(loss, |r| r.var99),
+        loss_var99_lo: get(loss, |r| r.var99_lo.unwrap_or(f64::NAN)),
+        loss_var99_hi: get(loss, |r| r.var99_hi.unwrap_or(f64::NAN)),
+        loss_cvar99: get(loss, |r| r.cvar99),
+        loss_cvar99_lo: get(loss, |r| r.cvar99_lo.unwrap_or(f64::NAN)),
+        loss_cvar99_hi: get(loss, |r| r.cvar99_hi.unwrap_or(f64::NAN)),
+        loss_var999: get(loss, |r| r.var999.unwrap_or(f64::NAN)),
+        loss_cvar999: get(loss, |r| r.cvar999.unwrap_or(f64::NAN)),
+        tvl_usd_mean: figure("tvl_usd_mean"),
+        p_negative_return,
+        p_negative_return_se: probability_standard_error(p_negative_return, n),
+        p_any_loss,
+        p_any_loss_se: probability_standard_error(p_any_loss, n),
+        slash_events_mean: figure("slash_events_mean"),
+        liquidations_usd_mean: figure("liquidations_usd_mean"),
+        bad_debt_usd_mean: figure("bad_debt_usd_mean"),
     }
+}
+
+/// Per [`PATH_MEANS`] figure, the standard error of the change from
+/// `baseline` to `variant`, both run on the same paths (common random
+/// numbers): NaN when the path counts differ.
+pub fn paired_change_errors(baseline: &[Vec<f64>], variant: &[Vec<f64>]) -> Vec<f64> {
+    baseline
+        .iter()
+        .zip(variant)
+        .map(|(b, v)| paired_standard_error(v, b))
+        .collect()
 }
 
 /// Per protocol: (mean final TVL in native units, mean final APR), path order.
@@ -409,6 +569,7 @@ mod tests {
         let total = TotalFinal {
             net_return: 0.1,
             after_tax_net_return: 0.1,
+            net_return_usd: 0.1,
             initial_usd: 1.0,
             rewards_usd: 0.1,
             losses_usd: 0.0,
@@ -424,6 +585,7 @@ mod tests {
             net_return: 0.1,
             after_tax_net_return: 0.1,
             median_net_return: 0.1,
+            net_return_usd: 0.1,
             stakers: 1,
             entered: 0,
         };
