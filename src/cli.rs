@@ -138,6 +138,14 @@ pub struct RunArgs {
     /// shard folder (default `output/NAME-shard-I-of-N/`) for `merge`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Add paths in batches of the scenario's paths until the standard
+    /// error of a key result is at most X (e.g. `net_return_mean=0.001`,
+    /// `p_any_loss=0.005`), or `--max-paths` is reached; says which.
+    #[arg(long, value_name = "RESULT=X")]
+    pub until_se: Option<String>,
+    /// The most paths `--until-se` may run.
+    #[arg(long, value_name = "N", default_value_t = crate::app::precision::DEFAULT_MAX_PATHS)]
+    pub max_paths: u32,
     /// Simulation options.
     #[command(flatten)]
     pub sim: SimulationArgs,

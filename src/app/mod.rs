@@ -6,6 +6,7 @@ pub mod compare;
 pub mod format;
 pub mod init;
 pub mod merge;
+pub mod precision;
 pub mod run;
 pub mod security;
 pub mod stress;

@@ -9,6 +9,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::format::{percent, thousands};
+use super::precision::{PrecisionOutcome, PrecisionTarget, execute_until};
 use crate::cli::{ChartFormat, RunArgs, SimulationArgs};
 use crate::engine::simulate;
 use crate::export::csv_files::{events_csv, liquidations_csv, paths_csv, rows_to_csv};
@@ -55,6 +56,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         .charts
         .then(|| super::chart::image_formats(ChartFormat::Png));
     let overrides = simulation_overrides(sim)?;
+    let precision = args
+        .until_se
+        .as_deref()
+        .map(|spec| PrecisionTarget::parse(spec, args.max_paths))
+        .transpose()?;
     let files = super::expand_scenario_paths(&args.scenarios)?;
     let pool = super::worker_pool(sim.threads)?;
     let batch = files.len() > 1;
@@ -94,7 +100,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             .map_err(anyhow::Error::from)
             .and_then(|()| {
                 pool.install(|| {
-                    let execution = execute(l, &|| progress.inc(1))?;
+                    let execution = match &precision {
+                        None => execute(l, &|| progress.inc(1))?,
+                        Some(target) => until_se(l, target, &progress)?,
+                    };
                     write_run(l, execution, &folder, pool.current_num_threads(), charts)
                 })
             });
@@ -299,6 +308,30 @@ pub struct Execution {
     pub simulation_seconds: f64,
     /// Shards the results were merged from (`None` for a whole run).
     pub merged_shards: Option<u32>,
+    /// How `--until-se` ended (`None` without it).
+    pub precision: Option<PrecisionOutcome>,
+}
+
+/// Simulates a loaded scenario in batches until `target` is met (see
+/// [`execute_until`]), telling the progress bar of each batch and the
+/// terminal how it ended.
+fn until_se(
+    loaded: &LoadedScenario,
+    target: &PrecisionTarget,
+    progress: &ProgressBar,
+) -> anyhow::Result<Execution> {
+    // The bar counted the scenario's paths; each batch beyond adds its own.
+    let counted = std::cell::Cell::new(loaded.model.run.paths);
+    let on_batch = |total: u32| {
+        progress.inc_length(u64::from(total.saturating_sub(counted.get())));
+        counted.set(counted.get().max(total));
+    };
+    let (execution, outcome) = execute_until(loaded, target, &|| progress.inc(1), &on_batch)?;
+    progress.suspend(|| eprintln!("{}: {}", loaded.model.run.name, outcome.describe()));
+    Ok(Execution {
+        precision: Some(outcome),
+        ..execution
+    })
 }
 
 /// Simulates every path of a loaded scenario on the current rayon pool; an
@@ -352,6 +385,7 @@ pub fn finish(
         started,
         simulation_seconds,
         merged_shards,
+        precision: None,
     }
 }
 
@@ -383,6 +417,7 @@ pub fn write_run(
         started,
         simulation_seconds,
         merged_shards,
+        precision,
     } = execution;
     let out = RunFolder::create(folder)
         .with_context(|| format!("cannot create run folder {}", folder.display()))?;
@@ -426,6 +461,7 @@ pub fn write_run(
         events_not_logged: collected.events_dropped,
         bookkeeping_max_relative_error: collected.bookkeeping_error,
         merged_from_shards: merged_shards,
+        precision,
         outputs: OUTPUT_FILES
             .iter()
             .copied()

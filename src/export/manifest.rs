@@ -54,6 +54,9 @@ pub struct Manifest {
     /// simulated whole.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merged_from_shards: Option<u32>,
+    /// How `run --until-se` ended; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<crate::app::precision::PrecisionOutcome>,
 }
 
 impl Manifest {

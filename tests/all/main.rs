@@ -9,6 +9,7 @@ mod engine_stats;
 mod format_doc;
 mod golden;
 mod outputs_doc;
+mod precision;
 mod rm1;
 mod scenario_files;
 mod security_command;
