@@ -557,7 +557,7 @@ pub fn one_screen_summary(report: &RunReport) -> String {
         let usd = find(entity, "net_return_usd").map_or(f64::NAN, |r| r.mean);
         let cells = [
             percent(ret.mean),
-            percent(ret.mean_se),
+            percent(ret.mean_se.unwrap_or(f64::NAN)),
             percent(ret.p05),
             percent(ret.p50),
             percent(ret.p95),

@@ -372,6 +372,30 @@ allocate = { b = 1.0 }
     }
 
     #[test]
+    fn the_usd_return_values_the_position_at_the_horizons_prices() {
+        let model = two_classes();
+        let mut parts = ended(&model);
+        // ETH halves from 2,000 to 1,000; BTC rises from 40,000 to 50,000.
+        parts.market.prices = vec![1000.0, 50_000.0];
+        let (finals, _) = class_finals(&model, &parts.market, &parts.classes);
+        // ETH: (250 + 15 − 2) × 1,000 against 250 × 2,000.
+        assert_close(
+            finals[0].net_return_usd,
+            263.0 * 1000.0 / 500_000.0 - 1.0,
+            1e-15,
+        );
+        // BTC: (1 + 0.01 − 0.005) × 50,000 against 40,000.
+        assert_close(finals[1].net_return_usd, 1.005 * 1.25 - 1.0, 1e-15);
+        let total = total_final(&model, &parts.market, &parts.protocols, &parts.classes);
+        let usd = 263.0 * 1000.0 + 1.005 * 50_000.0;
+        assert_close(total.net_return_usd, usd / 540_000.0 - 1.0, 1e-15);
+        // Without price moves it is the net return.
+        parts.market.prices = parts.market.initial.clone();
+        let total = total_final(&model, &parts.market, &parts.protocols, &parts.classes);
+        assert_close(total.net_return_usd, total.net_return, 1e-15);
+    }
+
+    #[test]
     fn a_defect_is_the_first_thing_wrong_in_a_fixed_order() {
         let model = two_classes();
         let mut parts = ended(&model);

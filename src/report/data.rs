@@ -77,8 +77,8 @@ pub struct SummaryRecord {
     pub cvar95: f64,
     /// Expected shortfall at 99 %.
     pub cvar99: f64,
-    /// Standard error of the mean.
-    pub mean_se: f64,
+    /// Standard error of the mean (empty below two paths).
+    pub mean_se: Option<f64>,
     /// Lower confidence bound of VaR99 (empty when the sample cannot say).
     pub var99_lo: Option<f64>,
     /// Upper confidence bound of VaR99.
@@ -95,6 +95,8 @@ pub struct SummaryRecord {
     pub p_negative_return: Option<f64>,
     /// Loss figures: probability of any loss.
     pub p_any_loss: Option<f64>,
+    /// Standard error of the row's probability.
+    pub p_se: f64,
 }
 
 impl SummaryRecord {

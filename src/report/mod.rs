@@ -9,6 +9,7 @@
 
 pub mod chart;
 pub mod data;
+pub mod findings;
 pub mod page;
 mod run_charts;
 pub mod security_charts;

@@ -23,14 +23,16 @@ pub struct Cell {
 }
 
 impl Cell {
-    fn text(text: impl Into<String>) -> Cell {
+    /// A text cell.
+    pub(super) fn text(text: impl Into<String>) -> Cell {
         Cell {
             text: text.into(),
             value: None,
         }
     }
 
-    fn number(v: f64, unit: &Unit) -> Cell {
+    /// A number shown in `unit`, keeping the value as written.
+    pub(super) fn number(v: f64, unit: &Unit) -> Cell {
         Cell {
             text: if v.is_finite() {
                 unit.tick(v)
@@ -148,7 +150,7 @@ pub fn run_page(data: &RunData) -> Page {
             row.extend(
                 [
                     r.mean,
-                    r.mean_se,
+                    r.mean_se.unwrap_or(f64::NAN),
                     r.p05,
                     r.p50,
                     r.p95,
@@ -166,7 +168,9 @@ pub fn run_page(data: &RunData) -> Page {
     Page {
         title: format!("{name}: restake-sim report"),
         description: data.manifest_text("description").unwrap_or_default(),
-        tables: vec![
+        tables: super::findings::findings(data)
+            .into_iter()
+            .chain([
             Table {
                 title: "Run settings".into(),
                 note: "From manifest.json.".into(),
@@ -184,7 +188,8 @@ pub fn run_page(data: &RunData) -> Page {
                 .to_vec(),
                 rows: summary,
             },
-        ],
+            ])
+            .collect(),
         charts: Vec::new(),
     }
 }

@@ -96,8 +96,8 @@ pub struct SummaryRow {
     pub metric: &'static str,
     /// Mean across paths.
     pub mean: f64,
-    /// Standard error of the mean: std / √paths.
-    pub mean_se: f64,
+    /// Standard error of the mean: std / √paths (empty below two paths).
+    pub mean_se: Option<f64>,
     /// Standard deviation across paths.
     pub std: f64,
     /// 0.1th percentile (deep tail).
@@ -187,7 +187,7 @@ pub fn summary_row(
         kind,
         metric,
         mean: d.mean,
-        mean_se: mean_standard_error(d.std, n),
+        mean_se: Some(mean_standard_error(d.std, n)).filter(|se| se.is_finite()),
         std: d.std,
         p0_1: tail_quantile(&sorted, 0.001),
         p01: q[0],
@@ -512,11 +512,11 @@ pub fn key_results(rows: &[PathRow], summary: &[SummaryRow]) -> KeyResults {
     let p_any_loss = figure("p_any_loss");
     KeyResults {
         net_return_mean: get(ret, |r| r.mean),
-        net_return_mean_se: get(ret, |r| r.mean_se),
+        net_return_mean_se: get(ret, |r| r.mean_se.unwrap_or(f64::NAN)),
         net_return_p05: get(ret, |r| r.p05),
         net_return_p95: get(ret, |r| r.p95),
         net_return_usd_mean: get(usd, |r| r.mean),
-        net_return_usd_mean_se: get(usd, |r| r.mean_se),
+        net_return_usd_mean_se: get(usd, |r| r.mean_se.unwrap_or(f64::NAN)),
         loss_var99: get(loss, |r| r.var99),
         loss_var99_lo: get(loss, |r| r.var99_lo.unwrap_or(f64::NAN)),
         loss_var99_hi: get(loss, |r| r.var99_hi.unwrap_or(f64::NAN)),

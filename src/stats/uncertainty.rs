@@ -159,11 +159,12 @@ mod tests {
     #[test]
     fn quantile_interval_brackets_the_ranks_of_the_binomial() {
         // n = 1000, q = 0.99: nq = 990, half-width 1.96·√9.9 = 6.17 →
-        // ranks 983 and 997 (1-based).
+        // ranks ⌊983.8⌋ = 983 and ⌈996.2⌉ + 1 = 998 (1-based): the
+        // interval covers when 983 ≤ B ≤ 997 for B ~ Binomial(1000, 0.99).
         let sorted: Vec<f64> = (1..=1000).map(f64::from).collect();
         assert_eq!(
             quantile_interval(&sorted, 0.99),
-            (Some(983.0), Some(997.0))
+            (Some(983.0), Some(998.0))
         );
         // n = 300: the upper rank (301) is beyond the sample.
         let small: Vec<f64> = (1..=300).map(f64::from).collect();

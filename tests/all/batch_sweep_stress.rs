@@ -120,7 +120,9 @@ fn batch_runs_the_good_files_reports_the_bad_one_and_fails() {
         "net_return_mean",
         "loss_cvar99",
         "tvl_usd_mean",
-        "p_loss",
+        "p_negative_return",
+        "p_any_loss",
+        "net_return_usd_mean",
         "wall_time_seconds",
     ] {
         assert!(!by_name("small")[column(&header, key)].is_empty(), "{key}");
@@ -338,6 +340,18 @@ fn slash_x10_raises_the_event_count_tenfold() {
     }
     let ratio = stressed / base;
     assert!((8.0..12.5).contains(&ratio), "ratio {ratio}");
+    // The change carries the standard error of the paired difference: 0
+    // for the baseline; for the stress, below the error of two independent
+    // runs, since with common random numbers every slash of the baseline
+    // is also a slash of the stress (positively correlated counts).
+    let change_se = column(&header, "change_slash_events_mean_se");
+    assert_eq!(rows[0][change_se], "0");
+    let paired: f64 = rows[1][change_se].parse().unwrap();
+    let independent = (730.0 * q * (1.0 - q) / n + 730.0 * q10 * (1.0 - q10) / n).sqrt();
+    assert!(
+        paired > 0.0 && paired < independent,
+        "paired {paired}, independent {independent}"
+    );
 }
 
 #[test]

@@ -125,7 +125,17 @@ fn the_report_shows_the_summary_csv_figures_and_the_scenario() {
     let summary = fs::read_to_string(run.join("summary.csv")).unwrap();
     let mut lines = summary.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let shown = ["mean", "p05", "p50", "p95", "var99", "cvar99", "p_loss"];
+    let shown = [
+        "mean",
+        "mean_se",
+        "p05",
+        "p50",
+        "p95",
+        "var99",
+        "cvar99",
+        "p_negative_return",
+        "p_any_loss",
+    ];
     let columns: Vec<usize> = shown
         .iter()
         .map(|c| header.iter().position(|h| h == c).unwrap())
@@ -142,16 +152,32 @@ fn the_report_shows_the_summary_csv_figures_and_the_scenario() {
     for (row, line) in rows.iter().zip(&csv_rows) {
         let cells: Vec<&str> = line.split(',').collect();
         assert!(row.contains(&format!("<td>{}</td>", cells[0])), "{line}");
-        let values: Vec<f64> = row
+        // An empty cell (a probability that does not apply) is shown as "–".
+        let values: Vec<Option<f64>> = row
             .split("data-value=\"")
             .skip(1)
-            .map(|v| v[..v.find('"').unwrap()].parse().unwrap())
+            .map(|v| v[..v.find('"').unwrap()].parse::<f64>().ok())
+            .map(|v| v.filter(|x| x.is_finite()))
             .collect();
-        let expected: Vec<f64> = columns.iter().map(|&c| cells[c].parse().unwrap()).collect();
+        let expected: Vec<Option<f64>> = columns.iter().map(|&c| cells[c].parse().ok()).collect();
         assert_eq!(values, expected, "{line}");
     }
     let markdown = fs::read_to_string(run.join("report.md")).unwrap();
     assert!(markdown.contains("| entity | kind | figure | mean |"));
+    // The findings come first, with their error bars.
+    let findings = html.find("<h2>Findings</h2>").expect("a findings section");
+    assert!(findings < table_start, "findings open the report");
+    for figure in [
+        "mean net return (day-0 prices)",
+        "mean net return in USD",
+        "VaR 99 %",
+        "CVaR 99.9 %",
+        "P(net return &lt; 0)",
+        "P(loss &gt; 0)",
+        "95 % interval",
+    ] {
+        assert!(html[findings..table_start].contains(figure), "{figure}");
+    }
 }
 
 /// The sweep is charted afterwards by `chart`, the stress test by `--charts`.
@@ -192,7 +218,7 @@ fn sweep_and_stress_folders_get_their_charts() {
                 "sweep_apr",
                 "sweep_tvl",
                 "sweep_heatmap_net_return",
-                "sweep_heatmap_p_loss",
+                "sweep_heatmap_p_negative_return",
             ][..],
         ),
         (&stress, &["stress_results"][..]),

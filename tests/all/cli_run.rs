@@ -433,14 +433,15 @@ fn the_summary_has_a_line_per_class_and_the_total() {
         lines[0].starts_with("eigenlayer-avs: 10 paths × 365 steps"),
         "{stdout}"
     );
-    assert!(lines[1].contains("worst 1 %") && lines[1].contains("P(loss)"));
+    assert!(lines[1].contains("worst 1 %") && lines[1].contains("± se"));
+    assert!(lines[1].contains("P(ret<0)") && lines[1].contains("P(loss>0)"));
     let firsts: Vec<&str> = lines[2..]
         .iter()
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
     assert_eq!(firsts, ["native-risk-averse", "lst-yield-chasers", "total"]);
-    // Every figure is a percentage, nine of them per line.
+    // Every figure is a percentage, eleven of them per line.
     for l in &lines[2..] {
-        assert_eq!(l.matches(" %").count(), 9, "{l}");
+        assert_eq!(l.matches(" %").count(), 11, "{l}");
     }
 }

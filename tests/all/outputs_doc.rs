@@ -68,6 +68,19 @@ fn entities(run: &Path) -> Entities {
 
 /// A column name as the doc writes it: `btc-holders.stake` → `<class>.stake`.
 fn generic(column: &str, e: &Entities) -> String {
+    // The changes of the key results are documented as one pattern.
+    let key_results: Vec<&str> = restake_sim::stats::tables::key_result_columns().collect();
+    if let Some(rest) = column.strip_prefix("change_") {
+        if key_results.contains(&rest) {
+            return "change_<key result>".into();
+        }
+        if rest
+            .strip_suffix("_se")
+            .is_some_and(|k| key_results.contains(&k))
+        {
+            return "change_<key result>_se".into();
+        }
+    }
     let kinds = [("<class>", &e.classes), ("<protocol>", &e.protocols)];
     for (placeholder, names) in kinds {
         for name in names {
