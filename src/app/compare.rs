@@ -13,9 +13,9 @@ pub use crate::export::csv_files::records_to_csv;
 use crate::report::ImageFormats;
 use crate::scenario::LoadedScenario;
 use crate::stats::tables::{
-    KeyResults, PATH_MEANS, key_result_columns, paired_change_errors, path_figures,
-    protocol_means,
+    KeyResults, PATH_MEANS, key_result_columns, path_figures, protocol_means,
 };
+use crate::stats::uncertainty::paired_standard_error;
 
 /// One variant's outcome.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,17 +123,23 @@ pub fn change_header() -> Vec<String> {
     h
 }
 
+/// The standard error of the change of a path-mean key result (see
+/// [`PATH_MEANS`]) from `baseline` to `r`; `None` for other key results.
+pub fn change_se(r: &VariantResult, baseline: &VariantResult, column: &str) -> Option<f64> {
+    let i = PATH_MEANS.iter().position(|m| m.column == column)?;
+    Some(paired_standard_error(&r.figures[i], &baseline.figures[i]))
+}
+
 /// Cells of the changes of `r` from `baseline`, matching [`change_header`].
 pub fn change_cells(r: &VariantResult, baseline: &VariantResult) -> Vec<String> {
-    let errors = paired_change_errors(&baseline.figures, &r.figures);
     let mut cells = Vec::new();
     for ((c, v), b) in key_result_columns()
         .zip(r.key.values())
         .zip(baseline.key.values())
     {
         cells.push(number_cell(v - b));
-        if let Some(i) = PATH_MEANS.iter().position(|m| m.column == c) {
-            cells.push(number_cell(errors[i]));
+        if let Some(se) = change_se(r, baseline, c) {
+            cells.push(number_cell(se));
         }
     }
     cells

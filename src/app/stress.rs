@@ -5,7 +5,10 @@
 use std::process::ExitCode;
 
 use super::InvalidArgument;
-use super::compare::{change_cells, change_header, comparison_folder, create_folder, records_to_csv, result_cells, result_header, run_variants};
+use super::compare::{
+    change_cells, change_header, change_se, comparison_folder, create_folder, records_to_csv,
+    result_cells, result_header, run_variants,
+};
 use super::run::simulation_overrides;
 use crate::cli::StressArgs;
 use crate::scenario::presets::{self, PRESETS};
@@ -89,15 +92,21 @@ pub fn stress(args: &StressArgs) -> anyhow::Result<ExitCode> {
         println!("{}", done.display());
     } else {
         println!(
-            "{:<28} {:>11} {:>11} {:>11} {:>13}",
-            "stress", "net return", "Δ vs base", "CVaR99 loss", "slash events"
+            "{:<28} {:>11} {:>20} {:>11} {:>13}",
+            "stress", "net return", "Δ vs base ± se", "CVaR99 loss", "slash events"
         );
         for ((name, _), r) in variants.iter().zip(&results) {
+            let se = change_se(r, &results[0], "net_return_mean").unwrap_or(f64::NAN);
+            let delta = format!(
+                "{} ± {}",
+                super::format::percent(r.key.net_return_mean - results[0].key.net_return_mean),
+                super::format::percent(se)
+            );
             println!(
-                "{:<28} {:>11} {:>11} {:>11} {:>13.2}",
+                "{:<28} {:>11} {:>20} {:>11} {:>13.2}",
                 name,
                 super::format::percent(r.key.net_return_mean),
-                super::format::percent(r.key.net_return_mean - results[0].key.net_return_mean),
+                delta,
                 super::format::percent(r.key.loss_cvar99),
                 r.key.slash_events_mean
             );

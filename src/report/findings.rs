@@ -186,10 +186,16 @@ fn table(findings: Vec<Finding>) -> Table {
             } else {
                 Cell::text("–")
             };
-            let interval = f
-                .interval
-                .map_or_else(|| Cell::text("–"), |(lo, hi)| Cell::text(interval_text(lo, hi)));
-            vec![Cell::text(f.figure), estimate, interval, Cell::text(f.reading)]
+            let interval = f.interval.map_or_else(
+                || Cell::text("–"),
+                |(lo, hi)| Cell::text(interval_text(lo, hi)),
+            );
+            vec![
+                Cell::text(f.figure),
+                estimate,
+                interval,
+                Cell::text(f.reading),
+            ]
         })
         .collect();
     Table {

@@ -7,8 +7,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::uncertainty::{
-    mean_standard_error, paired_standard_error, probability_standard_error, quantile_interval,
-    shortfall_interval, tail_quantile,
+    mean_standard_error, probability_standard_error, quantile_interval, shortfall_interval,
+    tail_quantile,
 };
 use super::{Distribution, LogHistogram, REPORT_QUANTILES, describe, tail_risk};
 use crate::model::Model;
@@ -176,7 +176,8 @@ pub fn summary_row(
     let (var99_lo, var99_hi) = quantile_interval(&losses, 0.99);
     let cvar99_bounds = shortfall_interval(&losses, 0.99, t.var99, t.cvar99);
     let n = sorted.len();
-    let share = |f: &dyn Fn(f64) -> bool| sorted.iter().filter(|&&v| f(v)).count() as f64 / n.max(1) as f64;
+    let share =
+        |f: &dyn Fn(f64) -> bool| sorted.iter().filter(|&&v| f(v)).count() as f64 / n.max(1) as f64;
     let p = match figure {
         Figure::Return => share(&|v| v < 0.0),
         Figure::Loss => share(&|v| v > 0.0),
@@ -223,21 +224,45 @@ impl SummaryRow {
     }
 }
 
+/// A figure of `summary.csv`: its name, its per-path value from a part of
+/// the path's finals, and its kind.
+type SummaryFigure<T> = (&'static str, fn(&T) -> f64, Figure);
+
 /// A class's figures in `summary.csv`, in row order.
-const CLASS_FIGURES: [(&str, fn(&ClassFinal) -> f64, Figure); 5] = [
+const CLASS_FIGURES: [SummaryFigure<ClassFinal>; 5] = [
     ("net_return", |f| f.net_return, Figure::Return),
     ("net_return_usd", |f| f.net_return_usd, Figure::Return),
-    ("after_tax_net_return", |f| f.after_tax_net_return, Figure::Return),
-    ("median_staker_net_return", |f| f.median_net_return, Figure::Return),
-    ("loss_fraction", |f| ratio(f.losses, f.initial), Figure::Loss),
+    (
+        "after_tax_net_return",
+        |f| f.after_tax_net_return,
+        Figure::Return,
+    ),
+    (
+        "median_staker_net_return",
+        |f| f.median_net_return,
+        Figure::Return,
+    ),
+    (
+        "loss_fraction",
+        |f| ratio(f.losses, f.initial),
+        Figure::Loss,
+    ),
 ];
 
 /// The whole scenario's figures in `summary.csv`, in row order.
-const TOTAL_FIGURES: [(&str, fn(&TotalFinal) -> f64, Figure); 4] = [
+const TOTAL_FIGURES: [SummaryFigure<TotalFinal>; 4] = [
     ("net_return", |t| t.net_return, Figure::Return),
     ("net_return_usd", |t| t.net_return_usd, Figure::Return),
-    ("after_tax_net_return", |t| t.after_tax_net_return, Figure::Return),
-    ("loss_fraction", |t| ratio(t.losses_usd, t.initial_usd), Figure::Loss),
+    (
+        "after_tax_net_return",
+        |t| t.after_tax_net_return,
+        Figure::Return,
+    ),
+    (
+        "loss_fraction",
+        |t| ratio(t.losses_usd, t.initial_usd),
+        Figure::Loss,
+    ),
 ];
 
 /// Summary rows: per class, then per protocol, then the total.
@@ -534,17 +559,6 @@ pub fn key_results(rows: &[PathRow], summary: &[SummaryRow]) -> KeyResults {
         liquidations_usd_mean: figure("liquidations_usd_mean"),
         bad_debt_usd_mean: figure("bad_debt_usd_mean"),
     }
-}
-
-/// Per [`PATH_MEANS`] figure, the standard error of the change from
-/// `baseline` to `variant`, both run on the same paths (common random
-/// numbers): NaN when the path counts differ.
-pub fn paired_change_errors(baseline: &[Vec<f64>], variant: &[Vec<f64>]) -> Vec<f64> {
-    baseline
-        .iter()
-        .zip(variant)
-        .map(|(b, v)| paired_standard_error(v, b))
-        .collect()
 }
 
 /// Per protocol: (mean final TVL in native units, mean final APR), path order.

@@ -162,10 +162,7 @@ mod tests {
         // ranks ⌊983.8⌋ = 983 and ⌈996.2⌉ + 1 = 998 (1-based): the
         // interval covers when 983 ≤ B ≤ 997 for B ~ Binomial(1000, 0.99).
         let sorted: Vec<f64> = (1..=1000).map(f64::from).collect();
-        assert_eq!(
-            quantile_interval(&sorted, 0.99),
-            (Some(983.0), Some(998.0))
-        );
+        assert_eq!(quantile_interval(&sorted, 0.99), (Some(983.0), Some(998.0)));
         // n = 300: the upper rank (301) is beyond the sample.
         let small: Vec<f64> = (1..=300).map(f64::from).collect();
         let (lo, hi) = quantile_interval(&small, 0.99);
