@@ -200,7 +200,7 @@ fn table(findings: Vec<Finding>) -> Table {
         .collect();
     Table {
         title: "Findings".into(),
-        note: "The headline figures of summary.csv with their 95 % Monte Carlo confidence intervals: mean ± 1.96 standard errors for means and probabilities, order statistics for VaR, the asymptotic standard error for CVaR (docs/outputs.md, Definitions). An interval that shrinks only with more paths says the run is too short to tell; \"beyond the paths\" means the bound lies past the worst path run.".into(),
+        note: "The headline figures of summary.csv with their 95 % Monte Carlo confidence intervals: mean ± 1.96 standard errors for means and probabilities, order statistics for VaR, the asymptotic standard error for CVaR (docs/outputs.md, Definitions). A wide interval says the run has too few paths to tell; \"beyond the paths\" means the bound lies past the worst path run.".into(),
         header: ["figure", "estimate", "95 % interval", "reading"]
             .map(String::from)
             .to_vec(),
