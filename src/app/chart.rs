@@ -15,7 +15,7 @@ use crate::report::{self, ImageFormats};
 pub fn chart(args: &ChartArgs) -> anyhow::Result<ExitCode> {
     let written = write_charts(&args.output_dir, image_formats(args.format))?;
     for path in written {
-        println!("{}", path.display());
+        crate::sayln!("{}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 
 use super::run::{Execution, execute, progress_bar, write_run};
 use crate::export::RunFolder;
@@ -106,7 +105,7 @@ pub fn comparison_folder(out: Option<&PathBuf>, loaded: &LoadedScenario, kind: &
 
 /// Creates the comparison folder (written atomically, like a run folder).
 pub fn create_folder(folder: &Path) -> anyhow::Result<RunFolder> {
-    RunFolder::create(folder).with_context(|| format!("cannot create {}", folder.display()))
+    RunFolder::create(folder).map_err(anyhow::Error::from)
 }
 
 /// Header cells of the changes from the baseline: `change_<key result>` for

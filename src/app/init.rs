@@ -19,7 +19,7 @@ pub fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
     }
     std::fs::write(&args.path, STARTER_SCENARIO)
         .with_context(|| format!("cannot write {}", args.path.display()))?;
-    println!(
+    crate::sayln!(
         "wrote {}; check it with `restake-sim validate {0}` and run it with `restake-sim run {0}`",
         args.path.display()
     );

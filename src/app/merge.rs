@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 
 use super::InvalidArgument;
 use super::run::{
@@ -244,14 +243,13 @@ pub fn run_shard(args: &RunArgs, spec: &str) -> anyhow::Result<ExitCode> {
         threads: pool.current_num_threads(),
         simulation_seconds,
     };
-    let out = RunFolder::create(&folder)
-        .with_context(|| format!("cannot create shard folder {}", folder.display()))?;
+    let out = RunFolder::create(&folder).map_err(anyhow::Error::from)?;
     write_shard(&out, &info, &collected)?;
     let folder = out.commit()?;
     if sim.quiet {
-        println!("{}", folder.display());
+        crate::sayln!("{}", folder.display());
     } else {
-        println!(
+        crate::sayln!(
             "{}: shard {shard}/{shards}, paths {}..{} of {paths} in {simulation_seconds:.2} s → {}",
             info.name,
             range.first,
@@ -449,10 +447,10 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     );
     let report = write_run(&loaded, execution, &folder, threads, None)?;
     if args.quiet {
-        println!("{}", report.folder.display());
+        crate::sayln!("{}", report.folder.display());
     } else {
-        println!("merged {} shards", shards.len());
-        print!("{}", one_screen_summary(&report));
+        crate::sayln!("merged {} shards", shards.len());
+        crate::say!("{}", one_screen_summary(&report));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ pub mod merge;
 pub mod precision;
 pub mod run;
 pub mod security;
+pub mod stdout;
 pub mod stress;
 pub mod sweep;
 pub mod validate;

@@ -111,9 +111,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             Ok(report) => {
                 progress.suspend(|| {
                     if sim.quiet {
-                        println!("{}", report.folder.display());
+                        crate::sayln!("{}", report.folder.display());
                     } else {
-                        print!("{}", one_screen_summary(&report));
+                        crate::say!("{}", one_screen_summary(&report));
                     }
                 });
                 rows.push(BatchRow::ok(l, &report));
@@ -134,7 +134,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     if batch {
         let path = write_batch_csv(&parent, &files, rows)?;
         if !sim.quiet {
-            println!("batch summary → {}", path.display());
+            crate::sayln!("batch summary → {}", path.display());
         }
     }
     if invalid + failed > 0 {
@@ -419,8 +419,7 @@ pub fn write_run(
         merged_shards,
         precision,
     } = execution;
-    let out = RunFolder::create(folder)
-        .with_context(|| format!("cannot create run folder {}", folder.display()))?;
+    let out = RunFolder::create(folder).map_err(anyhow::Error::from)?;
     out.write(
         "timeseries.csv",
         &rows_to_csv("timeseries.csv", &timeseries_rows(&collected))?,

@@ -129,9 +129,9 @@ pub fn security(args: &SecurityArgs) -> anyhow::Result<ExitCode> {
     let analysis = security::analyse(initial_network(&loaded.model), &shocks);
     let done = write_folder(&loaded, &analysis, &shocks, &folder, args.charts)?;
     if args.quiet {
-        println!("{}", done.display());
+        crate::sayln!("{}", done.display());
     } else {
-        print!("{}", summary(&loaded, &analysis, &done));
+        crate::say!("{}", summary(&loaded, &analysis, &done));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -171,7 +171,7 @@ fn write_folder(
     charts: bool,
 ) -> anyhow::Result<PathBuf> {
     let out =
-        RunFolder::create(folder).with_context(|| format!("cannot create {}", folder.display()))?;
+        RunFolder::create(folder).map_err(anyhow::Error::from)?;
     out.write("security.csv", &security_csv(analysis)?)?;
     out.write("network.csv", &network_csv(analysis)?)?;
     out.write("cascade.csv", &cascade_csv(analysis)?)?;

@@ -89,9 +89,9 @@ pub fn stress(args: &StressArgs) -> anyhow::Result<ExitCode> {
     }
     let done = folder.commit()?;
     if args.sim.quiet {
-        println!("{}", done.display());
+        crate::sayln!("{}", done.display());
     } else {
-        println!(
+        crate::sayln!(
             "{:<28} {:>11} {:>20} {:>11} {:>13}",
             "stress", "net return", "Δ vs base ± se", "CVaR99 loss", "slash events"
         );
@@ -102,7 +102,7 @@ pub fn stress(args: &StressArgs) -> anyhow::Result<ExitCode> {
                 super::format::percent(r.key.net_return_mean - results[0].key.net_return_mean),
                 super::format::percent(se)
             );
-            println!(
+            crate::sayln!(
                 "{:<28} {:>11} {:>20} {:>11} {:>13.2}",
                 name,
                 super::format::percent(r.key.net_return_mean),
@@ -111,7 +111,7 @@ pub fn stress(args: &StressArgs) -> anyhow::Result<ExitCode> {
                 r.key.slash_events_mean
             );
         }
-        println!("→ {}", done.join("stress.csv").display());
+        crate::sayln!("→ {}", done.join("stress.csv").display());
     }
     Ok(ExitCode::SUCCESS)
 }

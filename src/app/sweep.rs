@@ -224,7 +224,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     }
     let done = folder.commit()?;
     if args.sim.quiet {
-        println!("{}", done.display());
+        crate::sayln!("{}", done.display());
     } else {
         let paths = variants.iter().map(|(_, l)| l.model.run.paths);
         let paths = match (paths.clone().min(), paths.max()) {
@@ -232,7 +232,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
             (Some(a), _) => a.to_string(),
             _ => base.model.run.paths.to_string(),
         };
-        println!(
+        crate::sayln!(
             "{}: {} combinations × {paths} paths → {}",
             base.model.run.name,
             combos.len(),

@@ -21,7 +21,7 @@ pub fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             scenario::check_sweep(&loaded, &overrides, &|_| false).map(|()| loaded)
         });
         match checked {
-            Ok(loaded) => print!("{}", describe(&path.display().to_string(), &loaded.model)),
+            Ok(loaded) => crate::say!("{}", describe(&path.display().to_string(), &loaded.model)),
             Err(e) => {
                 failed += 1;
                 eprintln!("error: {e}");

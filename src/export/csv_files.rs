@@ -16,7 +16,7 @@ use crate::results::{
 pub fn rows_to_csv<T: Serialize>(name: &str, rows: &[T]) -> Result<Vec<u8>, ExportError> {
     let err = |source| ExportError::Csv {
         name: name.to_string(),
-        source,
+        reason: source,
     };
     let mut w = csv::Writer::from_writer(Vec::new());
     for row in rows {
@@ -24,7 +24,7 @@ pub fn rows_to_csv<T: Serialize>(name: &str, rows: &[T]) -> Result<Vec<u8>, Expo
     }
     w.into_inner().map_err(|e| ExportError::Csv {
         name: name.to_string(),
-        source: e.into_error().into(),
+        reason: e.into_error().into(),
     })
 }
 
@@ -36,7 +36,7 @@ pub fn records_to_csv(
 ) -> Result<Vec<u8>, ExportError> {
     let err = |source| ExportError::Csv {
         name: name.to_string(),
-        source,
+        reason: source,
     };
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(header).map_err(err)?;
@@ -45,7 +45,7 @@ pub fn records_to_csv(
     }
     w.into_inner().map_err(|e| ExportError::Csv {
         name: name.to_string(),
-        source: e.into_error().into(),
+        reason: e.into_error().into(),
     })
 }
 

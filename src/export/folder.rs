@@ -10,22 +10,31 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     /// A file system operation failed.
-    #[error("cannot {action} {path}: {source}")]
+    #[error("cannot {action} {path}: {reason}")]
     Io {
         /// What was being done.
         action: &'static str,
         /// Where.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why (shown in the message, so not chained as a source: a chain
+        /// printed with `{:#}` would say it twice).
+        reason: std::io::Error,
+    },
+    /// A part of the output path exists and is a file, not a folder.
+    #[error("cannot create {path}: {file} is a file, not a folder")]
+    NotAFolder {
+        /// The folder that was to be created.
+        path: PathBuf,
+        /// The file in its way.
+        file: PathBuf,
     },
     /// CSV serialisation failed.
-    #[error("cannot write CSV {name}: {source}")]
+    #[error("cannot write CSV {name}: {reason}")]
     Csv {
         /// File name.
         name: String,
         /// Why.
-        source: csv::Error,
+        reason: csv::Error,
     },
     /// JSON serialisation failed.
     #[error("cannot write JSON: {0}")]
@@ -43,10 +52,10 @@ pub enum ExportError {
 pub const OUTPUT_MARKERS: [&str; 4] = ["manifest.json", "sweep.csv", "stress.csv", "shard.json"];
 
 fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> ExportError + 'a {
-    move |source| ExportError::Io {
+    move |reason| ExportError::Io {
         action,
         path: path.to_path_buf(),
-        source,
+        reason,
     }
 }
 
@@ -75,6 +84,12 @@ impl RunFolder {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
+        if let Some(file) = parent.ancestors().find(|a| a.is_file()) {
+            return Err(ExportError::NotAFolder {
+                path: target.to_path_buf(),
+                file: file.to_path_buf(),
+            });
+        }
         fs::create_dir_all(parent).map_err(io("create folder", parent))?;
         let name = target
             .file_name()
@@ -125,7 +140,7 @@ impl RunFolder {
             return Err(ExportError::Io {
                 action: "move into place",
                 path: self.target.clone(),
-                source,
+                reason: source,
             });
         }
         if had_previous {
@@ -167,7 +182,7 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), ExportErro
         ExportError::Io {
             action: "move into place",
             path: path.to_path_buf(),
-            source,
+            reason: source,
         }
     })
 }
