@@ -1,7 +1,7 @@
 //! One Monte Carlo path: the agents over time. The path's state is grouped
 //! by owner — prices ([`Market`]), events ([`PathEvents`]), protocols
 //! ([`ProtocolBook`]), classes and their stakers ([`Classes`]), behaviour
-//! ([`Behaviour`]), the event log ([`EventLog`]) and the recorder
+//! ([`Behaviour`]), operators ([`Operators`]), the event log ([`EventLog`]) and the recorder
 //! ([`Recorder`]) — and [`PathState::step`] is the list of what happens
 //! in a step, in order, one phase per line. ARCHITECTURE.md states the same
 //! order. Everything a path draws comes from its own streams (see
@@ -14,9 +14,10 @@ use super::events::PathEvents;
 use super::lending::Lending;
 use super::lrt::Lrts;
 use super::market::Market;
+use super::operators::Operators;
 use super::outcome::{
     PathOutcome, class_finals, find_defect, loop_finals, lrt_finals, market_finals,
-    protocol_finals, total_final,
+    operator_finals, protocol_finals, total_final,
 };
 use super::protocols::ProtocolBook;
 use super::recorder::{Recorder, View};
@@ -57,6 +58,7 @@ pub struct PathState<'m> {
     pub(super) lrts: Lrts,
     pub(super) lending: Lending,
     pub(super) attacks: Attacks,
+    pub(super) operators: Operators,
     pub(super) log: EventLog,
     pub(super) recorder: Recorder<'m>,
 }
@@ -77,6 +79,7 @@ impl<'m> PathState<'m> {
             behaviour: Behaviour::new(model, path),
             lrts: Lrts::new(model),
             attacks: Attacks::new(model),
+            operators: Operators::new(model),
             log: EventLog::new(model, path),
             recorder: Recorder::new(model, layout),
         }
@@ -91,6 +94,9 @@ impl<'m> PathState<'m> {
         self.protocols
             .update_aprs(model, &self.market, &self.classes);
         self.protocols.mark_initial_tvl();
+        self.operators
+            .tally(model, &self.classes, &self.market.prices);
+        self.operators.mark_initial();
         self.lrts.start(model, &self.classes);
         self.lending.open_positions(model, &self.classes);
         self.attacks
@@ -174,6 +180,8 @@ impl<'m> PathState<'m> {
         }
         self.protocols
             .update_aprs(self.model, &self.market, &self.classes);
+        self.operators
+            .tally(self.model, &self.classes, &self.market.prices);
         self.recorder.record(View {
             model: self.model,
             market: &self.market,
@@ -182,6 +190,8 @@ impl<'m> PathState<'m> {
             lrts: &self.lrts,
             lending: &self.lending,
             attacks: &self.attacks,
+            operators: &self.operators,
+            operator_slashes: &self.log.operator_slashes,
         });
     }
 
@@ -202,6 +212,8 @@ impl<'m> PathState<'m> {
         let model = self.model;
         self.protocols
             .update_aprs(model, &self.market, &self.classes);
+        self.operators
+            .tally(model, &self.classes, &self.market.prices);
         let (classes, staker_apr) = class_finals(model, &self.classes);
         let row = PathRow {
             path: self.path,
@@ -210,6 +222,13 @@ impl<'m> PathState<'m> {
             lrts: lrt_finals(&self.lrts),
             markets: market_finals(model, &self.lending),
             loops: loop_finals(model, &self.classes, &self.lending),
+            operators: operator_finals(
+                model,
+                &self.operators,
+                &self.classes,
+                &self.market.initial,
+                &self.log.operator_slashes,
+            ),
             total: total_final(model, &self.market, &self.protocols, &self.classes),
         };
         let bookkeeping_error = self.classes.stakers.bookkeeping_error();
@@ -221,6 +240,7 @@ impl<'m> PathState<'m> {
             series: values,
             row,
             staker_apr,
+            exit_delays: self.behaviour.exit_delays,
             events: self.log.events,
             events_not_logged: self.log.not_logged,
             liquidations: self.lending.log,

@@ -116,7 +116,7 @@ pub struct SummaryRow {
     pub p_loss: f64,
 }
 
-fn summary_row(
+pub(super) fn summary_row(
     entity: &str,
     kind: &'static str,
     metric: &'static str,
@@ -209,6 +209,7 @@ pub fn summary_rows(model: &Model, rows: &[PathRow]) -> Vec<SummaryRow> {
             true,
         ));
     }
+    out.extend(super::entities::class_source_rows(model, rows));
     for (p, proto) in model.protocols.iter().enumerate() {
         out.push(summary_row(
             &proto.name,
@@ -218,6 +219,8 @@ pub fn summary_rows(model: &Model, rows: &[PathRow]) -> Vec<SummaryRow> {
             false,
         ));
     }
+    out.extend(super::entities::protocol_source_rows(model, rows));
+    out.extend(super::entities::operator_rows(model, rows));
     out.push(summary_row(
         "total",
         "total",
@@ -294,7 +297,7 @@ pub fn yield_rows(model: &Model, sketches: &[LogHistogram]) -> Vec<YieldRow> {
 }
 
 /// `num / den`, 0 when `den` is 0.
-fn ratio(num: f64, den: f64) -> f64 {
+pub(super) fn ratio(num: f64, den: f64) -> f64 {
     if den > 0.0 { num / den } else { 0.0 }
 }
 
@@ -412,6 +415,10 @@ mod tests {
             initial_usd: 1.0,
             rewards_usd: 0.1,
             losses_usd: 0.0,
+            losses_protocol_usd: 0.0,
+            losses_shock_usd: 0.0,
+            losses_operator_usd: 0.0,
+            losses_attack_usd: 0.0,
             tvl_usd: 1.1,
             slash_events: 0,
         };
@@ -420,6 +427,10 @@ mod tests {
             initial: 1.0,
             rewards: 0.1,
             losses: 0.0,
+            losses_protocol: 0.0,
+            losses_shock: 0.0,
+            losses_operator: 0.0,
+            losses_attack: 0.0,
             exits: 0.0,
             net_return: 0.1,
             after_tax_net_return: 0.1,
@@ -435,6 +446,7 @@ mod tests {
                 lrts: Vec::new(),
                 markets: Vec::new(),
                 loops: Vec::new(),
+                operators: Vec::new(),
                 total: total.clone(),
             })
             .collect();
