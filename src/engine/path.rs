@@ -490,6 +490,74 @@ lrt_price = [{ lrt = "pooled", change = -0.3 }, { lrt = "unpooled", change = -0.
         assert_eq!(a.row.total, b.row.total);
     }
 
+    /// Every loss total the recorder reads (per class, per protocol, in
+    /// USD for the whole scenario) is exactly, in `f64`, the sum of its
+    /// four parts in their order, on every step of every path of a
+    /// scenario where every source of loss strikes.
+    #[test]
+    fn every_loss_total_is_exactly_the_sum_of_its_parts_on_every_path_and_day() {
+        use crate::results::{ProtocolMetric, TotalMetric};
+        let model = parse_model(include_str!("../../tests/all/all_sources.toml"));
+        let class_parts = [
+            ClassMetric::LossesProtocolCum,
+            ClassMetric::LossesShockCum,
+            ClassMetric::LossesOperatorCum,
+            ClassMetric::LossesAttackCum,
+        ];
+        let protocol_parts = [
+            ProtocolMetric::LossesProtocolCum,
+            ProtocolMetric::LossesShockCum,
+            ProtocolMetric::LossesOperatorCum,
+            ProtocolMetric::LossesAttackCum,
+        ];
+        let total_parts = [
+            TotalMetric::LossesProtocolCumUsd,
+            TotalMetric::LossesShockCumUsd,
+            TotalMetric::LossesOperatorCumUsd,
+            TotalMetric::LossesAttackCumUsd,
+        ];
+        let mut seen = [0.0; 4];
+        for path in 0..model.run.paths {
+            let mut state = PathState::new(&model, &[], path);
+            state.start();
+            for step in 0..model.run.steps {
+                state.step(step);
+                let view = View {
+                    model: &model,
+                    market: &state.market,
+                    protocols: &state.protocols,
+                    classes: &state.classes,
+                    lrts: &state.lrts,
+                    lending: &state.lending,
+                    attacks: &state.attacks,
+                    operators: &state.operators,
+                    operator_slashes: &state.log.operator_slashes,
+                };
+                let v = |m| super::super::recorder::value(view, m);
+                let sum = |p: [f64; 4]| ((p[0] + p[1]) + p[2]) + p[3];
+                for c in 0..model.classes.len() {
+                    let parts = class_parts.map(|m| v(Metric::Class(c, m)));
+                    let total = v(Metric::Class(c, ClassMetric::LossesCum));
+                    assert_eq!(total, sum(parts), "path {path}, step {step}, class {c}");
+                }
+                for p in 0..model.protocols.len() {
+                    let parts = protocol_parts.map(|m| v(Metric::Protocol(p, m)));
+                    let total = v(Metric::Protocol(p, ProtocolMetric::LossesCum));
+                    assert_eq!(total, sum(parts), "path {path}, step {step}, protocol {p}");
+                }
+                let parts = total_parts.map(|m| v(Metric::Total(m)));
+                assert_eq!(v(Metric::Total(TotalMetric::LossesCumUsd)), sum(parts));
+                for (s, x) in seen.iter_mut().zip(parts) {
+                    *s += x;
+                }
+            }
+        }
+        assert!(
+            seen.iter().all(|&s| s > 0.0),
+            "every source strikes: {seen:?}"
+        );
+    }
+
     #[test]
     fn a_shock_exit_earns_until_the_review_and_is_released_after_the_delay() {
         // Everyone leaves on day 2, when ETH also halves.

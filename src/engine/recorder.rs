@@ -86,7 +86,7 @@ impl<'m> Recorder<'m> {
 }
 
 /// One metric's value now.
-fn value(view: View<'_>, metric: Metric) -> f64 {
+pub(super) fn value(view: View<'_>, metric: Metric) -> f64 {
     let View {
         model,
         market,

@@ -140,6 +140,19 @@ pub fn exits_csv(rows: &[ExitRow]) -> Result<Vec<u8>, ExportError> {
     rows_to_csv("exits.csv", rows)
 }
 
+/// `events.csv`: the logged slashing events in path order, in
+/// [`EventRecord`]'s columns.
+pub fn events_csv(model: &Model, collected: &Collected) -> Result<Vec<u8>, ExportError> {
+    log_csv::<EventRecord>("events.csv", model, &collected.events)
+}
+
+/// `liquidations.csv`: the logged liquidations in path order, in
+/// [`LiquidationRecord`]'s columns (written for scenarios with lending
+/// markets only).
+pub fn liquidations_csv(model: &Model, collected: &Collected) -> Result<Vec<u8>, ExportError> {
+    log_csv::<LiquidationRecord>("liquidations.csv", model, &collected.liquidations)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,17 +170,4 @@ mod tests {
             b"class,statistic,value\nc,count,2.0\n"
         );
     }
-}
-
-/// `events.csv`: the logged slashing events in path order, in
-/// [`EventRecord`]'s columns.
-pub fn events_csv(model: &Model, collected: &Collected) -> Result<Vec<u8>, ExportError> {
-    log_csv::<EventRecord>("events.csv", model, &collected.events)
-}
-
-/// `liquidations.csv`: the logged liquidations in path order, in
-/// [`LiquidationRecord`]'s columns (written for scenarios with lending
-/// markets only).
-pub fn liquidations_csv(model: &Model, collected: &Collected) -> Result<Vec<u8>, ExportError> {
-    log_csv::<LiquidationRecord>("liquidations.csv", model, &collected.liquidations)
 }
