@@ -59,6 +59,7 @@ fn staker_day(c: &mut Criterion) {
                 0..n,
                 &rate,
                 &[],
+                &mut [],
                 &mut tvl,
             ))
         })

@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-
 use super::run::{Execution, execute, progress_bar, write_run};
 use crate::export::RunFolder;
 pub use crate::export::csv_files::records_to_csv;

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-
 use super::InvalidArgument;
 use super::run::{
     finish, one_screen_summary, progress_bar, simulate_checked, simulation_overrides, write_run,

@@ -12,23 +12,25 @@ use super::format::{percent, thousands};
 use super::precision::{PrecisionOutcome, PrecisionTarget, execute_until};
 use crate::cli::{ChartFormat, RunArgs, SimulationArgs};
 use crate::engine::simulate;
-use crate::export::csv_files::{events_csv, liquidations_csv, paths_csv, rows_to_csv};
+use crate::export::csv_files::{events_csv, exits_csv, liquidations_csv, paths_csv, rows_to_csv};
 use crate::export::{Manifest, RunFolder};
 use crate::report::ImageFormats;
 use crate::results::{Collected, PathRange};
 use crate::scenario::{self, LoadedScenario, Override};
+use crate::stats::exits::exit_rows;
 use crate::stats::tables::{
     KeyResults, SummaryRow, key_result_columns, key_results, summary_rows, timeseries_rows,
     yield_rows,
 };
 
 /// Files every run folder holds.
-pub const OUTPUT_FILES: [&str; 6] = [
+pub const OUTPUT_FILES: [&str; 7] = [
     "timeseries.csv",
     "paths.csv",
     "summary.csv",
     "yields.csv",
     "events.csv",
+    "exits.csv",
     "manifest.json",
 ];
 
@@ -431,6 +433,10 @@ pub fn write_run(
         &rows_to_csv("yields.csv", &yield_rows(model, &collected.staker_apr))?,
     )?;
     out.write("events.csv", &events_csv(model, &collected)?)?;
+    out.write(
+        "exits.csv",
+        &exits_csv(&exit_rows(model, &collected.exit_delays))?,
+    )?;
     if !model.markets.is_empty() {
         out.write("liquidations.csv", &liquidations_csv(model, &collected)?)?;
     }

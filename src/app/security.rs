@@ -170,8 +170,7 @@ fn write_folder(
     folder: &Path,
     charts: bool,
 ) -> anyhow::Result<PathBuf> {
-    let out =
-        RunFolder::create(folder).map_err(anyhow::Error::from)?;
+    let out = RunFolder::create(folder).map_err(anyhow::Error::from)?;
     out.write("security.csv", &security_csv(analysis)?)?;
     out.write("network.csv", &network_csv(analysis)?)?;
     out.write("cascade.csv", &cascade_csv(analysis)?)?;

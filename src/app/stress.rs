@@ -93,7 +93,11 @@ pub fn stress(args: &StressArgs) -> anyhow::Result<ExitCode> {
     } else {
         crate::sayln!(
             "{:<28} {:>11} {:>20} {:>11} {:>13}",
-            "stress", "net return", "Δ vs base ± se", "CVaR99 loss", "slash events"
+            "stress",
+            "net return",
+            "Δ vs base ± se",
+            "CVaR99 loss",
+            "slash events"
         );
         for ((name, _), r) in variants.iter().zip(&results) {
             let se = change_se(r, &results[0], "net_return_mean").unwrap_or(f64::NAN);

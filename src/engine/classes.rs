@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use super::stakers::{Stakers, recount, reward_pass, slot_index_count};
 use crate::model::{Model, StakerClass, Strategy};
+use crate::results::SourceLosses;
 
 /// One class's running state.
 #[derive(Debug, Clone)]
@@ -21,8 +22,13 @@ pub struct ClassRun {
     pub stake: f64,
     /// Rewards earned, cumulative.
     pub rewards: f64,
-    /// Stake slashed, cumulative.
-    pub losses: f64,
+    /// Stake slashed, cumulative, by cause.
+    pub losses: SourceLosses,
+    /// Per operator: commission its stakers paid it, cumulative.
+    pub commission: Vec<f64>,
+    /// Per operator × protocol (`o × P + p`): stake its stakers delegating
+    /// to the operator lost in the protocol, cumulative.
+    pub delegator_losses: Vec<f64>,
     /// Stake released by exits, cumulative.
     pub exits: f64,
     /// Stake at entry, summed over stakers that entered.
@@ -95,7 +101,9 @@ impl Classes {
                     tvl: vec![0.0; slot_count],
                     stake: 0.0,
                     rewards: 0.0,
-                    losses: 0.0,
+                    losses: SourceLosses::default(),
+                    commission: vec![0.0; model.operators.len()],
+                    delegator_losses: vec![0.0; model.operators.len() * n_protocols],
                     exits: 0.0,
                     initial: 0.0,
                     exiting_started: 0.0,
@@ -144,6 +152,7 @@ impl Classes {
             let st = &mut self.stakers;
             let keep = &self.keep;
             let tvl = &mut run.tvl;
+            let fee = &mut run.commission;
             // The LRT's fee is withheld from its backing's rewards.
             let rate = if lrt_keep == 1.0 {
                 rate
@@ -154,10 +163,10 @@ impl Classes {
                 &self.scaled_rate[..]
             };
             let (paid, stake) = match (class.compounding, operators) {
-                (true, false) => reward_pass::<true, false>(st, range, rate, keep, tvl),
-                (true, true) => reward_pass::<true, true>(st, range, rate, keep, tvl),
-                (false, false) => reward_pass::<false, false>(st, range, rate, keep, tvl),
-                (false, true) => reward_pass::<false, true>(st, range, rate, keep, tvl),
+                (true, false) => reward_pass::<true, false>(st, range, rate, keep, fee, tvl),
+                (true, true) => reward_pass::<true, true>(st, range, rate, keep, fee, tvl),
+                (false, false) => reward_pass::<false, false>(st, range, rate, keep, fee, tvl),
+                (false, true) => reward_pass::<false, true>(st, range, rate, keep, fee, tvl),
             };
             run.rewards += paid;
             run.stake = stake;
@@ -358,6 +367,8 @@ strategy = {{ kind = "yield_chasing", probability = 1.0 }}
         // Delegated: 1 % less the operator's 10 %.
         assert_close(st.stake[6], 100.9, 1e-15);
         assert_close(classes.runs[2].rewards, 0.9, 1e-15);
+        assert_close(classes.runs[2].commission[0], 0.1, 1e-15);
+        assert_eq!(classes.runs[0].commission, [0.0], "no operators");
         assert_close(classes.runs[2].tvl[0], 100.9, 1e-15);
         // Reserves earn nothing.
         assert_eq!(&st.stake[2..5], [0.0; 3]);
@@ -401,7 +412,10 @@ strategy = {{ kind = "yield_chasing", probability = 1.0 }}
         // 200 + 100 + 100 ETH at 3,000 USD; BTC's price is not used.
         let usd = classes.value(&model, &[3000.0, 1.0], |r| r.stake);
         assert_eq!(usd, 400.0 * 3000.0);
-        assert_eq!(classes.value(&model, &[3000.0, 1.0], |r| r.losses), 0.0);
+        assert_eq!(
+            classes.value(&model, &[3000.0, 1.0], |r| r.losses.total()),
+            0.0
+        );
         let actives = classes.value(&model, &[1.0, 1.0], |r| f64::from(r.active));
         assert_eq!(actives, 4.0);
     }

@@ -268,7 +268,7 @@ impl Lending {
     pub fn equity_net_return(&self, classes: &Classes, c: usize) -> f64 {
         let b = &self.books[c];
         let run = &classes.runs[c];
-        let pnl = run.rewards - run.losses - b.interest - b.liquidation_cost + b.bad_debt;
+        let pnl = run.rewards - run.losses.total() - b.interest - b.liquidation_cost + b.bad_debt;
         super::recorder::ratio(pnl, b.equity_initial)
     }
 

@@ -43,7 +43,7 @@ impl Backing {
             let run = &classes.runs[c];
             b.stake += run.stake;
             b.rewards += run.rewards;
-            b.losses += run.losses;
+            b.losses += run.losses.total();
         }
         b
     }

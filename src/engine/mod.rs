@@ -13,7 +13,8 @@
 //!   the DeFi layer: [`lrt`] (NAV, pool trades, redemption queue), [`pool`]
 //!   (the constant-product pool), [`lending`] (loops, interest,
 //!   liquidations); [`attacks`] (coalitions of operators attacking
-//!   services, with `run.attacks`);
+//!   services, with `run.attacks`); [`operators`] (the stake delegated
+//!   to each operator, its commission and its delegators' losses);
 //! - [`mod@simulate`]: many paths, folded in path order into
 //!   [`crate::results::Collected`].
 
@@ -24,6 +25,7 @@ pub mod events;
 pub mod lending;
 pub mod lrt;
 pub mod market;
+pub mod operators;
 pub mod outcome;
 pub mod path;
 pub mod pool;

@@ -6,12 +6,14 @@ use super::classes::{ClassRun, Classes};
 use super::lending::Lending;
 use super::lrt::Lrts;
 use super::market::Market;
+use super::operators::{self, Operators};
 use super::protocols::ProtocolBook;
-use super::recorder::ratio;
+use super::recorder::{ratio, total_losses_usd};
 use crate::model::Model;
 use crate::results::{
-    BOOKKEEPING_TOLERANCE, ClassFinal, EventRecord, LiquidationRecord, LoopFinal, LrtFinal,
-    MarketFinal, PathDefect, PathRow, ProtocolFinal, TotalFinal, YIELD_SKETCH_ACCURACY,
+    BOOKKEEPING_TOLERANCE, ClassFinal, DelayCounts, EventRecord, LiquidationRecord, LoopFinal,
+    LossSource, LrtFinal, MarketFinal, OperatorFinal, PathDefect, PathRow, ProtocolFinal,
+    TotalFinal, YIELD_SKETCH_ACCURACY,
 };
 use crate::stats::LogHistogram;
 
@@ -26,6 +28,8 @@ pub struct PathOutcome {
     pub row: PathRow,
     /// Per class: sketch of per-staker net APR (net return / years held).
     pub staker_apr: Vec<LogHistogram>,
+    /// Per class: released exits by days from start to release.
+    pub exit_delays: Vec<DelayCounts>,
     /// Slashes, at most `max_event_rows`.
     pub events: Vec<EventRecord>,
     /// Slashes applied after `events` was full: `events.len()` plus this is
@@ -68,17 +72,19 @@ pub fn class_finals(
             }
         }
         sketches.push(sketch);
+        let losses = run.losses.total();
         finals.push(ClassFinal {
             stake: run.stake,
             initial: run.initial,
             rewards: run.rewards,
-            losses: run.losses,
+            losses,
+            losses_protocol: run.losses.part(LossSource::Protocol),
+            losses_shock: run.losses.part(LossSource::Shock),
+            losses_operator: run.losses.part(LossSource::Operator),
+            losses_attack: run.losses.part(LossSource::Attack),
             exits: run.exits,
-            net_return: ratio(run.rewards - run.losses, run.initial),
-            after_tax_net_return: ratio(
-                run.rewards * (1.0 - class.tax_rate) - run.losses,
-                run.initial,
-            ),
+            net_return: ratio(run.rewards - losses, run.initial),
+            after_tax_net_return: ratio(run.rewards * (1.0 - class.tax_rate) - losses, run.initial),
             median_net_return: median(&mut returns),
             net_return_usd: usd_return(
                 run,
@@ -104,19 +110,27 @@ fn usd_return(run: &ClassRun, price: f64, price0: f64) -> f64 {
 
 /// Stake and rewards of a class, whatever exited: initial + rewards − losses.
 fn position(run: &ClassRun) -> f64 {
-    run.initial + run.rewards - run.losses
+    run.initial + run.rewards - run.losses.total()
 }
 
 /// Final figures of every protocol.
 pub fn protocol_finals(protocols: &ProtocolBook) -> Vec<ProtocolFinal> {
     (0..protocols.apr.len())
-        .map(|p| ProtocolFinal {
-            tvl_native: protocols.tvl_native[p],
-            tvl_usd: protocols.tvl_usd[p],
-            apr: protocols.apr[p],
-            losses_native: protocols.losses[p],
-            loss_fraction: ratio(protocols.losses[p], protocols.initial_tvl[p]),
-            slash_events: protocols.slash_events[p],
+        .map(|p| {
+            let losses = protocols.losses[p];
+            ProtocolFinal {
+                tvl_native: protocols.tvl_native[p],
+                tvl_usd: protocols.tvl_usd[p],
+                apr: protocols.apr[p],
+                losses_native: losses.total(),
+                losses_protocol_native: losses.part(LossSource::Protocol),
+                losses_shock_native: losses.part(LossSource::Shock),
+                losses_operator_native: losses.part(LossSource::Operator),
+                losses_attack_native: losses.part(LossSource::Attack),
+                tvl_native_initial: protocols.initial_tvl[p],
+                loss_fraction: ratio(losses.total(), protocols.initial_tvl[p]),
+                slash_events: protocols.slash_events[p],
+            }
         })
         .collect()
 }
@@ -167,6 +181,26 @@ pub fn loop_finals(model: &Model, classes: &Classes, lending: &Lending) -> Vec<L
         .collect()
 }
 
+/// Final figures of every operator: its delegated stake (as last tallied),
+/// and its commission and delegators' losses at the prices `p0`.
+pub fn operator_finals(
+    model: &Model,
+    ops: &Operators,
+    classes: &Classes,
+    p0: &[f64],
+    slashes: &[u64],
+) -> Vec<OperatorFinal> {
+    (0..model.operators.len())
+        .map(|o| OperatorFinal {
+            delegated_usd_initial: ops.initial_usd[o],
+            delegated_stake_usd: ops.delegated_usd[o],
+            commission_usd: operators::commission_usd(model, classes, p0, o),
+            delegator_losses_usd: operators::delegator_losses_total_usd(model, classes, p0, o),
+            slash_events: slashes[o],
+        })
+        .collect()
+}
+
 /// Whole-scenario figures: stake, rewards and losses at t = 0 prices.
 pub fn total_final(
     model: &Model,
@@ -177,7 +211,8 @@ pub fn total_final(
     let p0 = &market.initial;
     let initial_usd = classes.value(model, p0, |r| r.initial);
     let rewards_usd = classes.value(model, p0, |r| r.rewards);
-    let losses_usd = classes.value(model, p0, |r| r.losses);
+    let losses = total_losses_usd(model, classes, p0);
+    let losses_usd = losses.total();
     let position_usd = classes.value(model, &market.prices, position);
     let taxed_usd: f64 = classes
         .runs
@@ -192,6 +227,10 @@ pub fn total_final(
         initial_usd,
         rewards_usd,
         losses_usd,
+        losses_protocol_usd: losses.part(LossSource::Protocol),
+        losses_shock_usd: losses.part(LossSource::Shock),
+        losses_operator_usd: losses.part(LossSource::Operator),
+        losses_attack_usd: losses.part(LossSource::Attack),
         tvl_usd: protocols.tvl_usd.iter().sum(),
         slash_events: protocols.total_slash_events(),
     }
@@ -257,7 +296,7 @@ pub fn median(values: &mut [f64]) -> f64 {
 mod tests {
     use super::*;
     use crate::engine::test_support::{Parts, assert_close, model};
-    use crate::results::Part;
+    use crate::results::{Part, SourceLosses};
 
     /// An ETH class with tax and entries, a BTC class, one protocol each.
     fn two_classes() -> Model {
@@ -310,10 +349,15 @@ allocate = { b = 1.0 }
         let runs = &mut parts.classes.runs;
         runs[0].next_reserve = 3;
         (runs[0].stake, runs[0].initial, runs[0].rewards) = (160.0, 250.0, 15.0);
-        (runs[0].losses, runs[0].exits, runs[0].active) = (2.0, 104.0, 2);
-        (runs[1].rewards, runs[1].losses) = (0.01, 0.005);
+        runs[0].losses = SourceLosses::from_parts([0.5, 1.0, 0.25, 0.25]);
+        (runs[0].exits, runs[0].active) = (104.0, 2);
+        runs[1].rewards = 0.01;
+        runs[1].losses = SourceLosses::from_parts([0.005, 0.0, 0.0, 0.0]);
         let book = &mut parts.protocols;
-        book.losses = vec![5.0, 0.0];
+        book.losses = vec![
+            SourceLosses::from_parts([1.0, 2.0, 0.0, 2.0]),
+            SourceLosses::default(),
+        ];
         book.slash_events = vec![3, 0];
         book.initial_tvl = vec![200.0, 0.0];
         parts
@@ -329,6 +373,15 @@ allocate = { b = 1.0 }
         assert_eq!(
             (eth.losses, eth.exits, eth.stakers, eth.entered),
             (2.0, 104.0, 2, 1)
+        );
+        assert_eq!(
+            (
+                eth.losses_protocol,
+                eth.losses_shock,
+                eth.losses_operator,
+                eth.losses_attack
+            ),
+            (0.5, 1.0, 0.25, 0.25)
         );
         assert_close(eth.net_return, 13.0 / 250.0, 1e-15);
         assert_close(eth.after_tax_net_return, (15.0 * 0.7 - 2.0) / 250.0, 1e-15);
@@ -349,6 +402,9 @@ allocate = { b = 1.0 }
         let parts = ended(&model);
         let finals = protocol_finals(&parts.protocols);
         assert_eq!(finals[0].losses_native, 5.0);
+        assert_eq!(finals[0].losses_shock_native, 2.0);
+        assert_eq!(finals[0].losses_attack_native, 2.0);
+        assert_eq!(finals[0].tvl_native_initial, 200.0);
         assert_eq!(finals[0].loss_fraction, 0.025);
         assert_eq!(finals[0].slash_events, 3);
         assert_eq!(finals[0].apr, 0.05);
@@ -364,6 +420,12 @@ allocate = { b = 1.0 }
         assert_eq!(total.initial_usd, 250.0 * 2000.0 + 40_000.0);
         assert_close(total.rewards_usd, 15.0 * 2000.0 + 0.01 * 40_000.0, 1e-15);
         assert_close(total.losses_usd, 2.0 * 2000.0 + 0.005 * 40_000.0, 1e-15);
+        assert_eq!(total.losses_protocol_usd, 0.5 * 2000.0 + 0.005 * 40_000.0);
+        assert_eq!(total.losses_shock_usd, 2000.0);
+        let sum = ((total.losses_protocol_usd + total.losses_shock_usd)
+            + total.losses_operator_usd)
+            + total.losses_attack_usd;
+        assert_eq!(total.losses_usd, sum);
         assert_close(total.net_return, (30_400.0 - 4_200.0) / 540_000.0, 1e-15);
         let taxed = 15.0 * 0.7 * 2000.0 + 0.01 * 40_000.0;
         assert_close(
@@ -411,6 +473,7 @@ allocate = { b = 1.0 }
             lrts: Vec::new(),
             markets: Vec::new(),
             loops: Vec::new(),
+            operators: Vec::new(),
             total: total_final(&model, &parts.market, &parts.protocols, &parts.classes),
         };
         let mut values = vec![1.0f32; 6];

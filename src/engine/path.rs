@@ -1,7 +1,7 @@
 //! One Monte Carlo path: the agents over time. The path's state is grouped
 //! by owner — prices ([`Market`]), events ([`PathEvents`]), protocols
 //! ([`ProtocolBook`]), classes and their stakers ([`Classes`]), behaviour
-//! ([`Behaviour`]), the event log ([`EventLog`]) and the recorder
+//! ([`Behaviour`]), operators ([`Operators`]), the event log ([`EventLog`]) and the recorder
 //! ([`Recorder`]) — and [`PathState::step`] is the list of what happens
 //! in a step, in order, one phase per line. ARCHITECTURE.md states the same
 //! order. Everything a path draws comes from its own streams (see
@@ -14,9 +14,10 @@ use super::events::PathEvents;
 use super::lending::Lending;
 use super::lrt::Lrts;
 use super::market::Market;
+use super::operators::Operators;
 use super::outcome::{
     PathOutcome, class_finals, find_defect, loop_finals, lrt_finals, market_finals,
-    protocol_finals, total_final,
+    operator_finals, protocol_finals, total_final,
 };
 use super::protocols::ProtocolBook;
 use super::recorder::{Recorder, View};
@@ -57,6 +58,7 @@ pub struct PathState<'m> {
     pub(super) lrts: Lrts,
     pub(super) lending: Lending,
     pub(super) attacks: Attacks,
+    pub(super) operators: Operators,
     pub(super) log: EventLog,
     pub(super) recorder: Recorder<'m>,
 }
@@ -77,6 +79,7 @@ impl<'m> PathState<'m> {
             behaviour: Behaviour::new(model, path),
             lrts: Lrts::new(model),
             attacks: Attacks::new(model),
+            operators: Operators::new(model),
             log: EventLog::new(model, path),
             recorder: Recorder::new(model, layout),
         }
@@ -91,6 +94,9 @@ impl<'m> PathState<'m> {
         self.protocols
             .update_aprs(model, &self.market, &self.classes);
         self.protocols.mark_initial_tvl();
+        self.operators
+            .tally(model, &self.classes, &self.market.prices);
+        self.operators.mark_initial();
         self.lrts.start(model, &self.classes);
         self.lending.open_positions(model, &self.classes);
         self.attacks
@@ -174,6 +180,8 @@ impl<'m> PathState<'m> {
         }
         self.protocols
             .update_aprs(self.model, &self.market, &self.classes);
+        self.operators
+            .tally(self.model, &self.classes, &self.market.prices);
         self.recorder.record(View {
             model: self.model,
             market: &self.market,
@@ -182,6 +190,8 @@ impl<'m> PathState<'m> {
             lrts: &self.lrts,
             lending: &self.lending,
             attacks: &self.attacks,
+            operators: &self.operators,
+            operator_slashes: &self.log.operator_slashes,
         });
     }
 
@@ -202,6 +212,8 @@ impl<'m> PathState<'m> {
         let model = self.model;
         self.protocols
             .update_aprs(model, &self.market, &self.classes);
+        self.operators
+            .tally(model, &self.classes, &self.market.prices);
         let (classes, staker_apr) = class_finals(model, &self.market, &self.classes);
         let row = PathRow {
             path: self.path,
@@ -210,6 +222,13 @@ impl<'m> PathState<'m> {
             lrts: lrt_finals(&self.lrts),
             markets: market_finals(model, &self.lending),
             loops: loop_finals(model, &self.classes, &self.lending),
+            operators: operator_finals(
+                model,
+                &self.operators,
+                &self.classes,
+                &self.market.initial,
+                &self.log.operator_slashes,
+            ),
             total: total_final(model, &self.market, &self.protocols, &self.classes),
         };
         let bookkeeping_error = self.classes.stakers.bookkeeping_error();
@@ -221,6 +240,7 @@ impl<'m> PathState<'m> {
             series: values,
             row,
             staker_apr,
+            exit_delays: self.behaviour.exit_delays,
             events: self.log.events,
             events_not_logged: self.log.not_logged,
             liquidations: self.lending.log,
@@ -468,6 +488,74 @@ lrt_price = [{ lrt = "pooled", change = -0.3 }, { lrt = "unpooled", change = -0.
         let (a, b) = (state.finish(), reference.finish());
         assert_eq!(a.row.classes, b.row.classes);
         assert_eq!(a.row.total, b.row.total);
+    }
+
+    /// Every loss total the recorder reads (per class, per protocol, in
+    /// USD for the whole scenario) is exactly, in `f64`, the sum of its
+    /// four parts in their order, on every step of every path of a
+    /// scenario where every source of loss strikes.
+    #[test]
+    fn every_loss_total_is_exactly_the_sum_of_its_parts_on_every_path_and_day() {
+        use crate::results::{ProtocolMetric, TotalMetric};
+        let model = parse_model(include_str!("../../tests/all/all_sources.toml"));
+        let class_parts = [
+            ClassMetric::LossesProtocolCum,
+            ClassMetric::LossesShockCum,
+            ClassMetric::LossesOperatorCum,
+            ClassMetric::LossesAttackCum,
+        ];
+        let protocol_parts = [
+            ProtocolMetric::LossesProtocolCum,
+            ProtocolMetric::LossesShockCum,
+            ProtocolMetric::LossesOperatorCum,
+            ProtocolMetric::LossesAttackCum,
+        ];
+        let total_parts = [
+            TotalMetric::LossesProtocolCumUsd,
+            TotalMetric::LossesShockCumUsd,
+            TotalMetric::LossesOperatorCumUsd,
+            TotalMetric::LossesAttackCumUsd,
+        ];
+        let mut seen = [0.0; 4];
+        for path in 0..model.run.paths {
+            let mut state = PathState::new(&model, &[], path);
+            state.start();
+            for step in 0..model.run.steps {
+                state.step(step);
+                let view = View {
+                    model: &model,
+                    market: &state.market,
+                    protocols: &state.protocols,
+                    classes: &state.classes,
+                    lrts: &state.lrts,
+                    lending: &state.lending,
+                    attacks: &state.attacks,
+                    operators: &state.operators,
+                    operator_slashes: &state.log.operator_slashes,
+                };
+                let v = |m| super::super::recorder::value(view, m);
+                let sum = |p: [f64; 4]| ((p[0] + p[1]) + p[2]) + p[3];
+                for c in 0..model.classes.len() {
+                    let parts = class_parts.map(|m| v(Metric::Class(c, m)));
+                    let total = v(Metric::Class(c, ClassMetric::LossesCum));
+                    assert_eq!(total, sum(parts), "path {path}, step {step}, class {c}");
+                }
+                for p in 0..model.protocols.len() {
+                    let parts = protocol_parts.map(|m| v(Metric::Protocol(p, m)));
+                    let total = v(Metric::Protocol(p, ProtocolMetric::LossesCum));
+                    assert_eq!(total, sum(parts), "path {path}, step {step}, protocol {p}");
+                }
+                let parts = total_parts.map(|m| v(Metric::Total(m)));
+                assert_eq!(v(Metric::Total(TotalMetric::LossesCumUsd)), sum(parts));
+                for (s, x) in seen.iter_mut().zip(parts) {
+                    *s += x;
+                }
+            }
+        }
+        assert!(
+            seen.iter().all(|&s| s > 0.0),
+            "every source strikes: {seen:?}"
+        );
     }
 
     #[test]

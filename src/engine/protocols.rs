@@ -6,6 +6,7 @@ use super::classes::Classes;
 use super::market::Market;
 use super::stakers::slot_index_count;
 use crate::model::Model;
+use crate::results::SourceLosses;
 
 /// Per-protocol state of one path, indexed by protocol.
 #[derive(Debug, Clone)]
@@ -23,8 +24,8 @@ pub struct ProtocolBook {
     pub rate: Vec<f64>,
     /// Stakers with an active allocation to the protocol.
     pub backers: Vec<u32>,
-    /// Stake slashed in it, cumulative, native units.
-    pub losses: Vec<f64>,
+    /// Stake slashed in it, cumulative, native units, by cause.
+    pub losses: Vec<SourceLosses>,
     /// Slashes applied, cumulative.
     pub slash_events: Vec<u64>,
     /// Active TVL at t = 0, native units.
@@ -42,7 +43,7 @@ impl ProtocolBook {
             tvl_usd: vec![0.0; n],
             rate: vec![0.0; slot_index_count(n)],
             backers: vec![0; n],
-            losses: vec![0.0; n],
+            losses: vec![SourceLosses::default(); n],
             slash_events: vec![0; n],
             initial_tvl: Vec::new(),
         }

@@ -7,11 +7,14 @@ use super::classes::Classes;
 use super::lending::Lending;
 use super::lrt::Lrts;
 use super::market::Market;
+use super::operators::{self, Operators};
 use super::protocols::ProtocolBook;
+use super::stakers::Status;
 use crate::model::Model;
 use crate::results::{
-    AssetMetric, ClassMetric, LoopMetric, LrtMetric, MarketMetric, Metric, ProtocolMetric,
-    SecurityMetric, Series, ServiceMetric, TotalMetric,
+    AssetMetric, ClassMetric, LoopMetric, LossSource, LrtMetric, MarketMetric, Metric,
+    OperatorMetric, ProtocolMetric, SecurityMetric, Series, ServiceMetric, SourceLosses,
+    TotalMetric,
 };
 
 /// What a path records, and when.
@@ -41,6 +44,10 @@ pub struct View<'a> {
     pub lending: &'a Lending,
     /// Attacks.
     pub attacks: &'a Attacks,
+    /// Operators, delegated stake tallied at today's prices.
+    pub operators: &'a Operators,
+    /// Per operator: slashes naming it so far.
+    pub operator_slashes: &'a [u64],
 }
 
 impl<'m> Recorder<'m> {
@@ -79,7 +86,7 @@ impl<'m> Recorder<'m> {
 }
 
 /// One metric's value now.
-fn value(view: View<'_>, metric: Metric) -> f64 {
+pub(super) fn value(view: View<'_>, metric: Metric) -> f64 {
     let View {
         model,
         market,
@@ -88,15 +95,22 @@ fn value(view: View<'_>, metric: Metric) -> f64 {
         lrts,
         lending,
         attacks,
+        operators: ops,
+        operator_slashes,
     } = view;
     let prices = &market.prices;
+    let p0 = &market.initial;
     match metric {
         Metric::Protocol(p, m) => match m {
             ProtocolMetric::TvlNative => book.tvl_native[p],
             ProtocolMetric::TvlUsd => book.tvl_usd[p],
             ProtocolMetric::Apr => book.apr[p],
             ProtocolMetric::Stakers => f64::from(book.backers[p]),
-            ProtocolMetric::LossesCum => book.losses[p],
+            ProtocolMetric::LossesCum => book.losses[p].total(),
+            ProtocolMetric::LossesProtocolCum => book.losses[p].part(LossSource::Protocol),
+            ProtocolMetric::LossesShockCum => book.losses[p].part(LossSource::Shock),
+            ProtocolMetric::LossesOperatorCum => book.losses[p].part(LossSource::Operator),
+            ProtocolMetric::LossesAttackCum => book.losses[p].part(LossSource::Attack),
             ProtocolMetric::SlashEventsCum => book.slash_events[p] as f64,
         },
         Metric::Class(c, m) => {
@@ -105,9 +119,20 @@ fn value(view: View<'_>, metric: Metric) -> f64 {
                 ClassMetric::Stake => run.stake,
                 ClassMetric::StakeUsd => run.stake * prices[model.classes[c].asset],
                 ClassMetric::RewardsCum => run.rewards,
-                ClassMetric::LossesCum => run.losses,
+                ClassMetric::LossesCum => run.losses.total(),
+                ClassMetric::LossesProtocolCum => run.losses.part(LossSource::Protocol),
+                ClassMetric::LossesShockCum => run.losses.part(LossSource::Shock),
+                ClassMetric::LossesOperatorCum => run.losses.part(LossSource::Operator),
+                ClassMetric::LossesAttackCum => run.losses.part(LossSource::Attack),
                 ClassMetric::ExitsCum => run.exits,
-                ClassMetric::NetReturn => ratio(run.rewards - run.losses, run.initial),
+                ClassMetric::StakeExiting => {
+                    let st = &classes.stakers;
+                    run.members()
+                        .filter(|&i| st.status[i] == Status::Exiting)
+                        .map(|i| st.stake[i])
+                        .sum()
+                }
+                ClassMetric::NetReturn => ratio(run.rewards - run.losses.total(), run.initial),
                 ClassMetric::Apr => {
                     let earning: f64 = (0..book.earning.len())
                         .map(|p| run.tvl[classes.stakers.active_index(p)] * book.earning[p])
@@ -158,11 +183,24 @@ fn value(view: View<'_>, metric: Metric) -> f64 {
                 MarketMetric::BadDebtUsdCum => state.bad_debt_usd,
             }
         }
+        Metric::Operator(o, m) => match m {
+            OperatorMetric::DelegatedStakeUsd => ops.delegated_usd[o],
+            OperatorMetric::CommissionCumUsd => operators::commission_usd(model, classes, p0, o),
+            OperatorMetric::SlashEventsCum => operator_slashes[o] as f64,
+            OperatorMetric::DelegatorLossesCumUsd => {
+                operators::delegator_losses_total_usd(model, classes, p0, o)
+            }
+        },
+        Metric::OperatorProtocol(o, p) => operators::delegator_losses_usd(model, classes, p0, o, p),
         Metric::Total(m) => match m {
             TotalMetric::TvlUsd => book.tvl_usd.iter().sum(),
             TotalMetric::StakeUsd => classes.value(model, prices, |r| r.stake),
-            TotalMetric::RewardsCumUsd => classes.value(model, &market.initial, |r| r.rewards),
-            TotalMetric::LossesCumUsd => classes.value(model, &market.initial, |r| r.losses),
+            TotalMetric::RewardsCumUsd => classes.value(model, p0, |r| r.rewards),
+            TotalMetric::LossesCumUsd => losses_usd(view).total(),
+            TotalMetric::LossesProtocolCumUsd => losses_usd(view).part(LossSource::Protocol),
+            TotalMetric::LossesShockCumUsd => losses_usd(view).part(LossSource::Shock),
+            TotalMetric::LossesOperatorCumUsd => losses_usd(view).part(LossSource::Operator),
+            TotalMetric::LossesAttackCumUsd => losses_usd(view).part(LossSource::Attack),
             TotalMetric::SlashEventsCum => book.total_slash_events() as f64,
             TotalMetric::Stakers => classes.runs.iter().map(|r| f64::from(r.active)).sum(),
         },
@@ -176,6 +214,17 @@ fn value(view: View<'_>, metric: Metric) -> f64 {
             SecurityMetric::StolenUsdCum => attacks.stolen_total_usd(),
         },
     }
+}
+
+/// Every class's losses by cause, USD at t = 0 prices.
+fn losses_usd(view: View<'_>) -> SourceLosses {
+    total_losses_usd(view.model, view.classes, &view.market.initial)
+}
+
+/// Every class's losses by cause, each part summed over classes at the
+/// prices `p0`; the total is the sum of the parts.
+pub fn total_losses_usd(model: &Model, classes: &Classes, p0: &[f64]) -> SourceLosses {
+    SourceLosses::from_fn(|s| classes.value(model, p0, |r| r.losses.part(s)))
 }
 
 /// `num / den`, 0 when `den` is 0.
@@ -210,7 +259,7 @@ allocate = { p = 1.0 }
         let model = parse_model(&format!("{run}{ONE_PROTOCOL}"));
         let layout = series_of(&model);
         let mut recorder = Recorder::new(&model, &layout);
-        assert_eq!(recorder.layout().len(), 6 + 8 + 3 + 6);
+        assert_eq!(recorder.layout().len(), 10 + 13 + 3 + 10);
         let due: Vec<u32> = (0..=10).filter(|&s| recorder.take_due(s)).collect();
         assert_eq!(due, [0, 4, 8, 10]);
         // Each record is taken once.
@@ -267,12 +316,15 @@ allocate = { p1 = 1.0 }
         book.apr = vec![0.05, 0.03];
         book.earning = vec![0.04, 0.025];
         book.backers = vec![3, 1];
-        book.losses = vec![1.5, 0.25];
+        book.losses = vec![
+            SourceLosses::from_parts([1.0, 0.5, 0.0, 0.0]),
+            SourceLosses::from_parts([0.0, 0.0, 0.25, 0.0]),
+        ];
         book.slash_events = vec![2, 1];
         let runs = &mut parts.classes.runs;
         runs[0].stake = 12.0;
         runs[0].rewards = 3.0;
-        runs[0].losses = 1.0;
+        runs[0].losses = SourceLosses::from_parts([0.25, 0.5, 0.125, 0.125]);
         runs[0].exits = 0.5;
         runs[0].initial = 10.0;
         runs[0].active = 3;
@@ -280,7 +332,7 @@ allocate = { p1 = 1.0 }
         runs[0].tvl[1] = 100.0; // another protocol's index: earns at p1's rate
         runs[1].stake = 2.0;
         runs[1].rewards = 0.1;
-        runs[1].losses = 0.05;
+        runs[1].losses = SourceLosses::from_parts([0.05, 0.0, 0.0, 0.0]);
         runs[1].initial = 2.0;
         runs[1].active = 1;
         runs[1].tvl[1] = 2.0;
@@ -299,6 +351,8 @@ allocate = { p1 = 1.0 }
             lrts: &parts.lrts,
             lending: &parts.lending,
             attacks: &Attacks::new(&model),
+            operators: &Operators::new(&model),
+            operator_slashes: &[],
         };
         let v = |m| value(view, m);
         use Metric::{Asset, Class, Protocol, Total};
@@ -308,6 +362,10 @@ allocate = { p1 = 1.0 }
             (ProtocolMetric::Apr, 0.03),
             (ProtocolMetric::Stakers, 1.0),
             (ProtocolMetric::LossesCum, 0.25),
+            (ProtocolMetric::LossesProtocolCum, 0.0),
+            (ProtocolMetric::LossesShockCum, 0.0),
+            (ProtocolMetric::LossesOperatorCum, 0.25),
+            (ProtocolMetric::LossesAttackCum, 0.0),
             (ProtocolMetric::SlashEventsCum, 1.0),
         ];
         for (m, expected) in protocol {
@@ -318,7 +376,12 @@ allocate = { p1 = 1.0 }
             (ClassMetric::StakeUsd, 12.0 * 2500.0),
             (ClassMetric::RewardsCum, 3.0),
             (ClassMetric::LossesCum, 1.0),
+            (ClassMetric::LossesProtocolCum, 0.25),
+            (ClassMetric::LossesShockCum, 0.5),
+            (ClassMetric::LossesOperatorCum, 0.125),
+            (ClassMetric::LossesAttackCum, 0.125),
             (ClassMetric::ExitsCum, 0.5),
+            (ClassMetric::StakeExiting, 0.0),
             (ClassMetric::NetReturn, (3.0 - 1.0) / 10.0),
             (ClassMetric::Apr, (8.0 * 0.04 + 100.0 * 0.025) / 12.0),
             (ClassMetric::Stakers, 3.0),
@@ -345,6 +408,13 @@ allocate = { p1 = 1.0 }
             // Cumulative figures at t = 0 prices (2,000 and 40,000).
             (TotalMetric::RewardsCumUsd, 3.0 * 2000.0 + 0.1 * 40_000.0),
             (TotalMetric::LossesCumUsd, 1.0 * 2000.0 + 0.05 * 40_000.0),
+            (
+                TotalMetric::LossesProtocolCumUsd,
+                0.25 * 2000.0 + 0.05 * 40_000.0,
+            ),
+            (TotalMetric::LossesShockCumUsd, 0.5 * 2000.0),
+            (TotalMetric::LossesOperatorCumUsd, 0.125 * 2000.0),
+            (TotalMetric::LossesAttackCumUsd, 0.125 * 2000.0),
             (TotalMetric::SlashEventsCum, 3.0),
             (TotalMetric::Stakers, 4.0),
         ];
@@ -367,6 +437,8 @@ allocate = { p1 = 1.0 }
             lrts: &parts.lrts,
             lending: &parts.lending,
             attacks: &Attacks::new(&model),
+            operators: &Operators::new(&model),
+            operator_slashes: &[],
         };
         assert_eq!(value(view, Metric::Class(1, ClassMetric::Apr)), 0.0);
         assert_eq!(value(view, Metric::Class(1, ClassMetric::NetReturn)), 0.0);
@@ -388,11 +460,13 @@ allocate = { p1 = 1.0 }
             lrts: &parts.lrts,
             lending: &parts.lending,
             attacks: &Attacks::new(&model),
+            operators: &Operators::new(&model),
+            operator_slashes: &[],
         };
         recorder.record(view);
         recorder.record(view);
         let n = layout.len();
-        assert_eq!(n, 2 * 6 + 2 * 8 + 2 * 3 + 6);
+        assert_eq!(n, 2 * 10 + 2 * 13 + 2 * 3 + 10);
         assert_eq!(recorder.values.len(), 2 * n);
         for (k, s) in layout.iter().enumerate() {
             let expected = value(view, s.metric) as f32;

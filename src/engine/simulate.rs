@@ -51,6 +51,9 @@ fn fold(c: &mut Collected, o: PathOutcome, max_events: usize) {
         acc.merge(sketch);
         c.staker_apr_moments.push(sketch.moments());
     }
+    for (acc, delays) in c.exit_delays.iter_mut().zip(&o.exit_delays) {
+        acc.merge(delays);
+    }
     c.log_events(o.events, o.events_not_logged, max_events);
     c.log_liquidations(o.liquidations, o.liquidations_not_logged, max_events);
     c.bookkeeping_error = c.bookkeeping_error.max(o.bookkeeping_error);

@@ -5,7 +5,7 @@
 use super::classes::Classes;
 use super::events::Hit;
 use super::protocols::ProtocolBook;
-use super::stakers::Stakers;
+use super::stakers::{NO_OPERATOR, Stakers};
 use crate::model::{Allocation, Model};
 use crate::results::EventRecord;
 
@@ -18,6 +18,8 @@ pub struct EventLog {
     pub events: Vec<EventRecord>,
     /// Slashes applied after the log was full.
     pub not_logged: u64,
+    /// Per operator: slashes applied that name it, logged or not.
+    pub operator_slashes: Vec<u64>,
 }
 
 impl EventLog {
@@ -28,10 +30,14 @@ impl EventLog {
             capacity: model.run.max_event_rows as usize,
             events: Vec::new(),
             not_logged: 0,
+            operator_slashes: vec![0; model.operators.len()],
         }
     }
 
     fn push(&mut self, day: u32, hit: &Hit, lost_native: f64, lost_usd: f64) {
+        if let Some(o) = hit.operator {
+            self.operator_slashes[o] += 1;
+        }
         if self.events.len() < self.capacity {
             self.events.push(EventRecord {
                 path: self.path,
@@ -50,8 +56,8 @@ impl EventLog {
 }
 
 /// Applies step `step`'s `hits` in order at today's `prices`: stakers lose
-/// stake, classes and protocols count the losses, the log records each
-/// slash; then the classes' TVL is recounted. Nothing happens without hits.
+/// stake, classes and protocols count the losses by cause (and classes by
+/// operator and protocol), the log records each slash; then the classes' TVL is recounted. Nothing happens without hits.
 pub fn apply_slashes(
     model: &Model,
     step: u32,
@@ -82,12 +88,13 @@ pub fn apply_slashes(
                 hit,
                 share,
                 unique,
+                &mut run.delegator_losses,
             );
-            run.losses += lost;
+            run.losses.add(hit.source, lost);
             lost_usd += lost * prices[class.asset];
         }
         let lost_native = lost_usd / unit_price;
-        protocols.losses[hit.protocol] += lost_native;
+        protocols.losses[hit.protocol].add(hit.source, lost_native);
         protocols.slash_events[hit.protocol] += 1;
         log.push(day, hit, lost_native, lost_usd);
     }
@@ -96,7 +103,8 @@ pub fn apply_slashes(
 
 /// Slashes the stakers `members` of one class exposed to `hit` (through
 /// an active or leaving allocation, and its operator if the hit names one);
-/// returns the stake they lost.
+/// returns the stake they lost, and adds each delegating staker's loss to
+/// `by_operator[operator × P + protocol]`.
 fn slash_class(
     model: &Model,
     st: &mut Stakers,
@@ -104,8 +112,10 @@ fn slash_class(
     hit: &Hit,
     share: f64,
     unique: bool,
+    by_operator: &mut [f64],
 ) -> f64 {
     let mut lost = 0.0;
+    let n_protocols = model.protocols.len();
     for i in members {
         let stake = st.stake[i];
         if stake == 0.0 || hit.operator.is_some_and(|o| st.operator[i] as usize != o) {
@@ -127,6 +137,9 @@ fn slash_class(
             st.stake[i] = after;
             st.losses[i] += loss;
             lost += loss;
+            if st.operator[i] != NO_OPERATOR {
+                by_operator[st.operator[i] as usize * n_protocols + hit.protocol] += loss;
+            }
         }
     }
     lost
@@ -166,7 +179,7 @@ fn rescale_unique(
 mod tests {
     use super::*;
     use crate::engine::test_support::{Parts, RUN_AND_ETH, assert_close, model, parse_model};
-    use crate::results::Source;
+    use crate::results::{LossSource, Source};
 
     /// Two full-restaking protocols; two stakers of 100 ETH backing p0
     /// with weight 1 and p1 with weight 0.5, delegated to op-a or op-b;
@@ -265,9 +278,22 @@ allocate = { p0 = 1.0 }
         assert_eq!(st.stake[0..4], [90.0, 90.0, 1.0, 10.0]);
         assert_eq!(st.losses[0..4], [10.0, 10.0, 0.0, 0.0]);
         let runs = &parts.classes.runs;
-        assert_eq!(runs[0].losses, 20.0);
-        assert_eq!((runs[1].losses, runs[2].losses), (0.0, 0.0));
-        assert_eq!(parts.protocols.losses, [0.0, 20.0, 0.0]);
+        assert_eq!(runs[0].losses.total(), 20.0);
+        assert_eq!(runs[0].losses.part(LossSource::Protocol), 20.0);
+        assert_eq!((runs[1].losses.total(), runs[2].losses.total()), (0.0, 0.0));
+        let protocol_losses: Vec<f64> = parts.protocols.losses.iter().map(|l| l.total()).collect();
+        assert_eq!(protocol_losses, [0.0, 20.0, 0.0]);
+        // Each delegated staker's 10 to its operator, in p1.
+        assert_eq!(runs[0].delegator_losses, [0.0, 10.0, 0.0, 0.0, 10.0, 0.0]);
+        assert_eq!(
+            runs[2].delegator_losses, [0.0; 6],
+            "solo delegates to nobody"
+        );
+        assert_eq!(
+            parts.log.operator_slashes,
+            [0, 0],
+            "the slash names no operator"
+        );
         assert_eq!(parts.protocols.slash_events, [0, 1, 0]);
         // Recounted: the smaller stake backs both protocols.
         assert_eq!(runs[0].stake, 180.0);
@@ -305,9 +331,9 @@ allocate = { p0 = 1.0 }
         assert_close(st.losses[0], 19.0, 1e-15);
         // "solo" backs p0 only: 10 − 1.
         assert_close(st.stake[3], 9.0, 1e-15);
-        assert_close(parts.protocols.losses[0], 2.0 * 10.0 + 1.0, 1e-15);
-        assert_close(parts.protocols.losses[1], 2.0 * 9.0, 1e-15);
-        assert_close(parts.classes.runs[2].losses, 1.0, 1e-15);
+        assert_close(parts.protocols.losses[0].total(), 2.0 * 10.0 + 1.0, 1e-15);
+        assert_close(parts.protocols.losses[1].total(), 2.0 * 9.0, 1e-15);
+        assert_close(parts.classes.runs[2].losses.total(), 1.0, 1e-15);
         let lost: Vec<f64> = parts.log.events.iter().map(|e| e.lost_native).collect();
         assert_eq!(lost.len(), 2);
         assert_close(lost[0], 21.0, 1e-15);
@@ -322,10 +348,50 @@ allocate = { p0 = 1.0 }
         // Staker 1 (op-b) loses 10; op-a's staker and "solo", which
         // delegates to nobody, keep theirs.
         assert_eq!(st.stake[0..4], [100.0, 90.0, 1.0, 10.0]);
-        assert_eq!(parts.protocols.losses[0], 10.0);
+        assert_eq!(parts.protocols.losses[0].total(), 10.0);
+        assert_eq!(parts.protocols.losses[0].part(LossSource::Operator), 10.0);
+        assert_eq!(
+            parts.classes.runs[0].delegator_losses[3], 10.0,
+            "op-b in p0"
+        );
+        assert_eq!(parts.log.operator_slashes, [0, 1]);
         assert_eq!(parts.log.events[0].operator, Some(1));
         assert_eq!(parts.log.events[0].source, Source::Operator(1));
         assert_eq!(parts.log.events[0].day, 3);
+    }
+
+    #[test]
+    fn losses_go_to_the_part_of_their_source_and_sum_to_the_total() {
+        let (model, mut parts) = started();
+        let mut shock = hit(0, 0.1, None);
+        shock.source = Source::Shock(0);
+        let mut attack = hit(1, 0.2, Some(0));
+        attack.source = Source::Attack;
+        let hits = [hit(0, 0.1, None), shock, hit(1, 0.1, Some(1)), attack];
+        apply(&model, &mut parts, 0, &hits);
+        let losses = parts.classes.runs[0].losses;
+        // Staker 0: 10 (own), 9 (shock), then 0.2 × 0.5 × 81 (attack, op-a);
+        // staker 1: 10, 9, then 0.1 × 0.5 × 81 (op-b's fault).
+        assert_close(losses.part(LossSource::Protocol), 20.0, 1e-15);
+        assert_close(losses.part(LossSource::Shock), 18.0, 1e-15);
+        assert_close(losses.part(LossSource::Operator), 4.05, 1e-14);
+        assert_close(losses.part(LossSource::Attack), 8.1, 1e-14);
+        let parts_sum = ((losses.part(LossSource::Protocol) + losses.part(LossSource::Shock))
+            + losses.part(LossSource::Operator))
+            + losses.part(LossSource::Attack);
+        assert_eq!(losses.total(), parts_sum);
+        let st = &parts.classes.stakers;
+        assert_close(losses.total(), st.losses[0] + st.losses[1], 1e-14);
+        let p1 = parts.protocols.losses[1];
+        assert_close(p1.part(LossSource::Operator), 4.05, 1e-14);
+        assert_close(p1.part(LossSource::Attack), 8.1, 1e-14);
+        assert_eq!(p1.part(LossSource::Shock), 0.0);
+        // Per operator and protocol: op-a lost 10 + 9 in p0 and 8.1 in p1.
+        let by = &parts.classes.runs[0].delegator_losses;
+        assert_close(by[0], 19.0, 1e-15);
+        assert_close(by[1], 8.1, 1e-14);
+        assert_close(by[4], 4.05, 1e-14);
+        assert_eq!(parts.log.operator_slashes, [1, 1]);
     }
 
     #[test]
@@ -421,9 +487,9 @@ allocate = { p = 1.0 }
         // 1 ETH (2,000 USD) and 1 LST (1,000 USD): 1.5 ETH.
         assert_close(parts.log.events[0].lost_usd, 3000.0, 1e-15);
         assert_close(parts.log.events[0].lost_native, 1.5, 1e-15);
-        assert_close(parts.protocols.losses[0], 1.5, 1e-15);
-        assert_close(parts.classes.runs[0].losses, 1.0, 1e-15);
-        assert_close(parts.classes.runs[1].losses, 1.0, 1e-15);
+        assert_close(parts.protocols.losses[0].total(), 1.5, 1e-15);
+        assert_close(parts.classes.runs[0].losses.total(), 1.0, 1e-15);
+        assert_close(parts.classes.runs[1].losses.total(), 1.0, 1e-15);
     }
 
     #[test]
@@ -495,6 +561,6 @@ allocate = { limited = 1.0 }
         let st = &parts.classes.stakers;
         assert_close(st.stake[0], 90.0, 1e-15);
         assert_close(st.stake[1], 90.0, 1e-15);
-        assert_close(parts.protocols.losses[0], 20.0, 1e-15);
+        assert_close(parts.protocols.losses[0].total(), 20.0, 1e-15);
     }
 }

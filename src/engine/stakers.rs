@@ -211,8 +211,9 @@ pub fn empty_slot_index(protocols: usize, k: usize) -> u16 {
 
 /// The reward step of one class: every staker earns `stake × Σ weight ×
 /// rate[slot]` (rates already per step, net of network-limit shares),
-/// operators keep their commission, and the new stake is added to the TVL
-/// accumulator of each slot. Returns (rewards paid, stake after).
+/// operators keep their commission (added up per operator in
+/// `commission`), and the new stake is added to the TVL accumulator of
+/// each slot. Returns (rewards paid, stake after).
 ///
 /// This is the hot loop: no allocation, no locking, no dynamic dispatch; the
 /// class's compounding and delegation are compile-time parameters.
@@ -221,15 +222,16 @@ pub fn reward_pass<const COMPOUND: bool, const OPERATORS: bool>(
     range: Range<usize>,
     rate: &[f64],
     keep_by_operator: &[f64],
+    commission: &mut [f64],
     tvl: &mut [f64],
 ) -> (f64, f64) {
     // Slot counts up to 4 get a fully unrolled inner loop.
     match st.slots {
-        1 => pass::<COMPOUND, OPERATORS, 1>(st, range, rate, keep_by_operator, tvl),
-        2 => pass::<COMPOUND, OPERATORS, 2>(st, range, rate, keep_by_operator, tvl),
-        3 => pass::<COMPOUND, OPERATORS, 3>(st, range, rate, keep_by_operator, tvl),
-        4 => pass::<COMPOUND, OPERATORS, 4>(st, range, rate, keep_by_operator, tvl),
-        _ => pass::<COMPOUND, OPERATORS, 0>(st, range, rate, keep_by_operator, tvl),
+        1 => pass::<COMPOUND, OPERATORS, 1>(st, range, rate, keep_by_operator, commission, tvl),
+        2 => pass::<COMPOUND, OPERATORS, 2>(st, range, rate, keep_by_operator, commission, tvl),
+        3 => pass::<COMPOUND, OPERATORS, 3>(st, range, rate, keep_by_operator, commission, tvl),
+        4 => pass::<COMPOUND, OPERATORS, 4>(st, range, rate, keep_by_operator, commission, tvl),
+        _ => pass::<COMPOUND, OPERATORS, 0>(st, range, rate, keep_by_operator, commission, tvl),
     }
 }
 
@@ -240,6 +242,7 @@ fn pass<const COMPOUND: bool, const OPERATORS: bool, const K: usize>(
     range: Range<usize>,
     rate: &[f64],
     keep_by_operator: &[f64],
+    commission: &mut [f64],
     tvl: &mut [f64],
 ) -> (f64, f64) {
     let k = if K > 0 { K } else { st.slots };
@@ -258,7 +261,10 @@ fn pass<const COMPOUND: bool, const OPERATORS: bool, const K: usize>(
         let c = stake[i];
         let mut r = c * r_rate;
         if OPERATORS {
-            r *= keep_by_operator[operator[i] as usize];
+            let op = operator[i] as usize;
+            let gross = r;
+            r *= keep_by_operator[op];
+            commission[op] += gross - r;
         }
         rewards[i] += r;
         let c_new = if COMPOUND {
@@ -309,7 +315,8 @@ mod tests {
         rate[0] = 0.01;
         rate[1] = 0.02;
         let mut tvl = vec![0.0; slot_index_count(2)];
-        let (paid, total) = reward_pass::<true, false>(&mut st, 0..2, &rate, &[], &mut tvl);
+        let (paid, total) =
+            reward_pass::<true, false>(&mut st, 0..2, &rate, &[], &mut [], &mut tvl);
         assert!((st.stake[0] - 102.0).abs() < 1e-12);
         assert!((st.stake[1] - 51.0).abs() < 1e-12);
         assert!((paid - 3.0).abs() < 1e-12);
@@ -363,9 +370,12 @@ mod tests {
         let mut rate = vec![0.0; slot_index_count(1)];
         rate[0] = 0.06;
         let mut tvl = vec![0.0; slot_index_count(1)];
-        reward_pass::<false, true>(&mut st, 0..1, &rate, &[0.9], &mut tvl);
+        let mut commission = [0.0];
+        reward_pass::<false, true>(&mut st, 0..1, &rate, &[0.9], &mut commission, &mut tvl);
         assert_eq!(st.stake[0], 1.0);
         assert!((st.rewards[0] - 0.054).abs() < 1e-15);
+        // The operator kept the rest of the 0.06.
+        assert_eq!(commission[0], 0.06 - st.rewards[0]);
         assert_eq!(st.paid_out[0], st.rewards[0]);
     }
 }

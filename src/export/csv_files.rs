@@ -9,8 +9,9 @@ use super::ExportError;
 use crate::model::Model;
 use crate::results::{
     ClassFinal, Collected, EventRecord, Field, LiquidationRecord, LoopFinal, LrtFinal, MarketFinal,
-    NameRef, PathRow, ProtocolFinal, Record, TotalFinal,
+    NameRef, OperatorFinal, PathRow, ProtocolFinal, Record, TotalFinal,
 };
+use crate::stats::exits::{EXIT_COLUMNS, ExitRow};
 
 /// Serialises rows with a header.
 pub fn rows_to_csv<T: Serialize>(name: &str, rows: &[T]) -> Result<Vec<u8>, ExportError> {
@@ -74,8 +75,8 @@ fn prefixed<R: Record>(prefix: &str) -> impl Iterator<Item = String> + '_ {
 
 /// The header of `paths.csv`: `path`, the total's columns (`total.`), then
 /// each class's (`<class>.`), each protocol's (`<protocol>.`), each LRT's
-/// (`<lrt>.`), each lending market's (`<market>.`) and each looping class's
-/// loop figures (`<class>.`).
+/// (`<lrt>.`), each lending market's (`<market>.`), each looping class's
+/// loop figures (`<class>.`) and each operator's (`<operator>.`).
 pub fn paths_header(model: &Model) -> Vec<String> {
     let mut header = vec!["path".to_string()];
     header.extend(prefixed::<TotalFinal>("total"));
@@ -94,6 +95,9 @@ pub fn paths_header(model: &Model) -> Vec<String> {
     for c in model.classes.iter().filter(|c| c.is_loop()) {
         header.extend(prefixed::<LoopFinal>(&c.name));
     }
+    for o in &model.operators {
+        header.extend(prefixed::<OperatorFinal>(&o.name));
+    }
     header
 }
 
@@ -108,7 +112,8 @@ pub fn paths_csv(model: &Model, rows: &[PathRow]) -> Result<Vec<u8>, ExportError
                 .chain(r.protocols.iter().flat_map(Record::fields))
                 .chain(r.lrts.iter().flat_map(Record::fields))
                 .chain(r.markets.iter().flat_map(Record::fields))
-                .chain(r.loops.iter().flat_map(Record::fields));
+                .chain(r.loops.iter().flat_map(Record::fields))
+                .chain(r.operators.iter().flat_map(Record::fields));
             fields.map(|f| cell(f, model)).collect()
         })
         .collect();
@@ -125,6 +130,16 @@ fn log_csv<R: Record>(name: &str, model: &Model, rows: &[R]) -> Result<Vec<u8>, 
     records_to_csv(name, &header, &records)
 }
 
+/// `exits.csv`: the rows given, or only the header when there are none
+/// (no class had an exit released).
+pub fn exits_csv(rows: &[ExitRow]) -> Result<Vec<u8>, ExportError> {
+    if rows.is_empty() {
+        let header: Vec<String> = EXIT_COLUMNS.iter().map(|c| c.to_string()).collect();
+        return records_to_csv("exits.csv", &header, &[]);
+    }
+    rows_to_csv("exits.csv", rows)
+}
+
 /// `events.csv`: the logged slashing events in path order, in
 /// [`EventRecord`]'s columns.
 pub fn events_csv(model: &Model, collected: &Collected) -> Result<Vec<u8>, ExportError> {
@@ -136,4 +151,23 @@ pub fn events_csv(model: &Model, collected: &Collected) -> Result<Vec<u8>, Expor
 /// markets only).
 pub fn liquidations_csv(model: &Model, collected: &Collected) -> Result<Vec<u8>, ExportError> {
     log_csv::<LiquidationRecord>("liquidations.csv", model, &collected.liquidations)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exits_csv_has_its_header_with_or_without_rows() {
+        assert_eq!(exits_csv(&[]).unwrap(), b"class,statistic,value\n");
+        let row = ExitRow {
+            class: "c".into(),
+            statistic: "count",
+            value: 2.0,
+        };
+        assert_eq!(
+            exits_csv(&[row]).unwrap(),
+            b"class,statistic,value\nc,count,2.0\n"
+        );
+    }
 }

@@ -12,14 +12,16 @@ use serde::{Deserialize, Serialize};
 use super::{ExportError, RunFolder};
 use crate::model::Model;
 use crate::results::{
-    ClassFinal, Collected, EventRecord, Field, Kind, LiquidationRecord, LoopFinal, LrtFinal,
-    MarketFinal, NameRef, PathRange, PathRow, ProtocolFinal, Record, Source, TotalFinal,
+    ClassFinal, Collected, DelayCounts, EventRecord, Field, Kind, LiquidationRecord, LoopFinal,
+    LrtFinal, MarketFinal, NameRef, OperatorFinal, PathRange, PathRow, ProtocolFinal, Record,
+    Source, TotalFinal,
 };
 use crate::stats::LogHistogram;
 
 /// Version of the shard folder's layout; `merge` refuses any other.
-/// Format 2 writes each per-path table in its [`Record`] column order.
-pub const SHARD_FORMAT: u32 = 2;
+/// Format 2 writes each per-path table in its [`Record`] column order;
+/// format 3 adds the operators' final figures and the exit delay counts.
+pub const SHARD_FORMAT: u32 = 3;
 
 /// Files every shard folder holds.
 pub const SHARD_FILES: [&str; 3] = ["shard.json", "values.f32", "shard.bin"];
@@ -304,7 +306,17 @@ fn check_fits(c: &Collected, model: &Model, range: PathRange) -> Result<(), Mism
         )?;
         let looping = model.classes.iter().filter(|c| c.is_loop()).count();
         count("looping classes in a path row", r.loops.len(), looping)?;
+        count(
+            "operators in a path row",
+            r.operators.len(),
+            model.operators.len(),
+        )?;
     }
+    count(
+        "exit delay counts",
+        c.exit_delays.len(),
+        model.classes.len(),
+    )?;
     count("yield sketches", c.staker_apr.len(), model.classes.len())?;
     count(
         "yield sketch moments",
@@ -403,6 +415,10 @@ fn encode(c: &Collected) -> Vec<u8> {
         for l in &r.loops {
             put_record(&mut w, l);
         }
+        u64_(&mut w, r.operators.len() as u64);
+        for o in &r.operators {
+            put_record(&mut w, o);
+        }
         put_record(&mut w, &r.total);
     }
     u64_(&mut w, c.staker_apr.len() as u64);
@@ -424,6 +440,14 @@ fn encode(c: &Collected) -> Vec<u8> {
         put_record(&mut w, l);
     }
     u64_(&mut w, c.liquidations_dropped);
+    u64_(&mut w, c.exit_delays.len() as u64);
+    for delays in &c.exit_delays {
+        u64_(&mut w, delays.len() as u64);
+        for (days, n) in delays.iter() {
+            u64_(&mut w, u64::from(days));
+            u64_(&mut w, n);
+        }
+    }
     u64_(&mut w, c.bookkeeping_error.to_bits());
     w
 }
@@ -543,6 +567,10 @@ fn decode(data: &[u8], c: &mut Collected) -> Result<(), DecodeError> {
         for _ in 0..r.len("the number of looping classes", record_bytes::<LoopFinal>())? {
             loops.push(r.record("a looping class's final figures")?);
         }
+        let mut operators = Vec::new();
+        for _ in 0..r.len("the number of operators", record_bytes::<OperatorFinal>())? {
+            operators.push(r.record("an operator's final figures")?);
+        }
         let total: TotalFinal = r.record("the total's final figures")?;
         c.rows.push(PathRow {
             path,
@@ -551,6 +579,7 @@ fn decode(data: &[u8], c: &mut Collected) -> Result<(), DecodeError> {
             lrts,
             markets,
             loops,
+            operators,
             total,
         });
     }
@@ -588,6 +617,24 @@ fn decode(data: &[u8], c: &mut Collected) -> Result<(), DecodeError> {
         c.liquidations.push(r.record("a liquidation")?);
     }
     c.liquidations_dropped = r.u64_("the number of dropped liquidations")?;
+    let classes = r.len("the number of exit delay counts", 8)?;
+    c.exit_delays.clear();
+    for _ in 0..classes {
+        let mut delays = DelayCounts::default();
+        for _ in 0..r.len("the number of exit delays", 16)? {
+            let days = r.u32_("an exit delay")?;
+            let at = r.at;
+            let n = r.u64_("an exit count")?;
+            if n == 0 {
+                return Err(DecodeError::OutOfRange {
+                    at,
+                    what: "an exit count",
+                });
+            }
+            delays.add(days, n);
+        }
+        c.exit_delays.push(delays);
+    }
     c.bookkeeping_error = f64::from_bits(r.u64_("the bookkeeping error")?);
     if r.at != data.len() {
         return Err(DecodeError::Trailing {
@@ -624,6 +671,10 @@ mod tests {
             initial: 1.0,
             rewards: 0.1,
             losses: 0.0,
+            losses_protocol: 0.0,
+            losses_shock: 0.0,
+            losses_operator: 0.0,
+            losses_attack: 0.0,
             exits: 0.0,
             net_return: 0.1,
             after_tax_net_return: 0.1,
@@ -637,8 +688,20 @@ mod tests {
             tvl_usd: 2.0,
             apr: 0.05,
             losses_native: 0.0,
+            losses_protocol_native: 0.0,
+            losses_shock_native: 0.0,
+            losses_operator_native: 0.0,
+            losses_attack_native: 0.0,
+            tvl_native_initial: 1.0,
             loss_fraction: 0.0,
             slash_events: 1,
+        };
+        let operator = OperatorFinal {
+            delegated_usd_initial: 3.0,
+            delegated_stake_usd: 2.5,
+            commission_usd: 0.01,
+            delegator_losses_usd: f64::from_bits(0x3FB9_9999_9999_999B),
+            slash_events: 2,
         };
         c.rows.push(PathRow {
             path: 3,
@@ -647,6 +710,7 @@ mod tests {
             lrts: Vec::new(),
             markets: Vec::new(),
             loops: Vec::new(),
+            operators: vec![operator],
             total: TotalFinal {
                 net_return: 0.1,
                 after_tax_net_return: 0.1,
@@ -654,11 +718,17 @@ mod tests {
                 initial_usd: 2.0,
                 rewards_usd: 0.2,
                 losses_usd: 0.0,
+                losses_protocol_usd: 0.0,
+                losses_shock_usd: 0.0,
+                losses_operator_usd: 0.0,
+                losses_attack_usd: 0.0,
                 tvl_usd: 2.2,
                 slash_events: 1,
             },
         });
         c.staker_apr_moments = vec![[0.5, 0.25]; model.classes.len()];
+        c.exit_delays[0].add(14, 3);
+        c.exit_delays[0].add(0, 1);
         c.events.push(EventRecord {
             path: 3,
             day: 9,
@@ -697,6 +767,7 @@ mod tests {
         assert_eq!(back.liquidations, c.liquidations);
         assert_eq!(back.liquidations_dropped, 1);
         assert_eq!(back.staker_apr_moments, c.staker_apr_moments);
+        assert_eq!(back.exit_delays, c.exit_delays);
         assert_eq!(back.events_dropped, 2);
         assert_eq!(back.bookkeeping_error, 1e-16);
     }

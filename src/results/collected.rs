@@ -4,6 +4,7 @@
 
 use super::defect::PathDefect;
 use super::events::{EventRecord, LiquidationRecord};
+use super::exits::DelayCounts;
 use super::finals::PathRow;
 use super::layout::{Series, series_of};
 use crate::model::Model;
@@ -54,6 +55,9 @@ pub struct Collected {
     /// sketch, so that [`join`] adds them up in path order as a whole run
     /// does (their `f64` sums depend on the order).
     pub staker_apr_moments: Vec<[f64; 2]>,
+    /// Per class: released exits by days from start to release, pooled
+    /// over paths (exact counts).
+    pub exit_delays: Vec<DelayCounts>,
     /// Slashing events, path order, at most `max_event_rows`.
     pub events: Vec<EventRecord>,
     /// Slashing events that did not fit in the log: dropped by a path
@@ -93,6 +97,7 @@ impl Collected {
                 .map(|_| LogHistogram::new(YIELD_SKETCH_ACCURACY))
                 .collect(),
             staker_apr_moments: Vec::with_capacity(n * model.classes.len()),
+            exit_delays: vec![DelayCounts::default(); model.classes.len()],
             events: Vec::new(),
             events_dropped: 0,
             liquidations: Vec::new(),
@@ -179,7 +184,7 @@ pub enum JoinError {
 /// Joins what consecutive path ranges of `model` collected into what one
 /// run of `total` would have collected, bit for bit: `parts` must be in
 /// path order and cover `total` exactly. Values are re-interleaved, sketch
-/// sums are added path by path, and the run's event log is capped at
+/// sums are added path by path, exit delay counts are added, and the run's event log is capped at
 /// `max_event_rows` exactly as a whole run caps it.
 pub fn join(
     model: &Model,
@@ -211,6 +216,9 @@ pub fn join(
         if part.staker_apr.len() != classes || part.staker_apr_moments.len() != m * classes {
             return shape("yield sketches");
         }
+        if part.exit_delays.len() != classes {
+            return shape("exit delays");
+        }
         let offset = (range.first - total.first) as usize;
         for cell in 0..cells {
             c.values[cell * n + offset..cell * n + offset + m]
@@ -225,6 +233,9 @@ pub fn join(
             }
         }
         c.staker_apr_moments.extend(part.staker_apr_moments);
+        for (acc, delays) in c.exit_delays.iter_mut().zip(&part.exit_delays) {
+            acc.merge(delays);
+        }
         c.log_events(part.events, part.events_dropped, max_events);
         c.log_liquidations(part.liquidations, part.liquidations_dropped, max_events);
         c.bookkeeping_error = c.bookkeeping_error.max(part.bookkeeping_error);

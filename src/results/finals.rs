@@ -1,6 +1,7 @@
-//! The final figures of one path: per class, per protocol and for the whole
-//! scenario, each a [`Record`](super::record::Record) whose columns are
-//! those of `paths.csv` (prefixed `<class>.`, `<protocol>.` and `total.`).
+//! The final figures of one path: per class, protocol, LRT, lending market,
+//! looping class and operator, and for the whole scenario, each a
+//! [`Record`](super::record::Record) whose columns are those of `paths.csv`
+//! (prefixed with the entity's name, or `total.`).
 
 use crate::record;
 
@@ -14,8 +15,17 @@ record! {
         pub initial: f64,
         /// Rewards earned.
         pub rewards: f64,
-        /// Stake slashed.
+        /// Stake slashed: exactly ((`losses_protocol` + `losses_shock`) +
+        /// `losses_operator`) + `losses_attack`.
         pub losses: f64,
+        /// Stake slashed by the protocols' own slashing.
+        pub losses_protocol: f64,
+        /// Stake slashed by shocks.
+        pub losses_shock: f64,
+        /// Stake slashed by operator faults.
+        pub losses_operator: f64,
+        /// Stake slashed by attacks.
+        pub losses_attack: f64,
         /// Stake that exited.
         pub exits: f64,
         /// (rewards − losses) / initial.
@@ -45,8 +55,19 @@ record! {
         pub tvl_usd: f64,
         /// APR at the horizon.
         pub apr: f64,
-        /// Stake slashed in it, native units.
+        /// Stake slashed in it, native units: exactly the sum of the four
+        /// parts below, in their order.
         pub losses_native: f64,
+        /// Of which by its own slashing.
+        pub losses_protocol_native: f64,
+        /// Of which by shocks.
+        pub losses_shock_native: f64,
+        /// Of which by operator faults.
+        pub losses_operator_native: f64,
+        /// Of which by attacks.
+        pub losses_attack_native: f64,
+        /// Active TVL at t = 0, native units.
+        pub tvl_native_initial: f64,
         /// Stake slashed in it over its TVL at t = 0.
         pub loss_fraction: f64,
         /// Slashes applied.
@@ -70,8 +91,17 @@ record! {
         pub initial_usd: f64,
         /// Rewards at t = 0 prices, USD.
         pub rewards_usd: f64,
-        /// Losses at t = 0 prices, USD.
+        /// Losses at t = 0 prices, USD: exactly the sum of the four parts
+        /// below, in their order.
         pub losses_usd: f64,
+        /// Of which by the protocols' own slashing.
+        pub losses_protocol_usd: f64,
+        /// Of which by shocks.
+        pub losses_shock_usd: f64,
+        /// Of which by operator faults.
+        pub losses_operator_usd: f64,
+        /// Of which by attacks.
+        pub losses_attack_usd: f64,
         /// Active TVL at the horizon at the horizon's prices, USD.
         pub tvl_usd: f64,
         /// Slashes applied.
@@ -130,6 +160,26 @@ record! {
     }
 }
 
+record! {
+    /// Final figures of one operator on one path: its delegators' stake,
+    /// its commission and their losses.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OperatorFinal {
+        /// Stake delegated to it at t = 0, USD at t = 0 prices.
+        pub delegated_usd_initial: f64,
+        /// Stake delegated to it at the horizon (unbonding included), USD
+        /// at the horizon's prices.
+        pub delegated_stake_usd: f64,
+        /// Commission it kept, USD at t = 0 prices.
+        pub commission_usd: f64,
+        /// Stake its delegators lost, USD at t = 0 prices.
+        pub delegator_losses_usd: f64,
+        /// Slashes naming it (operator faults, shocks naming it, attacks it
+        /// took part in).
+        pub slash_events: u64,
+    }
+}
+
 /// The final figures of one path (its row in `paths.csv`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PathRow {
@@ -145,6 +195,8 @@ pub struct PathRow {
     pub markets: Vec<MarketFinal>,
     /// Per looping class, in class order.
     pub loops: Vec<LoopFinal>,
+    /// Per operator.
+    pub operators: Vec<OperatorFinal>,
     /// Whole scenario.
     pub total: TotalFinal,
 }
@@ -162,6 +214,8 @@ pub enum Part {
     Market(usize),
     /// A looping class (index among looping classes).
     Loop(usize),
+    /// An operator (index).
+    Operator(usize),
     /// The whole scenario.
     Total,
 }
@@ -174,6 +228,7 @@ impl std::fmt::Display for Part {
             Part::Lrt(l) => write!(f, "LRT {l}"),
             Part::Market(m) => write!(f, "lending market {m}"),
             Part::Loop(c) => write!(f, "looping class {c}"),
+            Part::Operator(o) => write!(f, "operator {o}"),
             Part::Total => f.write_str("the total"),
         }
     }
@@ -212,6 +267,12 @@ impl PathRow {
                     .map(|(column, x)| (Part::Loop(c), column, x))
             })
         };
+        let operators = || {
+            self.operators.iter().enumerate().find_map(|(o, k)| {
+                k.first_non_finite()
+                    .map(|(column, x)| (Part::Operator(o), column, x))
+            })
+        };
         let total = || {
             self.total
                 .first_non_finite()
@@ -222,6 +283,7 @@ impl PathRow {
             .or_else(lrts)
             .or_else(markets)
             .or_else(loops)
+            .or_else(operators)
             .or_else(total)
     }
 }

@@ -47,8 +47,16 @@ metrics! {
         Apr = "apr",
         /// Stakers with an active allocation to it.
         Stakers = "stakers",
-        /// Stake slashed in it, cumulative.
+        /// Stake slashed in it, cumulative: the sum of the four parts below.
         LossesCum = "losses_cum",
+        /// Of which by the protocol's own slashing.
+        LossesProtocolCum = "losses_protocol_cum",
+        /// Of which by shocks.
+        LossesShockCum = "losses_shock_cum",
+        /// Of which by operator faults.
+        LossesOperatorCum = "losses_operator_cum",
+        /// Of which by attacks.
+        LossesAttackCum = "losses_attack_cum",
         /// Slashes applied, cumulative.
         SlashEventsCum = "slash_events_cum",
     }
@@ -63,10 +71,20 @@ metrics! {
         StakeUsd = "stake_usd",
         /// Rewards earned, cumulative.
         RewardsCum = "rewards_cum",
-        /// Stake slashed, cumulative.
+        /// Stake slashed, cumulative: the sum of the four parts below.
         LossesCum = "losses_cum",
+        /// Of which by the protocols' own slashing.
+        LossesProtocolCum = "losses_protocol_cum",
+        /// Of which by shocks.
+        LossesShockCum = "losses_shock_cum",
+        /// Of which by operator faults.
+        LossesOperatorCum = "losses_operator_cum",
+        /// Of which by attacks.
+        LossesAttackCum = "losses_attack_cum",
         /// Stake exited, cumulative.
         ExitsCum = "exits_cum",
+        /// Stake of exits started but not yet released (unbonding).
+        StakeExiting = "stake_exiting",
         /// (rewards − losses) / initial stake.
         NetReturn = "net_return",
         /// APR earned on the stake held.
@@ -98,8 +116,17 @@ metrics! {
         StakeUsd = "stake_usd",
         /// Rewards, cumulative, USD at t = 0 prices.
         RewardsCumUsd = "rewards_cum_usd",
-        /// Losses, cumulative, USD at t = 0 prices.
+        /// Losses, cumulative, USD at t = 0 prices: the sum of the four
+        /// parts below.
         LossesCumUsd = "losses_cum_usd",
+        /// Of which by the protocols' own slashing.
+        LossesProtocolCumUsd = "losses_protocol_cum_usd",
+        /// Of which by shocks.
+        LossesShockCumUsd = "losses_shock_cum_usd",
+        /// Of which by operator faults.
+        LossesOperatorCumUsd = "losses_operator_cum_usd",
+        /// Of which by attacks.
+        LossesAttackCumUsd = "losses_attack_cum_usd",
         /// Slashes applied, cumulative.
         SlashEventsCum = "slash_events_cum",
         /// Active stakers.
@@ -132,6 +159,22 @@ metrics! {
         LiquidationsUsdCum = "liquidations_usd_cum",
         /// Debt left unpaid, cumulative, USD.
         BadDebtUsdCum = "bad_debt_usd_cum",
+    }
+}
+
+metrics! {
+    /// Metrics recorded per operator (entity: its name); the last one also
+    /// per operator and protocol it serves (entity: `<operator>/<protocol>`).
+    pub enum OperatorMetric {
+        /// Stake of its delegators (unbonding included), USD at the day's
+        /// prices.
+        DelegatedStakeUsd = "delegated_stake_usd",
+        /// Commission it kept, cumulative, USD at t = 0 prices.
+        CommissionCumUsd = "commission_cum_usd",
+        /// Slashes naming it, cumulative.
+        SlashEventsCum = "slash_events_cum",
+        /// Stake its delegators lost, cumulative, USD at t = 0 prices.
+        DelegatorLossesCumUsd = "delegator_losses_cum_usd",
     }
 }
 
@@ -186,6 +229,11 @@ pub enum Metric {
     Lrt(usize, LrtMetric),
     /// Of a lending market (index).
     Market(usize, MarketMetric),
+    /// Of an operator (index).
+    Operator(usize, OperatorMetric),
+    /// Of an operator's delegators in one protocol it serves (operator
+    /// index, protocol index): only their losses.
+    OperatorProtocol(usize, usize),
     /// Of the whole scenario.
     Total(TotalMetric),
     /// Of an attackable protocol (index).
@@ -204,6 +252,8 @@ impl Metric {
             Metric::Loop(_, m) => m.name(),
             Metric::Lrt(_, m) => m.name(),
             Metric::Market(_, m) => m.name(),
+            Metric::Operator(_, m) => m.name(),
+            Metric::OperatorProtocol(..) => OperatorMetric::DelegatorLossesCumUsd.name(),
             Metric::Total(m) => m.name(),
             Metric::Service(_, m) => m.name(),
             Metric::Security(m) => m.name(),
@@ -230,6 +280,12 @@ pub fn series_count(model: &Model) -> usize {
         + model.assets.len() * AssetMetric::ALL.len()
         + model.lrts.len() * LrtMetric::ALL.len()
         + model.markets.len() * MarketMetric::ALL.len()
+        + model.operators.len() * OperatorMetric::ALL.len()
+        + model
+            .operators
+            .iter()
+            .map(|o| o.serves.iter().filter(|&&s| s).count())
+            .sum::<usize>()
         + TotalMetric::ALL.len()
         + if model.run.attacks {
             attackable(model).count() * ServiceMetric::ALL.len() + SecurityMetric::ALL.len()
@@ -243,9 +299,15 @@ fn attackable(model: &Model) -> impl Iterator<Item = usize> + '_ {
     (0..model.protocols.len()).filter(|&p| model.protocols[p].corruption.is_some())
 }
 
+/// The entity name of operator `operator`'s delegators in `protocol`.
+pub fn operator_protocol_entity(operator: &str, protocol: &str) -> String {
+    format!("{operator}/{protocol}")
+}
+
 /// The series of a model, in recording order: protocols, classes (a loop
 /// class's leverage after its class metrics), assets, LRTs, lending
-/// markets, total; with `run.attacks`, then attackable protocols and the
+/// markets, operators (each followed by its delegators' losses in each
+/// protocol it serves), total; with `run.attacks`, then attackable protocols and the
 /// network's security.
 pub fn series_of(model: &Model) -> Vec<Series> {
     let mut out = Vec::with_capacity(series_count(model));
@@ -295,6 +357,22 @@ pub fn series_of(model: &Model) -> Vec<Series> {
                 metric: Metric::Market(i, m),
                 entity: k.name.clone(),
             });
+        }
+    }
+    for (o, op) in model.operators.iter().enumerate() {
+        for &m in OperatorMetric::ALL {
+            out.push(Series {
+                metric: Metric::Operator(o, m),
+                entity: op.name.clone(),
+            });
+        }
+        for (p, proto) in model.protocols.iter().enumerate() {
+            if op.serves[p] {
+                out.push(Series {
+                    metric: Metric::OperatorProtocol(o, p),
+                    entity: operator_protocol_entity(&op.name, &proto.name),
+                });
+            }
         }
     }
     for &m in TotalMetric::ALL {

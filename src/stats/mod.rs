@@ -5,6 +5,8 @@
 //! sorted order, so they are bit-identical whatever order the values arrived
 //! in, and the streaming [`LogHistogram`] sketch merges exactly.
 
+pub mod entities;
+pub mod exits;
 pub mod quantile;
 pub mod risk;
 pub mod sketch;

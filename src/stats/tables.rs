@@ -158,7 +158,7 @@ pub enum Figure {
 }
 
 /// The summary row of one figure from its per-path values.
-pub fn summary_row(
+pub(super) fn summary_row(
     entity: &str,
     kind: &'static str,
     metric: &'static str,
@@ -287,6 +287,7 @@ pub fn summary_rows(model: &Model, rows: &[PathRow]) -> Vec<SummaryRow> {
             Figure::Return,
         ));
     }
+    out.extend(super::entities::class_source_rows(model, rows));
     for (p, proto) in model.protocols.iter().enumerate() {
         out.push(summary_row(
             &proto.name,
@@ -296,10 +297,13 @@ pub fn summary_rows(model: &Model, rows: &[PathRow]) -> Vec<SummaryRow> {
             Figure::Loss,
         ));
     }
+    out.extend(super::entities::protocol_source_rows(model, rows));
+    out.extend(super::entities::operator_rows(model, rows));
     for (metric, value, figure) in TOTAL_FIGURES {
         let values = col(&|r| value(&r.total));
         out.push(summary_row("total", "total", metric, values, figure));
     }
+    out.extend(super::entities::total_source_rows(rows));
     out
 }
 
@@ -355,7 +359,7 @@ pub fn yield_rows(model: &Model, sketches: &[LogHistogram]) -> Vec<YieldRow> {
 }
 
 /// `num / den`, 0 when `den` is 0.
-fn ratio(num: f64, den: f64) -> f64 {
+pub(super) fn ratio(num: f64, den: f64) -> f64 {
     if den > 0.0 { num / den } else { 0.0 }
 }
 
@@ -587,6 +591,10 @@ mod tests {
             initial_usd: 1.0,
             rewards_usd: 0.1,
             losses_usd: 0.0,
+            losses_protocol_usd: 0.0,
+            losses_shock_usd: 0.0,
+            losses_operator_usd: 0.0,
+            losses_attack_usd: 0.0,
             tvl_usd: 1.1,
             slash_events: 0,
         };
@@ -595,6 +603,10 @@ mod tests {
             initial: 1.0,
             rewards: 0.1,
             losses: 0.0,
+            losses_protocol: 0.0,
+            losses_shock: 0.0,
+            losses_operator: 0.0,
+            losses_attack: 0.0,
             exits: 0.0,
             net_return: 0.1,
             after_tax_net_return: 0.1,
@@ -611,6 +623,7 @@ mod tests {
                 lrts: Vec::new(),
                 markets: Vec::new(),
                 loops: Vec::new(),
+                operators: Vec::new(),
                 total: total.clone(),
             })
             .collect();

@@ -7,12 +7,13 @@ use std::path::Path;
 use crate::support::{restake_sim, root};
 
 /// CSV files that must be byte-identical between equivalent runs.
-const CSV_FILES: [&str; 5] = [
+const CSV_FILES: [&str; 6] = [
     "timeseries.csv",
     "paths.csv",
     "summary.csv",
     "yields.csv",
     "events.csv",
+    "exits.csv",
 ];
 
 /// A small run of the babylon-btc scenario into `out`.

@@ -50,8 +50,9 @@ fn small_rm1_run_matches_the_golden_summary() {
 }
 
 /// Output files whose bytes the shipped-scenario snapshot pins.
-const PINNED: [&str; 5] = [
+const PINNED: [&str; 6] = [
     "events.csv",
+    "exits.csv",
     "paths.csv",
     "summary.csv",
     "timeseries.csv",

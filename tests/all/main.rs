@@ -6,6 +6,7 @@ mod batch_sweep_stress;
 mod charts;
 mod cli_run;
 mod engine_stats;
+mod entities;
 mod format_doc;
 mod golden;
 mod outputs_doc;

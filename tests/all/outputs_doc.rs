@@ -43,27 +43,33 @@ fn values(path: &Path, column: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Class and protocol names of a run folder, from `summary.csv`.
+/// Class, protocol and operator names of a run folder, from `summary.csv`.
 struct Entities {
     classes: Vec<String>,
     protocols: Vec<String>,
+    operators: Vec<String>,
 }
 
 fn entities(run: &Path) -> Entities {
     let mut r = reader(&run.join("summary.csv"));
-    let (mut classes, mut protocols) = (Vec::new(), Vec::new());
+    let (mut classes, mut protocols, mut operators) = (Vec::new(), Vec::new(), Vec::new());
     for rec in r.records() {
         let rec = rec.unwrap();
         let list = match &rec[1] {
             "class" => &mut classes,
             "protocol" => &mut protocols,
+            "operator" => &mut operators,
             _ => continue,
         };
         if !list.iter().any(|n| n == &rec[0]) {
             list.push(rec[0].to_string());
         }
     }
-    Entities { classes, protocols }
+    Entities {
+        classes,
+        protocols,
+        operators,
+    }
 }
 
 /// A column name as the doc writes it: `btc-holders.stake` → `<class>.stake`.
@@ -81,7 +87,11 @@ fn generic(column: &str, e: &Entities) -> String {
             return "change_<key result>_se".into();
         }
     }
-    let kinds = [("<class>", &e.classes), ("<protocol>", &e.protocols)];
+    let kinds = [
+        ("<class>", &e.classes),
+        ("<protocol>", &e.protocols),
+        ("<operator>", &e.operators),
+    ];
     for (placeholder, names) in kinds {
         for name in names {
             if let Some(rest) = column.strip_prefix(&format!("{name}.")) {
@@ -127,6 +137,7 @@ fn check_run_folder(doc: &str, run: &Path, missing: &mut BTreeSet<String>) {
         "summary.csv",
         "yields.csv",
         "events.csv",
+        "exits.csv",
     ] {
         assert!(
             names.iter().any(|n| n == expected),
@@ -143,6 +154,7 @@ fn check_run_folder(doc: &str, run: &Path, missing: &mut BTreeSet<String>) {
         ("summary.csv", "kind"),
         ("summary.csv", "metric"),
         ("yields.csv", "statistic"),
+        ("exits.csv", "statistic"),
         ("events.csv", "source"),
     ];
     for (file, column) in cells {
@@ -257,12 +269,12 @@ fn every_column_of_sweep_csv_and_stress_csv_is_documented() {
 fn every_declared_metric_and_column_is_documented() {
     use restake_sim::results::{
         AssetMetric, ClassFinal, ClassMetric, EventRecord, LoopFinal, LoopMetric, LrtFinal,
-        LrtMetric, MarketFinal, MarketMetric, ProtocolFinal, ProtocolMetric, Record,
-        SecurityMetric, ServiceMetric, TotalFinal, TotalMetric,
+        LrtMetric, MarketFinal, MarketMetric, OperatorFinal, OperatorMetric, ProtocolFinal,
+        ProtocolMetric, Record, SecurityMetric, ServiceMetric, TotalFinal, TotalMetric,
     };
     let doc = doc();
     let mut missing = BTreeSet::new();
-    let kinds: [(&str, Vec<&str>); 9] = [
+    let kinds: [(&str, Vec<&str>); 10] = [
         (
             "protocol",
             ProtocolMetric::ALL.iter().map(|m| m.name()).collect(),
@@ -286,6 +298,10 @@ fn every_declared_metric_and_column_is_documented() {
         (
             "total",
             SecurityMetric::ALL.iter().map(|m| m.name()).collect(),
+        ),
+        (
+            "operator",
+            OperatorMetric::ALL.iter().map(|m| m.name()).collect(),
         ),
     ];
     for (kind, metrics) in kinds {
@@ -336,6 +352,12 @@ fn every_declared_metric_and_column_is_documented() {
         &doc,
         "paths.csv",
         prefixed("<class>", LoopFinal::COLUMNS),
+        &mut missing,
+    );
+    check(
+        &doc,
+        "paths.csv",
+        prefixed("<operator>", OperatorFinal::COLUMNS),
         &mut missing,
     );
     check(

@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 
 use crate::support::{restake_sim, root};
 
-const COMPARED: [&str; 5] = [
+const COMPARED: [&str; 6] = [
     "timeseries.csv",
     "paths.csv",
     "summary.csv",
     "yields.csv",
     "events.csv",
+    "exits.csv",
 ];
 
 fn scenario() -> PathBuf {

@@ -97,12 +97,14 @@ impl Behaviour {
         st.status[i] = Status::Exiting;
         run.active -= 1;
         run.exiting_started += stake;
+        self.exit_began[i] = step;
         self.releases
             .push(step + delay, Release::Exit { staker: i });
     }
 
     /// Releases the exits and deallocations due at `step`: an exit's stake
-    /// leaves its class, a deallocation's slot empties.
+    /// leaves its class (and the days since it started are counted), a
+    /// deallocation's slot empties.
     pub fn release(&mut self, step: u32, classes: &mut Classes) {
         while let Some(release) = self.releases.pop_due(step) {
             match release {
@@ -121,6 +123,8 @@ impl Behaviour {
                     st.left[i] = step + 1;
                     run.exits += stake;
                     run.stake -= stake;
+                    let days = (step - self.exit_began[i]) * self.step_days;
+                    self.exit_delays[c].add(days, 1);
                 }
                 Release::Deallocation { staker: i, slot } => {
                     let c = classes.class_of(i);
@@ -235,6 +239,9 @@ max_leverage = 1.5
         assert!(st.slot_range(1).all(|j| st.weight[j] == 0.0));
         let run = &classes.runs[0];
         assert_eq!((run.exits, run.stake, run.active), (90.0, 100.0, 1));
+        // Started on step 10, released on step 15: 5 days.
+        let delays: Vec<(u32, u64)> = behaviour.exit_delays[0].iter().collect();
+        assert_eq!(delays, [(5, 1)]);
         assert_eq!(run.tvl[st.leaving_index(0)], 0.0);
         assert_eq!(run.tvl[st.leaving_index(1)], 0.0);
         assert_eq!((run.tvl[0], run.tvl[1]), (100.0, 50.0));

@@ -3,7 +3,7 @@
 //! exits, new entries; [`chase`] for yield chasing), leaving on a shock,
 //! and the release of exits and deallocations whose delay has run out
 //! ([`exits`]). Behaviour owns the behaviour and initial-state random
-//! streams and the release queue.
+//! streams, the release queue and the count of how long exits took.
 
 pub mod chase;
 pub mod entry;
@@ -16,6 +16,7 @@ use super::protocols::ProtocolBook;
 use super::rng::{PathRng, Stream, path_rng};
 use super::stakers::{SlotState, Status};
 use crate::model::{Model, Strategy};
+use crate::results::DelayCounts;
 use exits::Releases;
 
 /// The behaviour state of one path.
@@ -27,6 +28,12 @@ pub struct Behaviour {
     initial_rng: PathRng,
     /// Exits and deallocations waiting for their delay.
     releases: Releases,
+    /// Per staker: the step its exit started (when it has).
+    exit_began: Vec<u32>,
+    /// Days per step.
+    step_days: u32,
+    /// Per class: released exits by days from start to release.
+    pub exit_delays: Vec<DelayCounts>,
     /// Scratch for random allocations.
     scratch: Vec<usize>,
     /// Scratch for yield chasing's protocol scores.
@@ -41,6 +48,9 @@ impl Behaviour {
             rng: path_rng(seed, u64::from(path), Stream::Behaviour),
             initial_rng: path_rng(seed, u64::from(path), Stream::Initial),
             releases: Releases::default(),
+            exit_began: vec![0; model.classes.iter().map(|c| c.capacity() as usize).sum()],
+            step_days: model.run.step_days,
+            exit_delays: vec![DelayCounts::default(); model.classes.len()],
             scratch: Vec::new(),
             scores: Vec::new(),
         }

@@ -20,7 +20,40 @@ impl Validator {
         }
     }
 
-    /// Checks every `[[operator]]`: commission, protocols served, fault.
+    /// An operator is an entity of the outputs (`timeseries.csv`, the
+    /// columns of `paths.csv`), its delegators' losses in a protocol the
+    /// entity `<operator>/<protocol>`: its name must not contain `/`, be
+    /// `total`, or be the name of another kind of entity.
+    fn operator_name(&mut self, path: &str, name: &str, names: &Names) {
+        if name.contains('/') {
+            self.issue(
+                path,
+                format!("expected a name without \"/\" (it separates operator and protocol in the outputs), found \"{name}\""),
+            );
+        } else if name == "total" {
+            self.issue(
+                path,
+                format!("expected a name other than \"total\" (reserved for the whole scenario in the outputs), found \"{name}\""),
+            );
+        } else if [
+            &names.assets,
+            &names.protocols,
+            &names.stakers,
+            &names.lrts,
+            &names.markets,
+        ]
+        .iter()
+        .any(|index| index.get(name).is_some())
+        {
+            self.issue(
+                path,
+                format!("expected a name not used by an asset, protocol, staker class, LRT or lending market, found \"{name}\""),
+            );
+        }
+    }
+
+    /// Checks every `[[operator]]`: its name, commission, protocols served,
+    /// fault.
     pub(super) fn operators(
         &mut self,
         file: &ScenarioFile,
@@ -32,6 +65,7 @@ impl Validator {
             .enumerate()
             .map(|(i, o)| {
                 let path = format!("operator[{i}]");
+                self.operator_name(&format!("{path}.name"), &o.name, names);
                 self.unit_interval(&format!("{path}.commission"), o.commission);
                 let mut serves = vec![false; file.protocols.len()];
                 if o.protocols.is_empty() {

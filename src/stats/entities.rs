@@ -1,0 +1,156 @@
+//! The `summary.csv` rows of losses by cause and of operators: per class
+//! and per protocol, the share of the stake at risk each cause of loss took
+//! (`loss_fraction_<source>`, over the same denominator as the entity's
+//! `loss_fraction`); per operator, its delegators' loss fraction and its
+//! commission.
+
+use super::tables::{Figure, SummaryRow, ratio, summary_row};
+use crate::model::Model;
+use crate::results::{ClassFinal, LossSource, PathRow, ProtocolFinal, TotalFinal};
+
+/// The summary metric of a cause of loss.
+fn fraction_metric(source: LossSource) -> &'static str {
+    match source {
+        LossSource::Protocol => "loss_fraction_protocol",
+        LossSource::Shock => "loss_fraction_shock",
+        LossSource::Operator => "loss_fraction_operator",
+        LossSource::Attack => "loss_fraction_attack",
+    }
+}
+
+/// A class's stake lost to `source` (native units).
+fn class_part(f: &ClassFinal, source: LossSource) -> f64 {
+    match source {
+        LossSource::Protocol => f.losses_protocol,
+        LossSource::Shock => f.losses_shock,
+        LossSource::Operator => f.losses_operator,
+        LossSource::Attack => f.losses_attack,
+    }
+}
+
+/// A protocol's stake lost to `source` (native units of its first asset).
+fn protocol_part(f: &ProtocolFinal, source: LossSource) -> f64 {
+    match source {
+        LossSource::Protocol => f.losses_protocol_native,
+        LossSource::Shock => f.losses_shock_native,
+        LossSource::Operator => f.losses_operator_native,
+        LossSource::Attack => f.losses_attack_native,
+    }
+}
+
+/// The whole scenario's losses to `source`, USD at t = 0 prices.
+fn total_part(f: &TotalFinal, source: LossSource) -> f64 {
+    match source {
+        LossSource::Protocol => f.losses_protocol_usd,
+        LossSource::Shock => f.losses_shock_usd,
+        LossSource::Operator => f.losses_operator_usd,
+        LossSource::Attack => f.losses_attack_usd,
+    }
+}
+
+/// Four `total` rows, `loss_fraction_protocol` … `_attack`: the losses to
+/// each cause over the initial stake, both USD at t = 0 prices.
+pub fn total_source_rows(rows: &[PathRow]) -> Vec<SummaryRow> {
+    LossSource::ALL
+        .into_iter()
+        .map(|source| {
+            let values = rows
+                .iter()
+                .map(|r| ratio(total_part(&r.total, source), r.total.initial_usd))
+                .collect();
+            summary_row(
+                "total",
+                "total",
+                fraction_metric(source),
+                values,
+                Figure::Loss,
+            )
+        })
+        .collect()
+}
+
+/// Per class in scenario order, four rows: `loss_fraction_protocol`,
+/// `_shock`, `_operator` and `_attack`, each the class's losses to that
+/// cause over its initial stake.
+pub fn class_source_rows(model: &Model, rows: &[PathRow]) -> Vec<SummaryRow> {
+    let mut out = Vec::new();
+    for (c, class) in model.classes.iter().enumerate() {
+        for source in LossSource::ALL {
+            let values = rows
+                .iter()
+                .map(|r| {
+                    let f = &r.classes[c];
+                    ratio(class_part(f, source), f.initial)
+                })
+                .collect();
+            out.push(summary_row(
+                &class.name,
+                "class",
+                fraction_metric(source),
+                values,
+                Figure::Loss,
+            ));
+        }
+    }
+    out
+}
+
+/// Per protocol in scenario order, four rows as [`class_source_rows`],
+/// each over the protocol's TVL at t = 0.
+pub fn protocol_source_rows(model: &Model, rows: &[PathRow]) -> Vec<SummaryRow> {
+    let mut out = Vec::new();
+    for (p, protocol) in model.protocols.iter().enumerate() {
+        for source in LossSource::ALL {
+            let values = rows
+                .iter()
+                .map(|r| {
+                    let f = &r.protocols[p];
+                    ratio(protocol_part(f, source), f.tvl_native_initial)
+                })
+                .collect();
+            out.push(summary_row(
+                &protocol.name,
+                "protocol",
+                fraction_metric(source),
+                values,
+                Figure::Loss,
+            ));
+        }
+    }
+    out
+}
+
+/// Per operator in scenario order (none without operators), two rows:
+/// `delegator_loss_fraction` (its delegators' losses over the stake
+/// delegated to it at t = 0, both USD at t = 0 prices) and `commission_usd`
+/// (the commission it kept, USD at t = 0 prices, summarised as a
+/// non-return figure: its VaR and CVaR columns are upper quantiles and tail
+/// means of the commission, and `p_any_loss` the share of paths with any).
+pub fn operator_rows(model: &Model, rows: &[PathRow]) -> Vec<SummaryRow> {
+    let mut out = Vec::new();
+    for (o, operator) in model.operators.iter().enumerate() {
+        let losses = rows
+            .iter()
+            .map(|r| {
+                let f = &r.operators[o];
+                ratio(f.delegator_losses_usd, f.delegated_usd_initial)
+            })
+            .collect();
+        out.push(summary_row(
+            &operator.name,
+            "operator",
+            "delegator_loss_fraction",
+            losses,
+            Figure::Loss,
+        ));
+        let commission = rows.iter().map(|r| r.operators[o].commission_usd).collect();
+        out.push(summary_row(
+            &operator.name,
+            "operator",
+            "commission_usd",
+            commission,
+            Figure::Loss,
+        ));
+    }
+    out
+}
