@@ -81,6 +81,21 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    if batch {
+        let (kept, clashing) = without_name_clashes(loaded);
+        loaded = kept;
+        for (l, first) in clashing {
+            let e = format!(
+                "run.name \"{}\" is also the name of {}: both would write {}; give one another run.name",
+                l.model.run.name,
+                first.display(),
+                parent.join(&l.model.run.name).display()
+            );
+            eprintln!("error: {}: {e}", l.path.display());
+            invalid += 1;
+            rows.push(BatchRow::failed(&l.path, &l.sha256, "invalid", &e));
+        }
+    }
     let total_paths: u64 = loaded.iter().map(|l| u64::from(l.model.run.paths)).sum();
     let progress = progress_bar(sim.quiet, total_paths, if batch { "batch" } else { "run" });
     let mut failed = 0;
@@ -167,6 +182,30 @@ pub fn simulation_overrides(sim: &SimulationArgs) -> anyhow::Result<Vec<Override
         overrides.push(Override::set("run.seed", toml::Value::Integer(seed)));
     }
     Ok(overrides)
+}
+
+/// Splits a batch's scenarios into those that run and those whose
+/// `run.name` an earlier file already has (their folders would overwrite
+/// each other), each with the earlier file.
+fn without_name_clashes(
+    loaded: Vec<LoadedScenario>,
+) -> (Vec<LoadedScenario>, Vec<(LoadedScenario, PathBuf)>) {
+    let mut seen: std::collections::BTreeMap<String, PathBuf> = Default::default();
+    let mut kept = Vec::new();
+    let mut clashing = Vec::new();
+    for l in loaded {
+        match seen.get(&l.model.run.name) {
+            Some(first) => {
+                let first = first.clone();
+                clashing.push((l, first));
+            }
+            None => {
+                seen.insert(l.model.run.name.clone(), l.path.clone());
+                kept.push(l);
+            }
+        }
+    }
+    (kept, clashing)
 }
 
 /// One row of `batch.csv`.

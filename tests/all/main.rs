@@ -9,6 +9,7 @@ mod engine_stats;
 mod entities;
 mod format_doc;
 mod golden;
+mod newcomer;
 mod outputs_doc;
 mod precision;
 mod rm1;
