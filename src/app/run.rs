@@ -170,16 +170,18 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
 pub fn simulation_overrides(sim: &SimulationArgs) -> anyhow::Result<Vec<Override>> {
     let mut overrides = super::overrides(&sim.scenario)?;
     if let Some(paths) = sim.paths {
-        overrides.push(Override::set(
-            "run.paths",
-            toml::Value::Integer(i64::from(paths)),
-        ));
+        overrides.push(
+            Override::set("run.paths", toml::Value::Integer(i64::from(paths)))
+                .named(format!("--paths {paths}")),
+        );
     }
     if let Some(seed) = sim.seed {
         let seed = i64::try_from(seed).map_err(|_| {
             super::InvalidArgument(format!("--seed must be below 2^63, found {seed}"))
         })?;
-        overrides.push(Override::set("run.seed", toml::Value::Integer(seed)));
+        overrides.push(
+            Override::set("run.seed", toml::Value::Integer(seed)).named(format!("--seed {seed}")),
+        );
     }
     Ok(overrides)
 }

@@ -17,6 +17,10 @@ pub struct Problem {
     pub column: usize,
     /// What was expected and what was found, with a fix where one is clear.
     pub message: String,
+    /// The command-line option that set the value (`--set …`, `--paths 0`,
+    /// `--multiply …`), when the value is not the file's: errors then name
+    /// it instead of a place in the file.
+    pub flag: Option<String>,
 }
 
 /// Why a scenario could not be loaded.
@@ -65,7 +69,10 @@ impl fmt::Display for InvalidDisplay<'_> {
             if count == 1 { "" } else { "s" }
         )?;
         for p in self.problems {
-            write!(f, "\n  {}:{}:{}: ", self.file.display(), p.line, p.column)?;
+            match &p.flag {
+                Some(flag) => write!(f, "\n  {flag} (not the file): ")?,
+                None => write!(f, "\n  {}:{}:{}: ", self.file.display(), p.line, p.column)?,
+            }
             if !p.key_path.is_empty() {
                 write!(f, "{}: ", p.key_path)?;
             }

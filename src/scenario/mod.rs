@@ -64,6 +64,7 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, Scena
             line: 1,
             column: 1,
             message: format!("expected UTF-8 text, found invalid bytes ({e})"),
+            flag: None,
         }],
     })?;
     let (file, model) = parse(&source, path, overrides)?;
@@ -101,6 +102,7 @@ pub fn rebuild(
                         line,
                         column,
                         message: format!("{} (after {what})", i.message),
+                        flag: None,
                     }
                 })
                 .collect(),
@@ -121,7 +123,7 @@ pub fn rebuild(
 /// The override that gives sweep axis `key` the value `value`: how `sweep`
 /// applies a grid point, and how [`check_sweep`] checks a `[sweep]` table.
 pub fn axis_override(key: &str, value: &toml::Value) -> Override {
-    Override::set(key, value.clone())
+    Override::set(key, value.clone()).named(format!("the sweep axis {key}={value}"))
 }
 
 /// The key path of a `[sweep]` axis in errors: its key, itself a key path,
@@ -156,6 +158,7 @@ pub fn check_sweep(
             line,
             column,
             message,
+            flag: None,
         }
     };
     // The tree `sweep` applies an axis to: the file after the overrides.
@@ -256,6 +259,7 @@ pub fn parse(
             line: 1,
             column: 1,
             message: "expected a scenario with at least [run], [[asset]], [[protocol]] and [[staker]] tables, found an empty file (`restake-sim init` writes a starter)".into(),
+            flag: None,
         }]));
     }
     let spanned = DeTable::parse(source).map_err(|e| {
@@ -267,6 +271,7 @@ pub fn parse(
             line,
             column,
             message: format!("TOML syntax error: {}", e.message().trim()),
+            flag: None,
         }])
     })?;
     let at = |path: &str| {
@@ -279,33 +284,35 @@ pub fn parse(
             line: 1,
             column: 1,
             message: format!("TOML syntax error: {}", e.message().trim()),
+            flag: None,
         }])
     })?;
-    let products = overrides::apply(&mut table, overrides).map_err(|message| {
+    let products = overrides::apply(&mut table, overrides).map_err(|(flag, message)| {
         invalid(vec![Problem {
             key_path: String::new(),
             line: 1,
             column: 1,
             message,
+            flag: Some(flag),
         }])
     })?;
-    // Whether `path` (`lending_market[0].oracle`) is at or below what an
-    // override set (`lending_market.0.oracle`, `lrt.*.pool`, `protocol.a`):
-    // an element index matches its index, `*`, or any name (the name of the
-    // element is not known here).
-    let overridden = |path: &str| {
+    // The override that set `path` (`lending_market[0].oracle`), the last
+    // of those at or above it (`lending_market.0.oracle`, `lrt.*.pool`,
+    // `protocol.a`): an element index matches its index, `*`, or any name
+    // (the name of the element is not known here).
+    let origin = |path: &str| {
         let segments = locate::parse_key_path(path);
-        !path.is_empty()
-            && overrides.iter().any(|o| {
-                let wanted: Vec<&str> = o.path.split('.').collect();
-                wanted.len() <= segments.len()
-                    && wanted.iter().zip(&segments).all(|(w, s)| match s {
-                        locate::Segment::Key(k) => w == k,
-                        locate::Segment::Index(i) => {
-                            w.parse::<usize>().ok().is_none_or(|n| n == *i)
-                        }
-                    })
-            })
+        if path.is_empty() {
+            return None;
+        }
+        overrides.iter().rev().find(|o| {
+            let wanted: Vec<&str> = o.path.split('.').collect();
+            wanted.len() <= segments.len()
+                && wanted.iter().zip(&segments).all(|(w, s)| match s {
+                    locate::Segment::Key(k) => w == k,
+                    locate::Segment::Index(i) => w.parse::<usize>().ok().is_none_or(|n| n == *i),
+                })
+        })
     };
     let file: ScenarioFile = overrides::deserialize(table, products).map_err(|e| {
         let key_path = e.path().to_string();
@@ -325,14 +332,14 @@ pub fn parse(
             {
                 message.push_str(&format!(" (from --set {o})"));
             }
-        } else if !overrides.is_empty() && overridden(&key_path) {
-            message.push_str(" (after --set overrides)");
         }
+        let flag = origin(&key_path).map(|o| o.flag.clone());
         invalid(vec![Problem {
             key_path,
             line,
             column,
             message,
+            flag,
         }])
     })?;
     let model = build::build(&file).map_err(|issues| {
@@ -341,6 +348,7 @@ pub fn parse(
             .map(|i| {
                 let (line, column) = at(&i.path);
                 Problem {
+                    flag: origin(&i.path).map(|o| o.flag.clone()),
                     key_path: i.path,
                     line,
                     column,

@@ -23,6 +23,9 @@ pub struct Override {
     pub value: Value,
     /// Multiply the existing number by `value` instead of replacing it.
     pub multiply: bool,
+    /// Where it came from, as errors name it: `--set key=value`,
+    /// `--multiply key=factor`, `--paths 0`, a sweep axis.
+    pub flag: String,
 }
 
 impl std::fmt::Display for Override {
@@ -52,15 +55,26 @@ impl Override {
             path: path.to_string(),
             value,
             multiply: false,
+            flag: format!("--set {}", spec.trim()),
         })
     }
 
-    /// An override that sets `path` to `value`.
+    /// An override that sets `path` to `value`, named `path=value` in
+    /// errors until [`named`](Self::named) says where it came from.
     pub fn set(path: &str, value: Value) -> Self {
         Override {
+            flag: format!("{path}={value}"),
             path: path.to_string(),
             value,
             multiply: false,
+        }
+    }
+
+    /// The same override, named `flag` in errors (e.g. `--paths 0`).
+    pub fn named(self, flag: impl Into<String>) -> Self {
+        Override {
+            flag: flag.into(),
+            ..self
         }
     }
 
@@ -81,6 +95,7 @@ impl Override {
             path: path.trim().to_string(),
             value: Value::Float(factor),
             multiply: true,
+            flag: format!("--multiply {}", spec.trim()),
         })
     }
 }
@@ -128,11 +143,11 @@ fn new_leaf(
 /// Applies overrides in order, returning where a multiplied integer became
 /// a fractional product (for [`deserialize`]). An error names the path and
 /// the keys or elements that do exist at the point where the path went
-/// wrong.
-pub fn apply(root: &mut Table, overrides: &[Override]) -> Result<Products, String> {
+/// wrong, with the flag of the override that failed: `(flag, message)`.
+pub fn apply(root: &mut Table, overrides: &[Override]) -> Result<Products, (String, String)> {
     let mut products = Products::new();
     for o in overrides {
-        apply_one(root, o, &mut products).map_err(|e| format!("--set {}: {e}", o.path))?;
+        apply_one(root, o, &mut products).map_err(|e| (o.flag.clone(), e))?;
     }
     Ok(products)
 }
@@ -229,6 +244,9 @@ fn set_in_table(
         None if value.multiply => Err(format!(
             "{here} is not set in the file: there is nothing to multiply"
         )),
+        None if rest[0] == "*" || rest[0].parse::<usize>().is_ok() => Err(format!(
+            "the file has no \"{here}\" to set an element of; add a [[{here}]] table first"
+        )),
         None => {
             let mut known: Vec<&str> = table.keys().map(String::as_str).collect();
             known.sort_unstable();
@@ -311,6 +329,18 @@ fn set_in_array(
             Value::Table(t) => applied += set_in_table(t, rest, value, &here, products)?,
             _ => return Err(format!("{here} is not a table")),
         }
+    }
+    if applied == 0
+        && let Ok(index) = selector.parse::<usize>()
+    {
+        return Err(match items.len() {
+            0 => format!("index {index} is out of range: \"{at}\" has no elements"),
+            1 => format!("index {index} is out of range: \"{at}\" has one element, index 0"),
+            n => format!(
+                "index {index} is out of range: \"{at}\" has {n} elements, indices 0 to {}",
+                n - 1
+            ),
+        });
     }
     if applied == 0 {
         return Err(format!(

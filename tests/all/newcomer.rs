@@ -96,3 +96,54 @@ fn an_output_path_through_a_file_is_named_once() {
     assert!(!stderr.contains("os error"), "said twice: {stderr}");
     assert_eq!(fs::read_to_string(&file).unwrap(), "not a folder");
 }
+
+/// Runs `validate` or `run` on babylon-btc.toml with `args`, expecting exit
+/// 2, and returns standard error.
+fn refused(command: &str, args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = restake_sim();
+    cmd.arg(command)
+        .arg(root().join("scenarios/babylon-btc.toml"))
+        .args(args);
+    if command != "validate" {
+        cmd.arg("--out").arg(dir.path().join("out"));
+    }
+    let assert = cmd.assert().code(2);
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
+
+#[test]
+fn values_from_the_command_line_are_located_by_their_option() {
+    let said = refused("run", &["--paths", "0"]);
+    assert!(
+        said.contains("--paths 0 (not the file): run.paths: expected an integer ≥ 1, found 0"),
+        "{said}"
+    );
+    let said = refused("validate", &["--set", "staker.7.count=1"]);
+    assert!(
+        said.contains(
+            "--set staker.7.count=1 (not the file): index 7 is out of range: \"staker\" has one element, index 0"
+        ),
+        "{said}"
+    );
+    let said = refused("validate", &["--set", "operator.*.commission=0.5"]);
+    assert!(
+        said.contains("the file has no \"operator\" to set an element of"),
+        "{said}"
+    );
+    assert!(!said.contains("invalid type: map"), "{said}");
+    let dir = tempfile::tempdir().unwrap();
+    let assert = restake_sim()
+        .arg("stress")
+        .arg(root().join("scenarios/babylon-btc.toml"))
+        .args(["--multiply", "run.paths=0", "--out"])
+        .arg(dir.path().join("s"))
+        .assert()
+        .code(2);
+    let said = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        said.contains("--multiply run.paths=0 (not the file): run.paths"),
+        "{said}"
+    );
+    assert!(!said.contains("--set"), "{said}");
+}

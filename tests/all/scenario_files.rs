@@ -820,8 +820,8 @@ fn bad_inputs() -> Vec<Case> {
             text: BASE.to_string(),
             args: &["--set", "run.horizon_days=\"long\""],
             path: "run.horizon_days",
-            line_with: Some("horizon_days"),
-            message: "(after --set overrides)",
+            line_with: None,
+            message: "invalid type: string \"long\"",
         },
         case(
             "more operators than a u16 index holds",
@@ -1007,7 +1007,7 @@ fn bad_inputs() -> Vec<Case> {
             args: &["--set", "lending_market.0.oracle=nab"],
             path: "lending_market[0].oracle",
             line_with: Some("oracle = \"market\""),
-            message: "unknown variant `nab`, expected `market` or `nav` (after --set overrides)",
+            message: "unknown variant `nab`, expected `market` or `nav`",
         },
     ]
 }
@@ -1020,9 +1020,11 @@ fn bad_inputs_fail_with_the_key_path_line_and_reason() {
     for c in &cases {
         let out = validate_text(&c.text, c.args);
         let line = c.line_with.map(|needle| line_of(&c.text, needle));
-        let prefix = match line {
-            Some(line) => format!("case.toml:{line}:"),
-            None => "case.toml:".to_string(),
+        // A value set on the command line is located by its option.
+        let prefix = match (c.args, line) {
+            (["--set", spec, ..], _) => format!("--set {spec} (not the file):"),
+            (_, Some(line)) => format!("case.toml:{line}:"),
+            (_, None) => "case.toml:".to_string(),
         };
         let key = if c.path.is_empty() {
             String::new()
