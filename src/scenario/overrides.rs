@@ -442,7 +442,8 @@ mod tests {
             "[run]\npaths = 10\n[[protocol]]\ndays = 7\nprice = 3\n[[protocol]]\ndays = 3\nprice = 5\n",
         )
         .unwrap();
-        let products = apply(&mut t, &[Override::parse_multiply(o).unwrap()])?;
+        let products =
+            apply(&mut t, &[Override::parse_multiply(o).unwrap()]).map_err(|(_, e)| e)?;
         deserialize(t, products).map_err(|e| format!("{}: {}", e.path(), e.inner().message()))
     }
 
@@ -509,6 +510,7 @@ mod tests {
             &[Override::parse("protocol.zz.slashing=1").unwrap()],
         )
         .unwrap_err();
-        assert!(err.contains("a, b"), "{err}");
+        assert_eq!(err.0, "--set protocol.zz.slashing=1");
+        assert!(err.1.contains("a, b"), "{}", err.1);
     }
 }
