@@ -13,8 +13,7 @@ pub use crate::export::csv_files::records_to_csv;
 use crate::report::ImageFormats;
 use crate::scenario::LoadedScenario;
 use crate::stats::tables::{
-    KeyResults, PATH_MEANS, key_result_columns, paired_change_errors, path_figures,
-    protocol_means,
+    KeyResults, PATH_MEANS, key_result_columns, paired_change_errors, path_figures, protocol_means,
 };
 
 /// One variant's outcome.

@@ -4,7 +4,10 @@
 use std::process::ExitCode;
 
 use super::InvalidArgument;
-use super::compare::{change_cells, change_header, comparison_folder, create_folder, records_to_csv, result_cells, result_header, run_variants};
+use super::compare::{
+    change_cells, change_header, comparison_folder, create_folder, records_to_csv, result_cells,
+    result_header, run_variants,
+};
 use super::run::simulation_overrides;
 use crate::cli::SweepArgs;
 use crate::scenario::{self, Override};

@@ -80,7 +80,11 @@ pub fn class_finals(
                 run.initial,
             ),
             median_net_return: median(&mut returns),
-            net_return_usd: usd_return(run, market.prices[class.asset], market.initial[class.asset]),
+            net_return_usd: usd_return(
+                run,
+                market.prices[class.asset],
+                market.initial[class.asset],
+            ),
             stakers: run.active,
             entered: (run.next_reserve - run.range.start) as u32 - class.count,
         });

@@ -157,8 +157,8 @@ pub fn run_page(data: &RunData) -> Page {
                     r.p_negative_return.unwrap_or(f64::NAN),
                     r.p_any_loss.unwrap_or(f64::NAN),
                 ]
-                    .iter()
-                    .map(|v| Cell::number(*v, &percent)),
+                .iter()
+                .map(|v| Cell::number(*v, &percent)),
             );
             row
         })
@@ -193,9 +193,17 @@ pub fn run_page(data: &RunData) -> Page {
 fn column_unit(header: &str) -> Unit {
     if header.contains("usd") {
         Unit::Usd
-    } else if ["return", "var99", "cvar99", "var999", "p_negative", "p_any", "apr"]
-        .iter()
-        .any(|k| header.contains(k))
+    } else if [
+        "return",
+        "var99",
+        "cvar99",
+        "var999",
+        "p_negative",
+        "p_any",
+        "apr",
+    ]
+    .iter()
+    .any(|k| header.contains(k))
     {
         Unit::Percent
     } else {

@@ -176,7 +176,8 @@ pub fn summary_row(
     let (var99_lo, var99_hi) = quantile_interval(&losses, 0.99);
     let cvar99_bounds = shortfall_interval(&losses, 0.99, t.var99, t.cvar99);
     let n = sorted.len();
-    let share = |f: &dyn Fn(f64) -> bool| sorted.iter().filter(|&&v| f(v)).count() as f64 / n.max(1) as f64;
+    let share =
+        |f: &dyn Fn(f64) -> bool| sorted.iter().filter(|&&v| f(v)).count() as f64 / n.max(1) as f64;
     let p = match figure {
         Figure::Return => share(&|v| v < 0.0),
         Figure::Loss => share(&|v| v > 0.0),
@@ -223,21 +224,45 @@ impl SummaryRow {
     }
 }
 
+/// A figure of `summary.csv`: its metric name, its per-path value read
+/// from a final record `F`, and its kind.
+type FigureOf<F> = (&'static str, fn(&F) -> f64, Figure);
+
 /// A class's figures in `summary.csv`, in row order.
-const CLASS_FIGURES: [(&str, fn(&ClassFinal) -> f64, Figure); 5] = [
+const CLASS_FIGURES: [FigureOf<ClassFinal>; 5] = [
     ("net_return", |f| f.net_return, Figure::Return),
     ("net_return_usd", |f| f.net_return_usd, Figure::Return),
-    ("after_tax_net_return", |f| f.after_tax_net_return, Figure::Return),
-    ("median_staker_net_return", |f| f.median_net_return, Figure::Return),
-    ("loss_fraction", |f| ratio(f.losses, f.initial), Figure::Loss),
+    (
+        "after_tax_net_return",
+        |f| f.after_tax_net_return,
+        Figure::Return,
+    ),
+    (
+        "median_staker_net_return",
+        |f| f.median_net_return,
+        Figure::Return,
+    ),
+    (
+        "loss_fraction",
+        |f| ratio(f.losses, f.initial),
+        Figure::Loss,
+    ),
 ];
 
 /// The whole scenario's figures in `summary.csv`, in row order.
-const TOTAL_FIGURES: [(&str, fn(&TotalFinal) -> f64, Figure); 4] = [
+const TOTAL_FIGURES: [FigureOf<TotalFinal>; 4] = [
     ("net_return", |t| t.net_return, Figure::Return),
     ("net_return_usd", |t| t.net_return_usd, Figure::Return),
-    ("after_tax_net_return", |t| t.after_tax_net_return, Figure::Return),
-    ("loss_fraction", |t| ratio(t.losses_usd, t.initial_usd), Figure::Loss),
+    (
+        "after_tax_net_return",
+        |t| t.after_tax_net_return,
+        Figure::Return,
+    ),
+    (
+        "loss_fraction",
+        |t| ratio(t.losses_usd, t.initial_usd),
+        Figure::Loss,
+    ),
 ];
 
 /// Summary rows: per class, then per protocol, then the total.

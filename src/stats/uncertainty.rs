@@ -161,10 +161,7 @@ mod tests {
         // n = 1000, q = 0.99: nq = 990, half-width 1.96·√9.9 = 6.17 →
         // ranks 983 and 997 (1-based).
         let sorted: Vec<f64> = (1..=1000).map(f64::from).collect();
-        assert_eq!(
-            quantile_interval(&sorted, 0.99),
-            (Some(983.0), Some(997.0))
-        );
+        assert_eq!(quantile_interval(&sorted, 0.99), (Some(983.0), Some(997.0)));
         // n = 300: the upper rank (301) is beyond the sample.
         let small: Vec<f64> = (1..=300).map(f64::from).collect();
         let (lo, hi) = quantile_interval(&small, 0.99);
