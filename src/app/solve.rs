@@ -6,12 +6,14 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context;
+
 use super::InvalidArgument;
 use super::compare::{comparison_folder, create_folder, number_cell, records_to_csv};
 use super::format::significant;
 use super::run::{execute, progress_bar, simulation_overrides};
 use crate::cli::SolveArgs;
-use crate::scenario::{self, LoadedScenario, Override, ScenarioError};
+use crate::scenario::{self, LoadedScenario, Override};
 use crate::solve::search::brackets;
 use crate::solve::{Bisection, Range, Solution, Target};
 
@@ -73,10 +75,13 @@ pub fn solve(args: &SolveArgs) -> anyhow::Result<ExitCode> {
     }
     let overrides = simulation_overrides(&args.sim)?;
     let base = scenario::load(&args.scenario, &overrides)?;
-    let at = |x: f64| -> Result<LoadedScenario, ScenarioError> {
+    // The scenario at one value, always set as a float (so the key must
+    // take fractions); an error names the value.
+    let at = |x: f64| -> anyhow::Result<LoadedScenario> {
         let mut o: Vec<Override> = overrides.clone();
         o.push(scenario::axis_override(key, &toml::Value::Float(x)));
         scenario::load(&args.scenario, &o)
+            .with_context(|| format!("--vary: {key} = {}", toml::Value::Float(x)))
     };
     // Both ends must give valid scenarios before anything is simulated.
     at(range.lo)?;
