@@ -44,7 +44,7 @@ pub enum SolveError {
     MaxSteps(usize),
     /// The target is met at both ends of the range or at neither.
     #[error(
-        "{result} does not cross {threshold} in {lo}:{hi} ({result} = {lo_value} at {lo}, {hi_value} at {hi}; the target {target} is {met} at both ends): widen or move --range"
+        "{result} does not cross {threshold} in {lo}:{hi} ({result} = {lo_value} at {lo}, {hi_value} at {hi}; the target {target} is {met}): widen or move --range"
     )]
     NotCrossed {
         /// The result.
@@ -61,7 +61,7 @@ pub enum SolveError {
         lo_value: f64,
         /// The result at `hi`.
         hi_value: f64,
-        /// `met` or `not met`.
+        /// `met at both ends` or `met at neither end`.
         met: &'static str,
     },
     /// The result is not a number at a parameter value (the paths cannot

@@ -186,7 +186,11 @@ impl Bisection {
                     hi: hi.x,
                     lo_value: lo.value,
                     hi_value: hi.value,
-                    met: if lo.met { "met" } else { "not met" },
+                    met: if lo.met {
+                        "met at both ends"
+                    } else {
+                        "met at neither end"
+                    },
                 });
             }
         } else if n > 2 {
@@ -393,7 +397,7 @@ mod tests {
         assert!(!e.is_invalid_input());
         let e = e.to_string();
         assert!(
-            e.contains("p_any_loss = 0 at 0, 0.5 at 0.5") && e.contains("is not met at both ends"),
+            e.contains("p_any_loss = 0 at 0, 0.5 at 0.5") && e.contains("is met at neither end"),
             "{e}"
         );
         let e = drive("p_any_loss>=0", Range { lo: 0.0, hi: 0.5 }, None, 20, |x| {

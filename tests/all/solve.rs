@@ -317,7 +317,7 @@ fn a_target_not_crossed_in_the_range_fails_with_both_values() {
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(
         stderr.contains("p_any_loss does not cross 0.2 in 0:0.01 (p_any_loss = 0 at 0, ")
-            && stderr.contains("is not met at both ends")
+            && stderr.contains("is met at neither end")
             && stderr.contains("--range"),
         "{stderr}"
     );
