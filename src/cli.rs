@@ -29,6 +29,9 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Run a baseline and stressed variants side by side.
     Stress(StressArgs),
+    /// Reverse stress test: find by bisection the value of one parameter
+    /// at which a key result crosses a threshold.
+    Solve(SolveArgs),
     /// Merge the shard folders of `run --shard` into one run folder.
     Merge(MergeArgs),
     /// Analyse the security of a scenario's operator–service network at
@@ -93,6 +96,34 @@ pub struct StressArgs {
     /// `protocol.*.slashing.yearly_probability=5` (repeatable, one row each).
     #[arg(long = "multiply", value_name = "KEY.PATH=FACTOR")]
     pub multiply: Vec<String>,
+    /// Simulation options.
+    #[command(flatten)]
+    pub sim: SimulationArgs,
+}
+
+/// `solve` options.
+#[derive(Debug, Args)]
+pub struct SolveArgs {
+    /// Scenario file.
+    pub scenario: PathBuf,
+    /// The number to vary, as a `--set` key path, e.g.
+    /// `protocol.babylon.slashing.yearly_probability` (`*` allowed).
+    #[arg(long, value_name = "KEY.PATH")]
+    pub vary: String,
+    /// The range searched, `LO:HI` with LO < HI; the target must be met at
+    /// exactly one end.
+    #[arg(long, value_name = "LO:HI", allow_hyphen_values = true)]
+    pub range: String,
+    /// A key result and a threshold: `RESULT<=VALUE`, `>=`, `<` or `>`,
+    /// e.g. `p_any_loss>=0.05`.
+    #[arg(long, value_name = "RESULT<=VALUE", allow_hyphen_values = true)]
+    pub target: String,
+    /// Stop when the bracket is no wider than this [default: (HI − LO) / 1000].
+    #[arg(long)]
+    pub tolerance: Option<f64>,
+    /// Stop after this many evaluations, the two ends included.
+    #[arg(long, default_value_t = 20)]
+    pub max_steps: usize,
     /// Simulation options.
     #[command(flatten)]
     pub sim: SimulationArgs,

@@ -10,6 +10,7 @@
 //! - [`export`] writes CSV, JSON and the run folder;
 //! - [`report`] reads an output folder back and draws its charts and report pages.
 //! - [`security`] analyses the operator–service graph: attacks, slack, cascades.
+//! - [`solve`] holds the logic of reverse stress tests: targets, bisection, the answer's error.
 
 pub mod app;
 pub mod cli;
@@ -20,4 +21,5 @@ pub mod report;
 pub mod results;
 pub mod scenario;
 pub mod security;
+pub mod solve;
 pub mod stats;

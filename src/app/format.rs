@@ -45,6 +45,23 @@ pub fn percent(x: f64) -> String {
     format!("{:.2} %", x * 100.0)
 }
 
+/// `x` to `digits` significant digits in plain decimal notation, without
+/// trailing zeros (`0.000123456` at 3 → `0.000123`, `123456.7` at 3 →
+/// `123457`, `0.5` at 6 → `0.5`).
+pub fn significant(x: f64, digits: u32) -> String {
+    if !x.is_finite() || x == 0.0 {
+        return format!("{x}");
+    }
+    let magnitude = x.abs().log10().floor() as i64;
+    let decimals = (i64::from(digits) - 1 - magnitude).clamp(0, 15) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +75,11 @@ mod tests {
         assert_eq!(usd(2.1e8), "$210.00 M");
         assert_eq!(usd(2520.0), "$2,520");
         assert_eq!(percent(0.0612), "6.12 %");
+        assert_eq!(significant(0.000_123_456, 3), "0.000123");
+        assert_eq!(significant(123_456.7, 3), "123457");
+        assert_eq!(significant(-0.5, 2), "-0.5");
+        assert_eq!(significant(0.109_375, 6), "0.109375");
+        assert_eq!(significant(1200.0, 2), "1200");
+        assert_eq!(significant(0.0, 4), "0");
     }
 }

@@ -9,6 +9,7 @@ pub mod merge;
 pub mod precision;
 pub mod run;
 pub mod security;
+pub mod solve;
 pub mod stdout;
 pub mod stress;
 pub mod sweep;
@@ -34,6 +35,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Chart(args) => chart::chart(&args),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Stress(args) => stress::stress(&args),
+        Command::Solve(args) => solve::solve(&args),
         Command::Merge(args) => merge::merge(&args),
         Command::Security(args) => security::security(&args),
     }
@@ -47,6 +49,8 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
             || e.downcast_ref::<InvalidArgument>().is_some()
             || e.downcast_ref::<merge::MergeError>()
                 .is_some_and(merge::MergeError::is_invalid_input)
+            || e.downcast_ref::<crate::solve::SolveError>()
+                .is_some_and(crate::solve::SolveError::is_invalid_input)
     });
     if invalid { EXIT_INVALID } else { EXIT_FAILURE }
 }

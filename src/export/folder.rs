@@ -48,8 +48,15 @@ pub enum ExportError {
 }
 
 /// Files that mark a folder as one this tool wrote (a run, a sweep, a
-/// stress test), and so as one a new result may replace.
-pub const OUTPUT_MARKERS: [&str; 4] = ["manifest.json", "sweep.csv", "stress.csv", "shard.json"];
+/// stress test, a reverse stress test), and so as one a new result may
+/// replace.
+pub const OUTPUT_MARKERS: [&str; 5] = [
+    "manifest.json",
+    "sweep.csv",
+    "stress.csv",
+    "solve.csv",
+    "shard.json",
+];
 
 fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> ExportError + 'a {
     move |reason| ExportError::Io {

@@ -16,3 +16,4 @@ mod rm1;
 mod scenario_files;
 mod security_command;
 mod shards;
+mod solve;

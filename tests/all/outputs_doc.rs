@@ -382,3 +382,34 @@ fn every_declared_metric_and_column_is_documented() {
     );
     assert_none_missing(&missing);
 }
+
+/// The columns `solve` declares for `solve.csv` and `solution.csv` each
+/// have a table row in their own section of docs/outputs.md ("Solve
+/// folders"), so that generic names such as `value` cannot pass by
+/// appearing elsewhere.
+#[test]
+fn every_column_of_the_solve_files_is_documented() {
+    use restake_sim::app::solve::{SOLUTION_COLUMNS, SOLVE_COLUMNS};
+    let doc = doc();
+    let section = |title: &str| -> String {
+        let start = doc
+            .find(&format!("### {title}\n"))
+            .unwrap_or_else(|| panic!("docs/outputs.md has no section {title}"));
+        let rest = &doc[start + 4..];
+        let end = rest.find("\n#").map_or(rest.len(), |e| e + 1);
+        rest[..end].to_string()
+    };
+    let mut missing = BTreeSet::new();
+    for (file, columns) in [
+        ("solve.csv", &SOLVE_COLUMNS[..]),
+        ("solution.csv", &SOLUTION_COLUMNS[..]),
+    ] {
+        let text = section(file);
+        for c in columns {
+            if !text.contains(&format!("| `{c}` |")) {
+                missing.insert(format!("{file}: `{c}`"));
+            }
+        }
+    }
+    assert_none_missing(&missing);
+}
