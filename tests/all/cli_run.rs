@@ -167,7 +167,7 @@ fn an_unknown_set_path_is_an_input_error() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains(
-            "--set protocol.nosuch.apr.value: no element of \"protocol\" is named \"nosuch\"",
+            "--set protocol.nosuch.apr.value=0.1 (not the file): no element of \"protocol\" is named \"nosuch\"",
         ))
         .stderr(predicates::str::contains("one of: babylon"));
 }
