@@ -12,6 +12,7 @@ pub mod locate;
 pub mod overrides;
 pub mod presets;
 pub mod starter;
+pub mod wording;
 
 use std::path::{Path, PathBuf};
 
@@ -246,9 +247,16 @@ pub fn parse(
     label: &Path,
     overrides: &[Override],
 ) -> Result<(ScenarioFile, Model), ScenarioError> {
+    // Every message with its huge numbers written short.
     let invalid = |problems: Vec<Problem>| ScenarioError::Invalid {
         file: label.to_path_buf(),
-        problems,
+        problems: problems
+            .into_iter()
+            .map(|p| Problem {
+                message: wording::compact_numbers(&p.message),
+                ..p
+            })
+            .collect(),
     };
     let is_blank = source
         .lines()
@@ -322,7 +330,7 @@ pub fn parse(
             key_path
         };
         let (line, column) = at(&key_path);
-        let mut message = e.inner().message().trim().to_string();
+        let mut message = wording::plain_type_message(e.inner().message().trim());
         if let Some(field) = unknown_field(&message) {
             let suggestion = suggest_field(&message, &field);
             message.push_str(&suggestion);

@@ -147,3 +147,37 @@ fn values_from_the_command_line_are_located_by_their_option() {
     );
     assert!(!said.contains("--set"), "{said}");
 }
+
+/// `validate` on babylon-btc.toml with one line replaced; its one problem.
+fn problem_with(from: &str, to: &str) -> String {
+    let text = fs::read_to_string(root().join("scenarios/babylon-btc.toml")).unwrap();
+    assert!(text.contains(from), "{from}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("case.toml");
+    fs::write(&file, text.replacen(from, to, 1)).unwrap();
+    let assert = restake_sim().arg("validate").arg(&file).assert().code(2);
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
+
+#[test]
+fn validation_messages_read_as_a_user_writes() {
+    let said = problem_with(
+        "allocate = { babylon = 1.0 }",
+        "allocate = { babylonn = 1.0 }",
+    );
+    assert!(said.contains("did you mean \"babylon\"?"), "{said}");
+    let said = problem_with("count = 5000", "count = \"30\"");
+    assert!(
+        said.contains(
+            "expected a whole number ≥ 0, found the text \"30\" (write numbers without quotes)"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("u32"), "{said}");
+    let said = problem_with("name = \"babylon-btc\"", "name = \".hidden\"");
+    assert!(said.contains("does not start with '.'"), "{said}");
+    assert!(!said.contains("or '.'"), "{said}");
+    let said = problem_with("count = 5000", "count = 1e308");
+    assert!(said.contains("found 1e308"), "{said}");
+    assert!(!said.contains("0000000000000000"), "{said}");
+}

@@ -379,7 +379,7 @@ fn bad_inputs() -> Vec<Case> {
             edit("paths = 10", "paths = \"ten\""),
             "run.paths",
             Some("paths = \"ten\""),
-            "invalid type: string \"ten\"",
+            "expected a whole number ≥ 0, found the text \"ten\"",
         ),
         case(
             "missing run.name",
@@ -821,7 +821,7 @@ fn bad_inputs() -> Vec<Case> {
             args: &["--set", "run.horizon_days=\"long\""],
             path: "run.horizon_days",
             line_with: None,
-            message: "invalid type: string \"long\"",
+            message: "expected a whole number ≥ 0, found the text \"long\"",
         },
         case(
             "more operators than a u16 index holds",
@@ -840,7 +840,7 @@ fn bad_inputs() -> Vec<Case> {
             edit("price_usd = 42000", "price_usd = 1e16"),
             "asset[0].price_usd",
             Some("price_usd = 1e16"),
-            "expected a magnitude of at most 1e15, found 10000000000000000",
+            "expected a magnitude of at most 1e15, found 1e16",
         ),
         case(
             "a budget giving a t = 0 APR above 10",

@@ -61,7 +61,7 @@ impl Validator {
         let mut looped: Vec<(usize, usize)> = Vec::new();
         for &(k, market, leverage_min, leverage_max) in &loops {
             let path = format!("staker[{k}].strategy");
-            let m = self.reference_suggesting(
+            let m = self.reference(
                 &format!("{path}.market"),
                 "lending market",
                 market,
@@ -141,7 +141,7 @@ impl Validator {
         (l.backing.iter().enumerate())
             .filter_map(|(j, class)| {
                 let at = format!("{path}.backing[{j}]");
-                let c = self.reference_suggesting(&at, "staker class", class, &names.stakers)?;
+                let c = self.reference(&at, "staker class", class, &names.stakers)?;
                 Some((j, c))
             })
             .collect()
@@ -150,7 +150,7 @@ impl Validator {
     /// Checks `lending_market[i]`; `None` if its collateral is not an LRT.
     fn market(&mut self, i: usize, m: &LendingMarketFile, names: &Names) -> Option<LendingMarket> {
         let path = format!("lending_market[{i}]");
-        let lrt = self.reference_suggesting(
+        let lrt = self.reference(
             &format!("{path}.collateral"),
             "LRT",
             &m.collateral,

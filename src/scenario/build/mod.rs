@@ -228,33 +228,12 @@ impl Validator {
         once
     }
 
-    /// Resolves a reference to a `kind` through its index, suggesting the
-    /// known names when it fails.
+    /// Resolves a reference to a `kind` through its index, listing the
+    /// known names when it fails, the closest first as "did you mean".
     fn reference(&mut self, path: &str, kind: &str, name: &str, index: &Index) -> Option<usize> {
         let found = index.get(name);
         if found.is_none() {
             self.unresolved(path, kind, name, &index.known(false));
-        }
-        found
-    }
-
-    /// Like [`Validator::reference`], adding "; did you mean …?" with the
-    /// closest known names (the DeFi tables' references).
-    fn reference_suggesting(
-        &mut self,
-        path: &str,
-        kind: &str,
-        name: &str,
-        index: &Index,
-    ) -> Option<usize> {
-        let found = index.get(name);
-        if found.is_none() {
-            let known = index.known(false);
-            self.unresolved(path, kind, name, &known);
-            if let Some(last) = self.issues.last_mut() {
-                last.message
-                    .push_str(&did_you_mean(name, known.iter().copied()));
-            }
         }
         found
     }
@@ -283,8 +262,8 @@ impl Validator {
                     "none is defined".to_string()
                 } else {
                     known.join(", ")
-                }
-            ),
+                },
+            ) + &did_you_mean(name, known.iter().copied()),
         );
     }
 }

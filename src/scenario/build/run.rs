@@ -13,11 +13,18 @@ impl Validator {
         let r = &file.run;
         if r.name.trim().is_empty() {
             self.issue("run.name", "expected a non-empty name, found \"\"".into());
+        } else if r.name.starts_with('.') {
+            self.issue(
+                "run.name",
+                format!(
+                    "expected a name that does not start with '.' (it names the output folder, which would be hidden), found \"{}\"",
+                    r.name
+                ),
+            );
         } else if r
             .name
             .chars()
             .any(|c| !(c.is_alphanumeric() || "-_.".contains(c)))
-            || r.name.starts_with('.')
         {
             self.issue(
                 "run.name",

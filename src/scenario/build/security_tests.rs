@@ -256,7 +256,7 @@ fn every_invalid_corruption_is_reported_at_its_key_path() {
         (
             "{ profit_usd = 2e15 }",
             format!("{c}.profit_usd"),
-            "expected a magnitude of at most 1e15, found 2000000000000000",
+            "expected a magnitude of at most 1e15, found 2e15",
         ),
         (
             "{ profit_usd = nan }",

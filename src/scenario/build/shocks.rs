@@ -115,12 +115,7 @@ impl Validator {
                 .filter_map(|(j, m)| {
                     let mp = format!("{path}.lrt_price[{j}]");
                     self.lrt_change(&format!("{mp}.change"), m.change);
-                    let l = self.reference_suggesting(
-                        &format!("{mp}.lrt"),
-                        "LRT",
-                        &m.lrt,
-                        &names.lrts,
-                    )?;
+                    let l = self.reference(&format!("{mp}.lrt"), "LRT", &m.lrt, &names.lrts)?;
                     Some((l, m.change))
                 })
                 .collect();
