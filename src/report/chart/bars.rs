@@ -11,6 +11,34 @@ use crate::report::ticks::Unit;
 /// Colour of the baseline's bar.
 const BASELINE: RGBColor = RGBColor(120, 120, 120);
 
+/// The most characters of a row label; longer ones keep their start and
+/// end around an ellipsis.
+const MAX_LABEL_CHARS: usize = 40;
+
+/// Pixels per character of a row label, with room to spare.
+const PIXELS_PER_CHAR: u32 = 8;
+
+/// A row label that fits: whole up to [`MAX_LABEL_CHARS`], otherwise its
+/// start and end (which holds a `--multiply` factor) around "…".
+pub fn fit_label(label: &str) -> String {
+    let chars: Vec<char> = label.chars().collect();
+    if chars.len() <= MAX_LABEL_CHARS {
+        return label.to_string();
+    }
+    let keep = MAX_LABEL_CHARS - 1;
+    let head = keep / 2;
+    let tail = keep - head;
+    let start: String = chars[..head].iter().collect();
+    let end: String = chars[chars.len() - tail..].iter().collect();
+    format!("{start}…{end}")
+}
+
+/// The width of the label area for labels of up to `chars` characters, so
+/// that none is clipped.
+fn label_area_width(chars: usize) -> u32 {
+    (chars as u32 * PIXELS_PER_CHAR + 24).clamp(120, MAX_LABEL_CHARS as u32 * PIXELS_PER_CHAR + 24)
+}
+
 /// One bar.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bar {
@@ -54,10 +82,13 @@ impl BarPanel {
         });
         let (x0, x1) = value_range(values, true);
         // Top to bottom: bar k sits at row n - 1 - k.
-        let names = (0..n).map(|r| self.bars[n - 1 - r].label.clone()).collect();
+        let names: Vec<String> = (0..n)
+            .map(|r| fit_label(&self.bars[n - 1 - r].label))
+            .collect();
+        let longest = names.iter().map(|l| l.chars().count()).max().unwrap_or(0);
         let y = Axis::new("", Unit::Categories(names));
         let mut builder = style::builder(area, &self.caption);
-        builder.y_label_area_size(190);
+        builder.y_label_area_size(label_area_width(longest));
         let mut chart = builder
             .build_cartesian_2d(x0..x1, -0.5..n as f64 - 0.5)
             .map_err(err)?;
@@ -84,5 +115,23 @@ impl BarPanel {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_labels_keep_their_start_and_end_and_the_area_grows_to_fit() {
+        let short = "multiply operator.*.commission=2";
+        assert_eq!(fit_label(short), short);
+        let long = "multiply protocol.*.slashing.severity.value=1.5";
+        let fitted = fit_label(long);
+        assert_eq!(fitted.chars().count(), MAX_LABEL_CHARS);
+        assert!(fitted.starts_with("multiply protocol") && fitted.ends_with("value=1.5"));
+        assert!(fitted.contains('…'));
+        assert!(label_area_width(short.chars().count()) > 190);
+        assert_eq!(label_area_width(3), 120);
     }
 }
