@@ -449,7 +449,7 @@ impl KeyResults {
 
 /// A key result that is the mean over paths of a per-path figure: two
 /// variants run on the same paths differ by the mean of the per-path
-/// differences, whose standard error [`paired_standard_error`] gives.
+/// differences, whose standard error [`paired_standard_error`](super::uncertainty::paired_standard_error) gives.
 #[derive(Debug, Clone, Copy)]
 pub struct PathMean {
     /// The key result's column.
