@@ -8,6 +8,11 @@ use restake_sim::{app, cli::Cli};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = restake_sim::export::interrupt::install() {
+        eprintln!(
+            "warning: cannot handle SIGINT and SIGTERM ({e}); an interrupted run may leave a hidden staging folder"
+        );
+    }
     match app::dispatch(cli) {
         Ok(code) => code,
         Err(error) => {

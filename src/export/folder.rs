@@ -106,6 +106,7 @@ impl RunFolder {
             fs::remove_dir_all(&staging).map_err(io("remove stale folder", &staging))?;
         }
         fs::create_dir_all(&staging).map_err(io("create folder", &staging))?;
+        super::interrupt::stage(&staging);
         Ok(RunFolder {
             target: target.to_path_buf(),
             staging,
@@ -135,6 +136,8 @@ impl RunFolder {
 
     /// Moves the finished folder into place, replacing a previous result.
     pub fn commit(mut self) -> Result<PathBuf, ExportError> {
+        // No signal acts between the renames.
+        let _held = super::interrupt::hold();
         let old = self.staging.with_extension("old");
         let had_previous = self.target.exists();
         if had_previous {
@@ -154,6 +157,8 @@ impl RunFolder {
             fs::remove_dir_all(&old).map_err(io("remove previous result", &old))?;
         }
         self.committed = true;
+        drop(_held);
+        super::interrupt::unstage(&self.staging);
         Ok(self.target.clone())
     }
 }
@@ -198,6 +203,7 @@ impl Drop for RunFolder {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.staging);
+            super::interrupt::unstage(&self.staging);
         }
     }
 }

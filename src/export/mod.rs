@@ -4,6 +4,7 @@
 
 pub mod csv_files;
 pub mod folder;
+pub mod interrupt;
 pub mod manifest;
 pub mod shard;
 

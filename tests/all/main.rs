@@ -16,4 +16,5 @@ mod rm1;
 mod scenario_files;
 mod security_command;
 mod shards;
+mod signals;
 mod solve;
