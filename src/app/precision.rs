@@ -18,6 +18,7 @@ use super::InvalidArgument;
 use super::run::{Execution, finish, simulate_checked};
 use crate::results::{PathRange, join};
 use crate::scenario::LoadedScenario;
+use crate::scenario::overrides::closest;
 use crate::stats::tables::key_result_columns;
 
 /// Default cap on the paths `--until-se` may run.
@@ -62,12 +63,9 @@ impl PrecisionTarget {
         let known = results_with_errors();
         let Some(&(result, se_column)) = known.iter().find(|(r, _)| *r == name) else {
             let names: Vec<&str> = known.iter().map(|k| k.0).collect();
-            let hint = names
-                .iter()
-                .map(|n| (strsim::jaro_winkler(n, name), n))
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .filter(|(score, _)| *score > 0.8)
-                .map_or_else(String::new, |(_, n)| format!(" (did you mean {n}?)"));
+            let hint = closest(name, names.iter().copied())
+                .first()
+                .map_or_else(String::new, |n| format!(" (did you mean {n}?)"));
             return Err(err(format!(
                 "\"{name}\" has no standard error{hint}; one of: {}",
                 names.join(", ")

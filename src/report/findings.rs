@@ -6,12 +6,7 @@
 use super::data::{RunData, SummaryRecord};
 use super::page::{Cell, Table};
 use super::ticks::Unit;
-
-/// z of the 95 % intervals shown.
-const Z: f64 = 1.959_963_984_540_054;
-
-/// Paths from which the 99.9 % figures exist (as `summary.csv` says).
-const DEEP_TAIL_MIN_PATHS: f64 = 10_000.0;
+use crate::stats::uncertainty::{DEEP_TAIL_MIN_PATHS, Z};
 
 /// One line of the findings: what, the estimate, its interval, a reading.
 struct Finding {
@@ -92,7 +87,7 @@ pub fn findings(data: &RunData) -> Option<Table> {
     });
     let deep = format!(
         "needs {} paths, the run has {}",
-        super::ticks::grouped(DEEP_TAIL_MIN_PATHS, 0),
+        super::ticks::grouped(DEEP_TAIL_MIN_PATHS as f64, 0),
         super::ticks::grouped(paths, 0)
     );
     out.push(Finding {

@@ -49,7 +49,7 @@ pub fn tail_risk(sorted_losses: &[f64]) -> TailRisk {
 }
 
 /// Mean of the worst [`tail_count`] values of a sorted slice.
-pub fn expected_shortfall(sorted: &[f64], a: f64) -> f64 {
+fn expected_shortfall(sorted: &[f64], a: f64) -> f64 {
     let n = sorted.len();
     if n == 0 {
         return f64::NAN;
