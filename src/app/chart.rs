@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::cli::{ChartArgs, ChartFormat};
-use crate::export::{RunFolder, write_file_atomically};
+use crate::export::{OutputLock, RunFolder, write_file_atomically};
 use crate::report::{self, ImageFormats};
 
 /// Draws every chart of `args.output_dir` and writes its report pages.
@@ -32,8 +32,14 @@ pub fn image_formats(format: ChartFormat) -> ImageFormats {
 /// output folder; returns the files written. `charts/` appears whole (a
 /// staging folder renamed into place, replacing earlier charts) and each
 /// page is renamed into place once written, so a failure leaves the earlier
-/// charts and pages as they were.
+/// charts and pages as they were. The folder is locked while it is read
+/// and written, so it is never charted while a run replaces it.
 pub fn write_charts(folder: &Path, formats: ImageFormats) -> anyhow::Result<Vec<PathBuf>> {
+    // A folder that is not there gets the reader's error below.
+    let _lock = folder
+        .is_dir()
+        .then(|| OutputLock::acquire(folder))
+        .transpose()?;
     let rendered = report::render(folder, formats)
         .with_context(|| format!("cannot chart {}", folder.display()))?;
     let charts = RunFolder::create_replacing(&folder.join("charts"))?;

@@ -14,7 +14,7 @@ use crate::cli::{MergeArgs, RunArgs};
 use crate::export::shard::{
     SHARD_FORMAT, ShardError, ShardInfo, read_shard_data, shard_range, write_shard,
 };
-use crate::export::{RunFolder, check_replaceable};
+use crate::export::{RunFolder, claim};
 use crate::results::{JoinError, PathRange, join};
 use crate::scenario::{self, Override};
 
@@ -23,7 +23,7 @@ use crate::scenario::{self, Override};
 pub enum MergeError {
     /// A folder holds no readable `shard.json`.
     #[error(
-        "{} is not a shard folder: cannot read {} ({source}); shard folders are written by `run --shard I/N`",
+        "{} is not a shard folder: cannot read {} ({reason}); shard folders are written by `run --shard I/N`",
         dir.display(), path.display()
     )]
     NotAShard {
@@ -32,15 +32,15 @@ pub enum MergeError {
         /// Its `shard.json`.
         path: PathBuf,
         /// Why it cannot be read.
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// `shard.json` is not valid.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {reason}", path.display())]
     BadInfo {
         /// The file.
         path: PathBuf,
         /// What is wrong, with its line and column.
-        source: serde_json::Error,
+        reason: serde_json::Error,
     },
     /// A shard written in another layout.
     #[error("{}: shard format {found} is not the format {SHARD_FORMAT} this version reads", path.display())]
@@ -220,7 +220,7 @@ pub fn run_shard(args: &RunArgs, spec: &str) -> anyhow::Result<ExitCode> {
     let folder = sim.out.clone().unwrap_or_else(|| {
         PathBuf::from("output").join(format!("{}-shard-{shard}-of-{shards}", model.run.name))
     });
-    check_replaceable(&folder)?;
+    let _claim = claim(&folder)?;
     let progress = progress_bar(sim.quiet, u64::from(range.count), "shard");
     let started = Instant::now();
     let collected = pool.install(|| simulate_checked(&loaded, range, &|| progress.inc(1)))?;
@@ -268,13 +268,18 @@ fn read_info(dir: &Path) -> Result<ShardInfo, MergeError> {
             return Err(MergeError::NotAShard {
                 dir: dir.to_path_buf(),
                 path,
-                source,
+                reason: source,
             });
         }
     };
     let info: ShardInfo = match serde_json::from_str(&text) {
         Ok(info) => info,
-        Err(source) => return Err(MergeError::BadInfo { path, source }),
+        Err(source) => {
+            return Err(MergeError::BadInfo {
+                path,
+                reason: source,
+            });
+        }
     };
     if info.format != SHARD_FORMAT {
         return Err(MergeError::Format {
@@ -411,7 +416,7 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&model.run.name));
-    check_replaceable(&folder)?;
+    let _claim = claim(&folder)?;
     let mut failure = None;
     let parts = shards.iter().map_while(|(dir, info)| {
         read_shard_data(dir, info, model)

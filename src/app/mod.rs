@@ -14,6 +14,7 @@ pub mod stdout;
 pub mod stress;
 pub mod sweep;
 pub mod validate;
+pub mod workload;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

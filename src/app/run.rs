@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::format::{percent, thousands};
 use super::precision::{PrecisionOutcome, PrecisionTarget, execute_until};
+use super::workload::Workload;
 use crate::cli::{ChartFormat, RunArgs, SimulationArgs};
 use crate::engine::simulate;
 use crate::export::csv_files::{events_csv, exits_csv, liquidations_csv, paths_csv, rows_to_csv};
@@ -113,9 +114,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             _ => parent.join(&l.model.run.name),
         };
         progress.set_prefix(l.model.run.name.clone());
-        let report = crate::export::check_replaceable(&folder)
+        let report = crate::export::claim(&folder)
             .map_err(anyhow::Error::from)
-            .and_then(|()| {
+            .and_then(|_claim| {
+                if !sim.quiet {
+                    let work =
+                        pool.install(|| Workload::measure(&l.model, pool.current_num_threads()));
+                    progress.suspend(|| eprintln!("{}: {}", l.model.run.name, work.describe()));
+                }
                 pool.install(|| {
                     let execution = match &precision {
                         None => execute(l, &|| progress.inc(1))?,

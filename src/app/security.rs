@@ -17,7 +17,7 @@ use super::format::{percent, thousands, usd};
 use crate::cli::SecurityArgs;
 use crate::engine::initial_network;
 use crate::export::csv_files::records_to_csv;
-use crate::export::{ExportError, RunFolder, check_replaceable};
+use crate::export::{ExportError, RunFolder, claim};
 use crate::report::security_charts::{CASCADE_STEM, CascadePoint, cascade_chart};
 use crate::scenario::{self, LoadedScenario};
 use crate::security::{self, Analysis, Attack, Network};
@@ -125,7 +125,7 @@ pub fn security(args: &SecurityArgs) -> anyhow::Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{}-security", loaded.model.run.name)));
-    check_replaceable(&folder).with_context(|| format!("cannot write {}", folder.display()))?;
+    let _claim = claim(&folder).with_context(|| format!("cannot write {}", folder.display()))?;
     let analysis = security::analyse(initial_network(&loaded.model), &shocks);
     let done = write_folder(&loaded, &analysis, &shocks, &folder, args.charts)?;
     if args.quiet {

@@ -1,9 +1,11 @@
-//! `validate`: parse and check scenarios and print what each means at t = 0.
+//! `validate`: parse and check scenarios and print what each means at t = 0
+//! and how much work its run is.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use super::format::{percent, thousands, usd};
+use super::workload::Workload;
 use crate::cli::ValidateArgs;
 use crate::model::Model;
 use crate::model::outlook::Outlook;
@@ -21,7 +23,14 @@ pub fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             scenario::check_sweep(&loaded, &overrides, &|_| false).map(|()| loaded)
         });
         match checked {
-            Ok(loaded) => crate::say!("{}", describe(&path.display().to_string(), &loaded.model)),
+            Ok(loaded) => {
+                let work = Workload::measure(&loaded.model, rayon::current_num_threads());
+                crate::say!(
+                    "{}  {}\n",
+                    describe(&path.display().to_string(), &loaded.model),
+                    work.describe()
+                );
+            }
             Err(e) => {
                 failed += 1;
                 eprintln!("error: {e}");

@@ -6,6 +6,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::lock::OutputLock;
+
 /// Why writing outputs failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -45,6 +47,17 @@ pub enum ExportError {
         markers = OUTPUT_MARKERS.join(", ")
     )]
     NotAnOutputFolder(PathBuf),
+    /// Another process is writing the folder now.
+    #[error(
+        "cannot write {path}: another restake-sim process{} is writing it now; wait for it to finish or choose another --out folder",
+        holder.map(|pid| format!(" (process {pid})")).unwrap_or_default()
+    )]
+    Busy {
+        /// The output folder.
+        path: PathBuf,
+        /// The process id of the writer, when it could be read.
+        holder: Option<u32>,
+    },
 }
 
 /// Files that mark a folder as one this tool wrote (a run, a sweep, a
@@ -72,6 +85,8 @@ pub struct RunFolder {
     target: PathBuf,
     staging: PathBuf,
     committed: bool,
+    /// Held until the folder is in place or abandoned; dropped last.
+    _lock: OutputLock,
 }
 
 impl RunFolder {
@@ -80,24 +95,19 @@ impl RunFolder {
     /// it is empty or holds a previous output (one of [`OUTPUT_MARKERS`]);
     /// any other folder or file is refused here, before any work is done.
     pub fn create(target: &Path) -> Result<RunFolder, ExportError> {
-        check_replaceable(target)?;
-        Self::create_replacing(target)
+        let lock = claim(target)?;
+        Self::staged(target, lock)
     }
 
     /// Like [`create`](Self::create), but replaces whatever `target` holds:
     /// for folders inside an output folder (its `charts/`).
     pub fn create_replacing(target: &Path) -> Result<RunFolder, ExportError> {
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        if let Some(file) = parent.ancestors().find(|a| a.is_file()) {
-            return Err(ExportError::NotAFolder {
-                path: target.to_path_buf(),
-                file: file.to_path_buf(),
-            });
-        }
-        fs::create_dir_all(parent).map_err(io("create folder", parent))?;
+        let lock = lock_folder(target)?;
+        Self::staged(target, lock)
+    }
+
+    fn staged(target: &Path, lock: OutputLock) -> Result<RunFolder, ExportError> {
+        let parent = parent_of(target);
         let name = target
             .file_name()
             .map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
@@ -111,16 +121,20 @@ impl RunFolder {
             target: target.to_path_buf(),
             staging,
             committed: false,
+            _lock: lock,
         })
     }
 
     /// Writes one file into the folder. The only place output bytes are written.
+    /// An error names the file's place in the target folder, where the
+    /// user will look for it, not the hidden staging folder.
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), ExportError> {
         let path = self.staging.join(name);
+        let destination = self.target.join(name);
         if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(io("create folder", dir))?;
+            fs::create_dir_all(dir).map_err(io("create folder", &destination))?;
         }
-        fs::write(&path, bytes).map_err(io("write", &path))
+        fs::write(&path, bytes).map_err(io("write", &destination))
     }
 
     /// Where files are being written now (the staging folder); nested run
@@ -163,9 +177,41 @@ impl RunFolder {
     }
 }
 
+/// The folder that holds `target` (`.` for a bare name).
+fn parent_of(target: &Path) -> &Path {
+    target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Locks the output folder `target` for this process (see
+/// [`OutputLock`]), creating its parent folders first.
+pub fn lock_folder(target: &Path) -> Result<OutputLock, ExportError> {
+    let parent = parent_of(target);
+    if let Some(file) = parent.ancestors().find(|a| a.is_file()) {
+        return Err(ExportError::NotAFolder {
+            path: target.to_path_buf(),
+            file: file.to_path_buf(),
+        });
+    }
+    fs::create_dir_all(parent).map_err(io("create folder", parent))?;
+    OutputLock::acquire(target)
+}
+
+/// Claims `target` for a new output before any work is done: locks it
+/// against other processes, then checks that it may be replaced (see
+/// [`check_replaceable`]). Commands hold the claim until their folder is
+/// in place.
+pub fn claim(target: &Path) -> Result<OutputLock, ExportError> {
+    let lock = lock_folder(target)?;
+    check_replaceable(target)?;
+    Ok(lock)
+}
+
 /// Whether an output may be written to `target`: it does not exist, or it
 /// is an empty folder, or a folder holding an earlier output (one of
-/// [`OUTPUT_MARKERS`]). Commands check it before simulating.
+/// [`OUTPUT_MARKERS`]).
 pub fn check_replaceable(target: &Path) -> Result<(), ExportError> {
     let replaceable = match fs::read_dir(target) {
         Ok(mut entries) => {
@@ -188,15 +234,18 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), ExportErro
         .file_name()
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
     let temporary = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-    fs::write(&temporary, bytes).map_err(io("write", &temporary))?;
-    fs::rename(&temporary, path).map_err(|source| {
+    super::interrupt::stage(&temporary);
+    let written = fs::write(&temporary, bytes)
+        .map_err(io("write", &temporary))
+        .and_then(|()| {
+            let _held = super::interrupt::hold();
+            fs::rename(&temporary, path).map_err(io("move into place", path))
+        });
+    if written.is_err() {
         let _ = fs::remove_file(&temporary);
-        ExportError::Io {
-            action: "move into place",
-            path: path.to_path_buf(),
-            reason: source,
-        }
-    })
+    }
+    super::interrupt::unstage(&temporary);
+    written
 }
 
 impl Drop for RunFolder {

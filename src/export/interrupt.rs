@@ -1,6 +1,6 @@
 //! Stopping cleanly on SIGINT (Ctrl-C) and SIGTERM (a scheduler's kill):
-//! every output folder being written is registered here while it is
-//! staged; on a signal the staging folders are deleted and the process
+//! every output folder and file being written, and every lock file held,
+//! is registered here while it exists; on a signal they are deleted and the process
 //! exits with 128 + the signal's number (130, 143), so an interrupted run
 //! leaves nothing behind and the previous result in place. A commit holds
 //! the registry while it renames, so a signal never lands between moving
@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-/// The staging folders being written now.
+/// The staging folders and files being written now, and the lock files held.
 static STAGING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 fn registry() -> MutexGuard<'static, Vec<PathBuf>> {
@@ -19,12 +19,12 @@ fn registry() -> MutexGuard<'static, Vec<PathBuf>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Registers a staging folder.
+/// Registers a staging folder or file.
 pub(super) fn stage(path: &Path) {
     registry().push(path.to_path_buf());
 }
 
-/// Forgets a staging folder (committed or dropped).
+/// Forgets a staging folder or file (committed or dropped).
 pub(super) fn unstage(path: &Path) {
     registry().retain(|p| p != path);
 }
@@ -35,7 +35,7 @@ pub(super) fn hold() -> MutexGuard<'static, Vec<PathBuf>> {
 }
 
 /// Installs the handler of SIGINT and SIGTERM: a thread that, on either,
-/// deletes every staging folder, says so, and exits with 128 + the signal.
+/// deletes every staging folder and file, says so, and exits with 128 + the signal.
 pub fn install() -> std::io::Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
@@ -43,7 +43,11 @@ pub fn install() -> std::io::Result<()> {
         if let Some(signal) = signals.forever().next() {
             let staged = registry();
             for path in staged.iter() {
-                let _ = std::fs::remove_dir_all(path);
+                if path.is_dir() {
+                    let _ = std::fs::remove_dir_all(path);
+                } else {
+                    let _ = std::fs::remove_file(path);
+                }
             }
             let name = if signal == SIGINT {
                 "SIGINT"

@@ -5,8 +5,12 @@
 pub mod csv_files;
 pub mod folder;
 pub mod interrupt;
+pub mod lock;
 pub mod manifest;
 pub mod shard;
 
-pub use folder::{ExportError, RunFolder, check_replaceable, write_file_atomically};
+pub use folder::{
+    ExportError, RunFolder, check_replaceable, claim, lock_folder, write_file_atomically,
+};
+pub use lock::OutputLock;
 pub use manifest::Manifest;

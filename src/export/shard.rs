@@ -92,12 +92,12 @@ pub fn write_shard(
 #[derive(Debug, thiserror::Error)]
 pub enum ShardError {
     /// A file of the shard cannot be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {reason}")]
     Read {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// `values.f32` does not hold the shard's recorded values.
     #[error("{path} holds {found} bytes, expected {expected} for {paths} paths of this scenario")]
@@ -231,7 +231,7 @@ pub fn read_shard_data(
 ) -> Result<Collected, ShardError> {
     let read = |name: &str| {
         let path = folder.join(name);
-        std::fs::read(&path).map_err(|source| ShardError::Read { path, source })
+        std::fs::read(&path).map_err(|reason| ShardError::Read { path, reason })
     };
     let range = PathRange {
         first: info.first_path,

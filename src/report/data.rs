@@ -285,7 +285,7 @@ impl RunData {
 fn read(path: &Path) -> Result<Vec<u8>, ReportError> {
     std::fs::read(path).map_err(|source| ReportError::Read {
         path: path.to_path_buf(),
-        source,
+        reason: source,
     })
 }
 

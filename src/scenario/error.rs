@@ -27,12 +27,12 @@ pub struct Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("cannot read scenario file {path}: {source}")]
+    #[error("cannot read scenario file {path}: {reason}")]
     Read {
         /// File path.
         path: PathBuf,
         /// Underlying I/O error.
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// The file was read but is invalid.
     #[error("{}", InvalidDisplay { file, problems })]

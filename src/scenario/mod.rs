@@ -55,7 +55,7 @@ pub fn file_sha256(path: &Path) -> Option<String> {
 pub fn load(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, ScenarioError> {
     let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
         path: path.to_path_buf(),
-        source,
+        reason: source,
     })?;
     let sha256 = hex(&Sha256::digest(&bytes));
     let source = String::from_utf8(bytes).map_err(|e| ScenarioError::Invalid {
