@@ -61,16 +61,16 @@ impl Workload {
     }
 
     /// One line for the terminal, such as "work: 9.1e9 agent-steps, about
-    /// 5 min on 2 threads (31 M agent-steps/s per thread measured here),
+    /// 5 min on 2 threads (1.5e7 agent-steps/s per thread measured here),
     /// about 1.2 GiB of memory".
     pub fn describe(&self) -> String {
         format!(
-            "work: {} agent-steps, about {} on {} thread{} ({} M agent-steps/s per thread measured here), about {} of memory",
+            "work: {} agent-steps, {} on {} thread{} ({} agent-steps/s per thread measured here), about {} of memory",
             compact(self.agent_steps as f64),
             duration(self.seconds),
             self.threads,
             if self.threads == 1 { "" } else { "s" },
-            thousands(self.rate_per_thread / 1e6, 0),
+            compact(self.rate_per_thread),
             bytes(self.memory_bytes),
         )
     }
@@ -100,10 +100,10 @@ fn compact(x: f64) -> String {
 fn duration(seconds: f64) -> String {
     match seconds {
         s if s < 1.0 => "under a second".to_string(),
-        s if s < 90.0 => format!("{s:.0} s"),
-        s if s < 90.0 * 60.0 => format!("{:.0} min", s / 60.0),
-        s if s < 48.0 * 3600.0 => format!("{:.1} hours", s / 3600.0),
-        s => format!("{:.0} days", s / 86_400.0),
+        s if s < 90.0 => format!("about {s:.0} s"),
+        s if s < 90.0 * 60.0 => format!("about {:.0} min", s / 60.0),
+        s if s < 48.0 * 3600.0 => format!("about {:.1} hours", s / 3600.0),
+        s => format!("about {:.0} days", s / 86_400.0),
     }
 }
 
@@ -124,10 +124,10 @@ mod tests {
     #[test]
     fn durations_read_in_the_unit_that_fits() {
         assert_eq!(duration(0.2), "under a second");
-        assert_eq!(duration(42.0), "42 s");
-        assert_eq!(duration(600.0), "10 min");
-        assert_eq!(duration(3.0 * 3600.0), "3.0 hours");
-        assert_eq!(duration(10.0 * 86_400.0), "10 days");
+        assert_eq!(duration(42.0), "about 42 s");
+        assert_eq!(duration(600.0), "about 10 min");
+        assert_eq!(duration(3.0 * 3600.0), "about 3.0 hours");
+        assert_eq!(duration(10.0 * 86_400.0), "about 10 days");
     }
 
     #[test]
