@@ -431,3 +431,32 @@ fn a_read_only_folder_is_an_error_naming_the_path_and_keeps_the_previous_result(
     run_fails_naming(&out, "2", "Read-only file system");
     assert_eq!(csv_files(&out), previous);
 }
+
+#[test]
+fn a_long_run_is_announced_not_refused() {
+    let file = scenario("rm1.toml");
+    let checked = restake_sim()
+        .arg("validate")
+        .arg(&file)
+        .args([
+            "--set",
+            "run.horizon_days=36500",
+            "--set",
+            "run.paths=20000",
+        ])
+        .args(["--set", "run.record_every_days=365"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&checked.get_output().stdout).into_owned();
+    // 20,000 paths × 36,500 steps × the file's stakers.
+    let stakers: u64 = 10_000;
+    let line = stdout.lines().find(|l| l.contains("work: ")).unwrap();
+    assert!(
+        line.contains(&format!(
+            "{:.1e} agent-steps",
+            (stakers * 36_500 * 20_000) as f64
+        )),
+        "{line}"
+    );
+    assert!(line.contains("hours") || line.contains("days"), "{line}");
+}
