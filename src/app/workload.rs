@@ -33,7 +33,7 @@ pub struct Workload {
 impl Workload {
     /// Measures `model`'s rate on this machine and scales it to the whole
     /// run on `threads` threads. Two probes of one path, cut to `k` and
-    /// `2k` steps (`k` steps make about [`PROBE_AGENT_STEPS`]), separate
+    /// `2k` steps (`k` steps make about 2 million agent-steps), separate
     /// the cost of a step from that of setting up a path, which a big
     /// class makes large.
     pub fn measure(model: &Model, threads: usize) -> Workload {
