@@ -14,7 +14,8 @@
 #   scripts/mutants.sh src/stats -- --lib --test all -- entities
 #
 # Results go into mutants.out/ (caught.txt, missed.txt, timeout.txt,
-# unviable.txt, outcomes.json). Environment: MUTANTS_JOBS (default 1),
+# unviable.txt, outcomes.json). One mutant at a time: the tree is mutated
+# in place (see below). Environment:
 # MUTANTS_TIMEOUT (seconds per test run, default 120), MUTANTS_BASELINE=skip
 # (once the unmutated tests are known to pass), MUTANTS_LIST=1 only lists
 # the mutants. Needs `cargo install cargo-mutants --locked`.
@@ -70,6 +71,5 @@ done
 # so do not edit the sources while it runs.
 exec cargo mutants "${args[@]}" \
   --in-place \
-  -j "${MUTANTS_JOBS:-1}" \
   --timeout "${MUTANTS_TIMEOUT:-120}" \
   ${MUTANTS_BASELINE:+--baseline="$MUTANTS_BASELINE"}
