@@ -154,3 +154,42 @@ pub fn operator_rows(model: &Model, rows: &[PathRow]) -> Vec<SummaryRow> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::tables::tests::uniform_paths;
+
+    #[test]
+    fn each_source_row_is_that_sources_loss_over_the_initial_stake() {
+        let model = crate::scenario::parse(
+            crate::scenario::starter::STARTER_SCENARIO,
+            std::path::Path::new("s.toml"),
+            &[],
+        )
+        .expect("the starter scenario is valid")
+        .1;
+        // Losses of 1, 2, 3 and 4 out of 100 to the protocol, shocks,
+        // operators and attacks, on every path: each row's median is the
+        // exact quotient.
+        let rows = uniform_paths(3, [1.0, 2.0, 3.0, 4.0]);
+        let tables = [
+            ("total", total_source_rows(&rows)),
+            ("class", class_source_rows(&model, &rows)),
+            ("protocol", protocol_source_rows(&model, &rows)),
+        ];
+        for (kind, table) in tables {
+            let got: Vec<(&str, &str, f64)> =
+                table.iter().map(|r| (r.kind, r.metric, r.p50)).collect();
+            assert_eq!(
+                got,
+                [
+                    (kind, "loss_fraction_protocol", 1.0 / 100.0),
+                    (kind, "loss_fraction_shock", 2.0 / 100.0),
+                    (kind, "loss_fraction_operator", 3.0 / 100.0),
+                    (kind, "loss_fraction_attack", 4.0 / 100.0),
+                ]
+            );
+        }
+    }
+}

@@ -578,35 +578,42 @@ pub fn protocol_means(rows: &[PathRow], protocols: usize) -> Vec<(f64, f64)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
-    use crate::results::{ClassFinal, TotalFinal};
+    use crate::results::{ClassFinal, ProtocolFinal, TotalFinal};
 
-    #[test]
-    fn without_lending_markets_liquidations_and_bad_debt_are_plain_zeros() {
+    /// `paths` identical paths of one class, one protocol and the total,
+    /// each starting from 100 (native units, USD and TVL alike), with
+    /// `losses` to the four sources in [`LossSource::ALL`] order and a net
+    /// return of 0.1.
+    ///
+    /// [`LossSource::ALL`]: crate::results::LossSource::ALL
+    pub(in crate::stats) fn uniform_paths(paths: u32, losses: [f64; 4]) -> Vec<PathRow> {
+        let [protocol, shock, operator, attack] = losses;
+        let lost: f64 = losses.iter().sum();
         let total = TotalFinal {
             net_return: 0.1,
             after_tax_net_return: 0.1,
             net_return_usd: 0.1,
-            initial_usd: 1.0,
-            rewards_usd: 0.1,
-            losses_usd: 0.0,
-            losses_protocol_usd: 0.0,
-            losses_shock_usd: 0.0,
-            losses_operator_usd: 0.0,
-            losses_attack_usd: 0.0,
-            tvl_usd: 1.1,
+            initial_usd: 100.0,
+            rewards_usd: 10.0 + lost,
+            losses_usd: lost,
+            losses_protocol_usd: protocol,
+            losses_shock_usd: shock,
+            losses_operator_usd: operator,
+            losses_attack_usd: attack,
+            tvl_usd: 110.0,
             slash_events: 0,
         };
         let class = ClassFinal {
-            stake: 1.1,
-            initial: 1.0,
-            rewards: 0.1,
-            losses: 0.0,
-            losses_protocol: 0.0,
-            losses_shock: 0.0,
-            losses_operator: 0.0,
-            losses_attack: 0.0,
+            stake: 110.0,
+            initial: 100.0,
+            rewards: 10.0 + lost,
+            losses: lost,
+            losses_protocol: protocol,
+            losses_shock: shock,
+            losses_operator: operator,
+            losses_attack: attack,
             exits: 0.0,
             net_return: 0.1,
             after_tax_net_return: 0.1,
@@ -615,18 +622,36 @@ mod tests {
             stakers: 1,
             entered: 0,
         };
-        let rows: Vec<PathRow> = (0..3)
+        let protocol = ProtocolFinal {
+            tvl_native: 110.0,
+            tvl_usd: 110.0,
+            apr: 0.1,
+            losses_native: lost,
+            losses_protocol_native: protocol,
+            losses_shock_native: shock,
+            losses_operator_native: operator,
+            losses_attack_native: attack,
+            tvl_native_initial: 100.0,
+            loss_fraction: lost / 100.0,
+            slash_events: 0,
+        };
+        (0..paths)
             .map(|path| PathRow {
                 path,
                 classes: vec![class.clone()],
-                protocols: Vec::new(),
+                protocols: vec![protocol.clone()],
                 lrts: Vec::new(),
                 markets: Vec::new(),
                 loops: Vec::new(),
                 operators: Vec::new(),
                 total: total.clone(),
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn without_lending_markets_liquidations_and_bad_debt_are_plain_zeros() {
+        let rows = uniform_paths(3, [0.0; 4]);
         let key = key_results(&rows, &[]);
         // A sum over no market is −0 in Rust; the CSV must read "0".
         assert_eq!(key.liquidations_usd_mean.to_string(), "0");
