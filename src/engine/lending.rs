@@ -222,17 +222,21 @@ impl Lending {
                     } else {
                         0.0
                     };
-                    p.debt -= repaid;
+                    // With a close factor of 1, repaid = debt × bonus / bonus
+                    // may round a few ulps above the debt.
+                    p.debt = (p.debt - repaid).max(0.0);
                     p.seized += stake_taken;
                     let book = &mut self.books[p.class];
                     book.liquidation_cost += stake_taken - repaid;
-                    state.borrowed -= repaid;
+                    // A running sum (re-added from the debts every step):
+                    // the last repayment may round a few ulps below 0.
+                    state.borrowed = (state.borrowed - repaid).max(0.0);
                     state.liquidations += 1;
                     state.liquidations_usd += repaid * usd;
                     if classes.stakers.stake[p.staker] == 0.0 {
                         book.bad_debt += p.debt;
                         state.bad_debt_usd += p.debt * usd;
-                        state.borrowed -= p.debt;
+                        state.borrowed = (state.borrowed - p.debt).max(0.0);
                         p.debt = 0.0;
                         p.open = false;
                     }
@@ -264,12 +268,14 @@ impl Lending {
     }
 
     /// Class `c`'s return on the equity its loops started with: (rewards −
-    /// losses − interest − liquidation cost + bad debt) / initial equity.
+    /// losses − interest − liquidation cost + bad debt) / initial equity,
+    /// at least −1: a loop loses at most its equity (what it cannot repay
+    /// is bad debt), however the sums round.
     pub fn equity_net_return(&self, classes: &Classes, c: usize) -> f64 {
         let b = &self.books[c];
         let run = &classes.runs[c];
         let pnl = run.rewards - run.losses.total() - b.interest - b.liquidation_cost + b.bad_debt;
-        super::recorder::ratio(pnl, b.equity_initial)
+        super::recorder::ratio(pnl, b.equity_initial).max(-1.0)
     }
 
     /// Per class: (Σ restaked position, Σ debt) over its open loops.
