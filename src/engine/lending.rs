@@ -240,7 +240,9 @@ impl Lending {
                         p.debt = 0.0;
                         p.open = false;
                     }
-                    sold += stake_taken / nav;
+                    if nav > 0.0 {
+                        sold += stake_taken / nav;
+                    }
                     if self.log.len() < self.capacity {
                         self.log.push(LiquidationRecord {
                             path: self.path,
@@ -296,8 +298,10 @@ impl Lending {
 /// collateral.
 pub fn oracle_ratio(oracle: Oracle, price: f64, nav: f64) -> f64 {
     match oracle {
-        Oracle::Nav => 1.0,
-        Oracle::Market => price / nav,
+        Oracle::Market if nav > 0.0 => price / nav,
+        // A NAV of 0 (a backing slashed to nothing) leaves no stake to
+        // value: read the collateral at NAV.
+        Oracle::Nav | Oracle::Market => 1.0,
     }
 }
 
@@ -462,6 +466,14 @@ rate = {{ base = {borrow}, slope1 = 0.0, slope2 = 0.0, kink = 0.5 }}
         assert_close(state.positions[0].debt, debt - bad_debt, 1e-9);
         assert_close(state.bad_debt_usd, bad_debt * 2000.0, 1e-9);
         assert_close(parts.lrts.tokens[0].price(), k / (x * x), 1e-9);
+    }
+
+    #[test]
+    fn a_nav_of_zero_values_collateral_at_nav_rather_than_dividing_by_it() {
+        assert_eq!(oracle_ratio(Oracle::Market, 0.5, 2.0), 0.25);
+        assert_eq!(oracle_ratio(Oracle::Market, 0.5, 0.0), 1.0);
+        assert_eq!(oracle_ratio(Oracle::Market, 0.0, 0.0), 1.0);
+        assert_eq!(oracle_ratio(Oracle::Nav, 0.5, 0.0), 1.0);
     }
 
     #[test]
