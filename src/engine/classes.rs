@@ -203,7 +203,8 @@ impl Classes {
         }
         st.stake[i] = stake - taken;
         st.exited[i] += taken;
-        run.stake -= taken;
+        // A running sum: never below 0 by rounding (see `release`).
+        run.stake = (run.stake - taken).max(0.0);
         run.exits += taken;
         if all {
             st.stake[i] = 0.0;

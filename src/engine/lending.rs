@@ -222,21 +222,27 @@ impl Lending {
                     } else {
                         0.0
                     };
-                    p.debt -= repaid;
+                    // With a close factor of 1, repaid = debt × bonus / bonus
+                    // may round a few ulps above the debt.
+                    p.debt = (p.debt - repaid).max(0.0);
                     p.seized += stake_taken;
                     let book = &mut self.books[p.class];
                     book.liquidation_cost += stake_taken - repaid;
-                    state.borrowed -= repaid;
+                    // A running sum (re-added from the debts every step):
+                    // the last repayment may round a few ulps below 0.
+                    state.borrowed = (state.borrowed - repaid).max(0.0);
                     state.liquidations += 1;
                     state.liquidations_usd += repaid * usd;
                     if classes.stakers.stake[p.staker] == 0.0 {
                         book.bad_debt += p.debt;
                         state.bad_debt_usd += p.debt * usd;
-                        state.borrowed -= p.debt;
+                        state.borrowed = (state.borrowed - p.debt).max(0.0);
                         p.debt = 0.0;
                         p.open = false;
                     }
-                    sold += stake_taken / nav;
+                    if nav > 0.0 {
+                        sold += stake_taken / nav;
+                    }
                     if self.log.len() < self.capacity {
                         self.log.push(LiquidationRecord {
                             path: self.path,
@@ -264,12 +270,14 @@ impl Lending {
     }
 
     /// Class `c`'s return on the equity its loops started with: (rewards −
-    /// losses − interest − liquidation cost + bad debt) / initial equity.
+    /// losses − interest − liquidation cost + bad debt) / initial equity,
+    /// at least −1: a loop loses at most its equity (what it cannot repay
+    /// is bad debt), however the sums round.
     pub fn equity_net_return(&self, classes: &Classes, c: usize) -> f64 {
         let b = &self.books[c];
         let run = &classes.runs[c];
         let pnl = run.rewards - run.losses.total() - b.interest - b.liquidation_cost + b.bad_debt;
-        super::recorder::ratio(pnl, b.equity_initial)
+        super::recorder::ratio(pnl, b.equity_initial).max(-1.0)
     }
 
     /// Per class: (Σ restaked position, Σ debt) over its open loops.
@@ -290,8 +298,10 @@ impl Lending {
 /// collateral.
 pub fn oracle_ratio(oracle: Oracle, price: f64, nav: f64) -> f64 {
     match oracle {
-        Oracle::Nav => 1.0,
-        Oracle::Market => price / nav,
+        Oracle::Market if nav > 0.0 => price / nav,
+        // A NAV of 0 (a backing slashed to nothing) leaves no stake to
+        // value: read the collateral at NAV.
+        Oracle::Nav | Oracle::Market => 1.0,
     }
 }
 
@@ -456,6 +466,14 @@ rate = {{ base = {borrow}, slope1 = 0.0, slope2 = 0.0, kink = 0.5 }}
         assert_close(state.positions[0].debt, debt - bad_debt, 1e-9);
         assert_close(state.bad_debt_usd, bad_debt * 2000.0, 1e-9);
         assert_close(parts.lrts.tokens[0].price(), k / (x * x), 1e-9);
+    }
+
+    #[test]
+    fn a_nav_of_zero_values_collateral_at_nav_rather_than_dividing_by_it() {
+        assert_eq!(oracle_ratio(Oracle::Market, 0.5, 2.0), 0.25);
+        assert_eq!(oracle_ratio(Oracle::Market, 0.5, 0.0), 1.0);
+        assert_eq!(oracle_ratio(Oracle::Market, 0.0, 0.0), 1.0);
+        assert_eq!(oracle_ratio(Oracle::Nav, 0.5, 0.0), 1.0);
     }
 
     #[test]

@@ -96,7 +96,9 @@ impl Lrts {
             let now = Backing::of(lrt, classes);
             if state.last.stake > 0.0 {
                 let gain = (now.rewards - state.last.rewards) - (now.losses - state.last.losses);
-                state.nav *= 1.0 + gain / state.last.stake;
+                // A backing slashed to nothing leaves a NAV of 0, which
+                // rounding must not carry below.
+                state.nav = (state.nav * (1.0 + gain / state.last.stake)).max(0.0);
             }
             state.last = now;
         }
@@ -122,7 +124,7 @@ impl Lrts {
                 .sum();
             let started = exiting - state.last_exiting;
             state.last_exiting = exiting;
-            if lrt.panic_sell_share > 0.0 && started > 0.0 {
+            if lrt.panic_sell_share > 0.0 && started > 0.0 && state.nav > 0.0 {
                 let tokens = lrt.panic_sell_share * started / state.nav;
                 state.pool.sell(tokens, state.nav);
             }
@@ -173,9 +175,15 @@ impl LrtState {
         self.pool.price(self.nav)
     }
 
-    /// 1 − price / NAV: how far below its backing the token trades.
+    /// 1 − price / NAV: how far below its backing the token trades; 0
+    /// once the NAV is 0 (a backing slashed to nothing), against which no
+    /// discount is measured.
     pub fn discount(&self) -> f64 {
-        1.0 - self.price() / self.nav
+        if self.nav > 0.0 {
+            1.0 - self.price() / self.nav
+        } else {
+            0.0
+        }
     }
 }
 

@@ -61,7 +61,10 @@ impl ProtocolBook {
         }
         let step_years = model.run.step_years();
         for (p, proto) in model.protocols.iter().enumerate() {
+            // Sums of running totals: the last stake out may leave a few
+            // ulps of rounding below 0, which is no TVL.
             let usd = self.tvl_usd[p].max(0.0);
+            self.tvl_usd[p] = usd;
             let native = usd / market.prices[proto.assets[0]];
             self.tvl_native[p] = native;
             let reward = proto.reward_value(&market.prices, &market.initial);

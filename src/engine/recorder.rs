@@ -133,9 +133,15 @@ pub(super) fn value(view: View<'_>, metric: Metric) -> f64 {
                         .sum()
                 }
                 ClassMetric::NetReturn => ratio(run.rewards - run.losses.total(), run.initial),
+                // Without an active staker nothing earns; the running TVL
+                // and stake then hold only rounding, whose ratio means nothing.
+                ClassMetric::Apr if run.active == 0 => 0.0,
                 ClassMetric::Apr => {
                     let earning: f64 = (0..book.earning.len())
-                        .map(|p| run.tvl[classes.stakers.active_index(p)] * book.earning[p])
+                        // A running TVL: rounding leaves nothing below 0.
+                        .map(|p| {
+                            run.tvl[classes.stakers.active_index(p)].max(0.0) * book.earning[p]
+                        })
                         .sum();
                     ratio(earning, run.stake)
                 }

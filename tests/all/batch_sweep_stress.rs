@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::support::{restake_sim, root};
+use crate::support::{csv_rows, restake_sim, root};
 
 /// A small scenario with enough slashing to count events: two protocols,
 /// daily slash probability `q` each, fixed severity, 50 stakers.
@@ -51,16 +51,6 @@ max_leverage = 2.0
     let path = dir.join("small.toml");
     fs::write(&path, text).unwrap();
     path
-}
-
-fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let header = r.headers().unwrap().iter().map(str::to_string).collect();
-    let rows = r
-        .records()
-        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
-        .collect();
-    (header, rows)
 }
 
 fn column(header: &[String], name: &str) -> usize {

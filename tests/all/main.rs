@@ -13,6 +13,7 @@ mod golden;
 mod newcomer;
 mod outputs_doc;
 mod precision;
+mod random_scenarios;
 mod rm1;
 mod scenario_files;
 mod security_command;

@@ -122,7 +122,9 @@ impl Behaviour {
                     st.status[i] = Status::Exited;
                     st.left[i] = step + 1;
                     run.exits += stake;
-                    run.stake -= stake;
+                    // A running sum: the last staker out may leave a few
+                    // ulps of rounding, never a negative stake.
+                    run.stake = (run.stake - stake).max(0.0);
                     let days = (step - self.exit_began[i]) * self.step_days;
                     self.exit_delays[c].add(days, 1);
                 }
