@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use proptest::test_runner::{Config, RngSeed, TestRunner};
+use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 use restake_sim::results::BOOKKEEPING_TOLERANCE;
 use restake_sim::scenario::ScenarioFile;
 use restake_sim::scenario::file::{AllocationFile, AprCurveFile, SeverityFile, StrategyFile};
@@ -140,6 +140,39 @@ fn random_scenarios_cover_the_format() {
     assert!(
         missing.is_empty(),
         "never generated: {missing:?}; seen: {seen:?}"
+    );
+}
+
+/// A failing case shrinks to a small scenario whose printed form is a
+/// scenario file that validates (here a property every scenario fails).
+#[test]
+fn a_failing_case_shrinks_to_a_scenario_file_ready_to_paste() {
+    let mut runner = TestRunner::new(Config {
+        cases: 1,
+        max_shrink_iters: 2000,
+        ..config(1)
+    });
+    let result = runner.run(&scenario(), |_| Err(TestCaseError::fail("always")));
+    let Err(TestError::Fail(_, minimal)) = result else {
+        panic!("the property cannot pass: {result:?}");
+    };
+    let printed = format!("{minimal:?}");
+    let text = printed
+        .strip_prefix("scenario file:\n")
+        .unwrap_or_else(|| panic!("not a scenario file:\n{printed}"));
+    if let Err(e) = restake_sim::scenario::parse(text, Path::new("shrunk.toml"), &[]) {
+        panic!("the shrunk scenario does not validate: {e}\n{text}");
+    }
+    let f = &minimal.file;
+    assert_eq!(
+        (
+            f.assets.len(),
+            f.protocols.len(),
+            f.stakers.len(),
+            f.shocks.len()
+        ),
+        (1, 1, 1, 0),
+        "not shrunk to one asset, protocol and class:\n{text}"
     );
 }
 
