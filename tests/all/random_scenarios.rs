@@ -176,6 +176,58 @@ fn a_failing_case_shrinks_to_a_scenario_file_ready_to_paste() {
     );
 }
 
+/// A valid scenario whose figures outgrow the `f32` time series is refused
+/// by `run` (docs/scenario-format.md, "Magnitudes"), and the property test
+/// accepts that refusal: an APR of 10 paid in a token that soars a
+/// millionfold against the staked asset compounds past 1e38 in days.
+#[test]
+fn a_refusal_of_figures_that_outgrew_f32_is_accepted() {
+    let text = r#"
+[run]
+name = "outgrows"
+horizon_days = 30
+paths = 4
+
+[[asset]]
+name = "ETH"
+price_usd = 1
+
+[[asset]]
+name = "TOKEN"
+price_usd = 1
+
+[[protocol]]
+name = "avs"
+assets = ["ETH"]
+reward_asset = "TOKEN"
+apr = { curve = "constant", value = 10 }
+
+[[shock]]
+name = "token-soars"
+day = 1
+price = [{ asset = "TOKEN", change = 999999 }]
+
+[[staker]]
+class = "holders"
+count = 2
+asset = "ETH"
+stake = { dist = "fixed", value = 1 }
+allocate = { avs = 1.0 }
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("outgrows.toml");
+    fs::write(&file, text).unwrap();
+    let refused = run(&file, &["--out"], &dir.path().join("out"));
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("unusable result")),
+        "{refused:?}"
+    );
+    refused_for_its_magnitudes(text, &file).unwrap();
+    check_scenario(text).unwrap();
+}
+
 /// What [`random_scenarios_cover_the_format`] requires to be generated.
 const FEATURES: [&str; 36] = [
     "curve constant",
@@ -421,27 +473,32 @@ fn refused_for_its_magnitudes(text: &str, file: &Path) -> Result<(), String> {
             "path {path}: {defect}, with every recorded value finite"
         ));
     };
-    let largest = points[..first_bad]
+    let named = |k: usize| format!("{} of {}", c.series[k].metric.name(), c.series[k].entity);
+    let (largest, grown) = points[..first_bad]
         .iter()
-        .flat_map(|p| p.iter())
-        .map(|x| f64::from(*x).abs())
-        .fold(0.0, f64::max);
+        .flat_map(|p| p.iter().enumerate())
+        .map(|(k, x)| (f64::from(*x).abs(), k))
+        .fold((0.0, 0), |a, b| if b.0 > a.0 { b } else { a });
+    let bad = points[first_bad]
+        .iter()
+        .position(|x| !x.is_finite())
+        .unwrap();
+    let what = format!(
+        "{} is {} on day {}",
+        named(bad),
+        points[first_bad][bad],
+        c.recorded_days[first_bad]
+    );
     if largest >= GROWN {
         // Seen with `--nocapture`: how often the generator reaches it.
-        eprintln!("refused as documented: path {path} grew to {largest:e}, then {defect}");
+        eprintln!(
+            "refused as documented: path {path}: {} grew to {largest:e}, then {what}",
+            named(grown)
+        );
         Ok(())
     } else {
-        let bad = points[first_bad]
-            .iter()
-            .position(|x| !x.is_finite())
-            .unwrap();
-        let s = &c.series[bad];
         Err(format!(
-            "path {path}: {} of {} is {} on day {}, out of figures of at most {largest:e} the step before",
-            s.metric.name(),
-            s.entity,
-            points[first_bad][bad],
-            c.recorded_days[first_bad]
+            "path {path}: {what}, out of figures of at most {largest:e} before"
         ))
     }
 }
