@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use proptest::test_runner::{Config, RngSeed, TestRunner};
+use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 use restake_sim::results::BOOKKEEPING_TOLERANCE;
 use restake_sim::scenario::ScenarioFile;
 use restake_sim::scenario::file::{AllocationFile, AprCurveFile, SeverityFile, StrategyFile};
@@ -141,6 +141,91 @@ fn random_scenarios_cover_the_format() {
         missing.is_empty(),
         "never generated: {missing:?}; seen: {seen:?}"
     );
+}
+
+/// A failing case shrinks to a small scenario whose printed form is a
+/// scenario file that validates (here a property every scenario fails).
+#[test]
+fn a_failing_case_shrinks_to_a_scenario_file_ready_to_paste() {
+    let mut runner = TestRunner::new(Config {
+        cases: 1,
+        max_shrink_iters: 2000,
+        ..config(1)
+    });
+    let result = runner.run(&scenario(), |_| Err(TestCaseError::fail("always")));
+    let Err(TestError::Fail(_, minimal)) = result else {
+        panic!("the property cannot pass: {result:?}");
+    };
+    let printed = format!("{minimal:?}");
+    let text = printed
+        .strip_prefix("scenario file:\n")
+        .unwrap_or_else(|| panic!("not a scenario file:\n{printed}"));
+    if let Err(e) = restake_sim::scenario::parse(text, Path::new("shrunk.toml"), &[]) {
+        panic!("the shrunk scenario does not validate: {e}\n{text}");
+    }
+    let f = &minimal.file;
+    assert_eq!(
+        (
+            f.assets.len(),
+            f.protocols.len(),
+            f.stakers.len(),
+            f.shocks.len()
+        ),
+        (1, 1, 1, 0),
+        "not shrunk to one asset, protocol and class:\n{text}"
+    );
+}
+
+/// A valid scenario whose figures outgrow the `f32` time series is refused
+/// by `run` (docs/scenario-format.md, "Magnitudes"), and the property test
+/// accepts that refusal: an APR of 10 paid in a token that soars a
+/// millionfold against the staked asset compounds past 1e38 in days.
+#[test]
+fn a_refusal_of_figures_that_outgrew_f32_is_accepted() {
+    let text = r#"
+[run]
+name = "outgrows"
+horizon_days = 30
+paths = 4
+
+[[asset]]
+name = "ETH"
+price_usd = 1
+
+[[asset]]
+name = "TOKEN"
+price_usd = 1
+
+[[protocol]]
+name = "avs"
+assets = ["ETH"]
+reward_asset = "TOKEN"
+apr = { curve = "constant", value = 10 }
+
+[[shock]]
+name = "token-soars"
+day = 1
+price = [{ asset = "TOKEN", change = 999999 }]
+
+[[staker]]
+class = "holders"
+count = 2
+asset = "ETH"
+stake = { dist = "fixed", value = 1 }
+allocate = { avs = 1.0 }
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("outgrows.toml");
+    fs::write(&file, text).unwrap();
+    let refused = run(&file, &["--out"], &dir.path().join("out"));
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("unusable result")),
+        "{refused:?}"
+    );
+    refused_for_its_magnitudes(text, &file).unwrap();
+    check_scenario(text).unwrap();
 }
 
 /// What [`random_scenarios_cover_the_format`] requires to be generated.
@@ -388,27 +473,32 @@ fn refused_for_its_magnitudes(text: &str, file: &Path) -> Result<(), String> {
             "path {path}: {defect}, with every recorded value finite"
         ));
     };
-    let largest = points[..first_bad]
+    let named = |k: usize| format!("{} of {}", c.series[k].metric.name(), c.series[k].entity);
+    let (largest, grown) = points[..first_bad]
         .iter()
-        .flat_map(|p| p.iter())
-        .map(|x| f64::from(*x).abs())
-        .fold(0.0, f64::max);
+        .flat_map(|p| p.iter().enumerate())
+        .map(|(k, x)| (f64::from(*x).abs(), k))
+        .fold((0.0, 0), |a, b| if b.0 > a.0 { b } else { a });
+    let bad = points[first_bad]
+        .iter()
+        .position(|x| !x.is_finite())
+        .unwrap();
+    let what = format!(
+        "{} is {} on day {}",
+        named(bad),
+        points[first_bad][bad],
+        c.recorded_days[first_bad]
+    );
     if largest >= GROWN {
         // Seen with `--nocapture`: how often the generator reaches it.
-        eprintln!("refused as documented: path {path} grew to {largest:e}, then {defect}");
+        eprintln!(
+            "refused as documented: path {path}: {} grew to {largest:e}, then {what}",
+            named(grown)
+        );
         Ok(())
     } else {
-        let bad = points[first_bad]
-            .iter()
-            .position(|x| !x.is_finite())
-            .unwrap();
-        let s = &c.series[bad];
         Err(format!(
-            "path {path}: {} of {} is {} on day {}, out of figures of at most {largest:e} the step before",
-            s.metric.name(),
-            s.entity,
-            points[first_bad][bad],
-            c.recorded_days[first_bad]
+            "path {path}: {what}, out of figures of at most {largest:e} before"
         ))
     }
 }
