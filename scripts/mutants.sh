@@ -68,8 +68,19 @@ done
 
 # In place: each mutant is written into this tree, built incrementally in
 # target/ and put back (a copy of the tree would rebuild every dependency),
-# so do not edit the sources while it runs.
-exec cargo mutants "${args[@]}" \
+# so do not edit the sources while it runs, nor interrupt it mid-build:
+# either can leave the incremental cache inconsistent, and every later
+# mutant then fails to link ("undefined hidden symbol") and is counted as
+# unviable. The check below says so; remove
+# target/debug/incremental/restake_sim-* and run again.
+status=0
+cargo mutants "${args[@]}" \
   --in-place \
   --timeout "${MUTANTS_TIMEOUT:-120}" \
-  ${MUTANTS_BASELINE:+--baseline="$MUTANTS_BASELINE"}
+  ${MUTANTS_BASELINE:+--baseline="$MUTANTS_BASELINE"} || status=$?
+if grep -qs "undefined hidden symbol" mutants.out/log/*.log; then
+  echo "warning: some mutants failed to link from a stale incremental cache;" \
+    "their 'unviable' is not a result: remove" \
+    "target/debug/incremental/restake_sim-* and run again" >&2
+fi
+exit "$status"

@@ -381,6 +381,9 @@ mod tests {
         assert_eq!(s.min(), -185.0);
         assert_eq!(s.max(), 185.0);
         assert_eq!(s.quantile(0.5), 0.0);
+        // The zero bucket holds 0 · 0.37, 0, −0 and both magnitudes below
+        // 1e-12.
+        assert_eq!(s.zero, 5);
         for q in QS {
             assert_close(s.quantile(q), exact_quantile(&values, q));
         }
@@ -412,6 +415,11 @@ mod tests {
         for q in QS {
             assert_eq!(merged.quantile(q), whole.quantile(q));
         }
+        // The values are multiples of 1.5 up to 10,500 in magnitude: every
+        // partial sum and sum of squares is a multiple of 0.25 below 2^51,
+        // so exact in any order, and the moments match.
+        assert_eq!(merged.moments(), whole.moments());
+        assert_eq!((merged.mean(), merged.std()), (whole.mean(), whole.std()));
     }
 
     #[test]
@@ -453,6 +461,14 @@ mod tests {
             assert_eq!(h.iter().map(|b| b.count).sum::<u64>(), s.count());
             assert_eq!((h[0].lower, h[bins - 1].upper), (s.min(), s.max()));
         }
+        // Three bins of width 3 over [1, 10]: 1 and 2 (represented within
+        // ALPHA) fall in the first, 10 in the last.
+        let counts: Vec<u64> = sketch_of([1.0, 2.0, 10.0])
+            .histogram(3)
+            .iter()
+            .map(|b| b.count)
+            .collect();
+        assert_eq!(counts, [2, 0, 1]);
         let single = sketch_of([4.0, 4.0, 4.0]).histogram(5);
         assert_eq!(
             single,

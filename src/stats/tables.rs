@@ -656,6 +656,8 @@ pub(super) mod tests {
         // A sum over no market is −0 in Rust; the CSV must read "0".
         assert_eq!(key.liquidations_usd_mean.to_string(), "0");
         assert_eq!(key.bad_debt_usd_mean.to_string(), "0");
+        // The mean of three equal values, 110, is exact.
+        assert_eq!(key.tvl_usd_mean, 110.0);
         assert_eq!(key.values().len(), key_result_columns().count());
     }
 }
