@@ -8,6 +8,7 @@ mod cli_run;
 mod engine_stats;
 mod entities;
 mod format_doc;
+mod fuzz_corpus;
 mod golden;
 mod newcomer;
 mod outputs_doc;
