@@ -4,7 +4,7 @@
 //! in a header or a dotted key, `{a={a=…}}`): without the bound, a file of
 //! a few megabytes would take gigabytes to read.
 
-use toml_parser::parser::{EventReceiver, parse_document};
+use toml_parser::parser::{EventReceiver, RecursionGuard, parse_document};
 use toml_parser::{ErrorSink, Source, Span};
 
 /// Most tables and arrays a scenario file may build (each table header,
@@ -12,6 +12,10 @@ use toml_parser::{ErrorSink, Source, Span};
 /// array): ten times what 4,096 fully written protocols need, and a
 /// quarter of a million trees' worth of memory at most.
 pub const MAX_CONTAINERS: usize = 250_000;
+
+/// Deepest nesting of inline tables and arrays followed while counting,
+/// as deep as the TOML parser that reads the file afterwards goes.
+const MAX_NESTING: u32 = 80;
 
 /// The byte offset at which the tables and arrays of `source` exceed
 /// `limit`, if they do. A text that is not TOML is counted as far as the
@@ -24,7 +28,12 @@ pub fn excess(source: &str, limit: usize) -> Option<usize> {
         limit,
         at: None,
     };
-    parse_document(&tokens, &mut counter, &mut ());
+    // Nesting is cut at the TOML parser's own depth: the event parser
+    // recurses once a level, so a file of deeply nested inline tables
+    // would otherwise overflow the stack here (the parse that follows
+    // reports the depth as a syntax error).
+    let mut guarded = RecursionGuard::new(&mut counter, MAX_NESTING);
+    parse_document(&tokens, &mut guarded, &mut ());
     counter.at
 }
 
@@ -85,6 +94,19 @@ mod tests {
         assert_eq!(excess(text, 8), None);
         let at = excess(text, 7).expect("one too many");
         assert!(text[at..].starts_with("[2]"), "{}", &text[at..]);
+    }
+
+    #[test]
+    fn deep_nesting_is_counted_without_recursing_past_the_parsers_depth() {
+        // 100,000 nested inline tables once overflowed a 2 MiB stack here.
+        let depth = 100_000;
+        let text = format!("deep = {}1{}", "{ a = ".repeat(depth), " }".repeat(depth));
+        let counted = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || excess(&text, MAX_CONTAINERS))
+            .expect("spawn")
+            .join();
+        assert_eq!(counted.expect("no stack overflow"), None);
     }
 
     #[test]
