@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::run::{Execution, simulate_checked};
+use super::workload::bytes;
 use crate::export::columns::ColumnWriter;
 use crate::export::csv_files::PathsCsv;
 use crate::export::scratch::Scratch;
@@ -59,15 +60,16 @@ pub fn disk_bytes_per_path(model: &Model) -> usize {
 
 /// The note `run` prints when it spills.
 pub fn spill_note(model: &Model, chunk: u32) -> String {
-    let gib = |b: f64| b / f64::from(1u32 << 30);
+    let paths = f64::from(model.run.paths);
+    let disk = disk_bytes_per_path(model);
     format!(
-        "{}: the results of {} paths (about {:.1} GiB) exceed run.memory_limit_gib = {}: kept on disk beside the output while summarised, {chunk} paths simulated at a time ({} KiB per path on disk, {:.1} GiB in all, deleted at the end)",
+        "{}: the results of {} paths (about {}) exceed run.memory_limit_gib = {}: kept on disk beside the output while summarised, {chunk} paths simulated at a time ({} KiB per path on disk, {} in all, deleted at the end)",
         model.run.name,
         model.run.paths,
-        gib(path_bytes(model) * f64::from(model.run.paths)),
+        bytes(path_bytes(model) * paths),
         model.run.memory_limit_gib,
-        disk_bytes_per_path(model).div_ceil(1024),
-        gib(disk_bytes_per_path(model) as f64 * f64::from(model.run.paths)),
+        disk.div_ceil(1024),
+        bytes(disk as f64 * paths),
     )
 }
 

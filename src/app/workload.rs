@@ -108,7 +108,7 @@ fn duration(seconds: f64) -> String {
 }
 
 /// A size in MiB or GiB.
-fn bytes(b: f64) -> String {
+pub(super) fn bytes(b: f64) -> String {
     const MIB: f64 = 1024.0 * 1024.0;
     if b < 1024.0 * MIB {
         format!("{:.0} MiB", (b / MIB).max(1.0))

@@ -149,11 +149,12 @@ struct Validator {
 /// could mean, the protocols a class may pick); the others are counted.
 const LISTED_NAMES: usize = 20;
 
-/// Most names compared for "did you mean" suggestions over all unresolved
-/// references of a scenario; past it none is offered. Each comparison
-/// costs an edit distance, and a file with thousands of names and as many
-/// bad references would otherwise take minutes to report.
-const SUGGESTION_WORK: usize = 1_000_000;
+/// Most work spent on "did you mean" suggestions over all unresolved
+/// references of a scenario, counted in the cells of the edit distances
+/// computed (the product of the two names' lengths); past it none is
+/// offered. A file with thousands of long names and as many bad references
+/// would otherwise take minutes to report.
+const SUGGESTION_WORK: usize = 5_000_000;
 
 /// The first [`LISTED_NAMES`] of `names` joined by `, `, then how many
 /// more there are: `a, b, c, and 12 more`.
@@ -291,7 +292,9 @@ impl Validator {
             list_names(known)
         };
         let suggestion = if self.suggestion_work < SUGGESTION_WORK {
-            self.suggestion_work += known.len();
+            // An edit distance costs the product of the two lengths.
+            let cost: usize = known.iter().map(|k| (k.len() + 1) * (name.len() + 1)).sum();
+            self.suggestion_work += cost;
             did_you_mean(name, known.iter().map(String::as_str))
         } else {
             String::new()
