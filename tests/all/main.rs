@@ -19,3 +19,4 @@ mod scenario_files;
 mod security_command;
 mod shards;
 mod solve;
+mod submit;
