@@ -73,8 +73,7 @@ pub fn parts_job(plan: &Plan, args: &K8sArgs, name: &str) -> Value {
         "completionMode": "Indexed",
         "completions": plan.parts,
         "parallelism": args.parallelism.unwrap_or(plan.parts).min(plan.parts),
-        "backoffLimitPerIndex": 1,
-        "maxFailedIndexes": 0,
+        "backoffLimit": plan.parts,
     });
     job(&format!("{name}-{}s", plan.kind.part()), args, script, spec)
 }
