@@ -6,6 +6,7 @@
 //! ([`error`], [`locate`]).
 
 pub mod build;
+mod containers;
 pub mod error;
 pub mod file;
 pub mod locate;
@@ -89,6 +90,7 @@ pub fn rebuild(
 ) -> Result<LoadedScenario, ScenarioError> {
     let model = build::build(&file).map_err(|issues| {
         let doc = DeTable::parse(&base.source).ok();
+        let lines = locate::Lines::new(&base.source);
         ScenarioError::Invalid {
             file: base.path.clone(),
             problems: issues
@@ -97,7 +99,7 @@ pub fn rebuild(
                     let (line, column) = doc
                         .as_ref()
                         .and_then(|d| locate::locate(d.get_ref(), &i.path))
-                        .map_or((1, 1), |o| locate::line_column(&base.source, o));
+                        .map_or((1, 1), |o| lines.line_column(o));
                     Problem {
                         key_path: i.path,
                         line,
@@ -149,11 +151,12 @@ pub fn check_sweep(
     };
     let source = &loaded.source;
     let doc = DeTable::parse(source).ok();
+    let lines = locate::Lines::new(source);
     let problem = |key_path: String, message: String| {
         let (line, column) = doc
             .as_ref()
             .and_then(|d| locate::locate(d.get_ref(), &key_path))
-            .map_or((1, 1), |o| locate::line_column(source, o));
+            .map_or((1, 1), |o| lines.line_column(o));
         Problem {
             key_path,
             line,
@@ -241,6 +244,22 @@ fn suggest_field(message: &str, field: &str) -> String {
     overrides::did_you_mean(field, candidates)
 }
 
+/// The key path of a typing error, as [`locate`] reads it: a key that is
+/// empty or holds a dot is quoted, so that it is found in the text.
+fn key_path_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment as S;
+    let segments: Vec<locate::Segment> = path
+        .iter()
+        .map(|segment| match segment {
+            S::Seq { index } => locate::Segment::Index(*index),
+            S::Map { key } => locate::Segment::Key(key.clone()),
+            S::Enum { variant } => locate::Segment::Key(variant.clone()),
+            S::Unknown => locate::Segment::Key("?".into()),
+        })
+        .collect();
+    locate::join_key_path(&segments)
+}
+
 /// Parses and validates scenario text; `label` names the file in errors.
 pub fn parse(
     source: &str,
@@ -270,7 +289,21 @@ pub fn parse(
             flag: None,
         }]));
     }
-    let spanned = DeTable::parse(source).map_err(|e| {
+    if let Some(offset) = containers::excess(source, containers::MAX_CONTAINERS) {
+        let (line, column) = locate::line_column(source, offset);
+        return Err(invalid(vec![Problem {
+            key_path: String::new(),
+            line,
+            column,
+            message: format!(
+                "expected a file of at most {} tables and arrays (each table header, each part of a dotted key before the last, each inline table and array), found more by here: split the scenario, or write fewer and flatter tables",
+                containers::MAX_CONTAINERS
+            ),
+            flag: None,
+        }]));
+    }
+    // A syntax error, located where the parser found it.
+    let syntax = |e: toml::de::Error| {
         let (line, column) = e
             .span()
             .map_or((1, 1), |s| locate::line_column(source, s.start));
@@ -278,23 +311,22 @@ pub fn parse(
             key_path: String::new(),
             line,
             column,
-            message: format!("TOML syntax error: {}", e.message().trim()),
+            message: format!(
+                "TOML syntax error: {}",
+                wording::plain_type_message(e.message().trim())
+            ),
             flag: None,
         }])
-    })?;
+    };
+    let spanned = DeTable::parse(source).map_err(syntax)?;
+    let lines = locate::Lines::new(source);
     let at = |path: &str| {
         locate::locate(spanned.get_ref(), path)
-            .map_or((1, 1), |offset| locate::line_column(source, offset))
+            .map_or((1, 1), |offset| lines.line_column(offset))
     };
-    let mut table: toml::Table = toml::from_str(source).map_err(|e| {
-        invalid(vec![Problem {
-            key_path: String::new(),
-            line: 1,
-            column: 1,
-            message: format!("TOML syntax error: {}", e.message().trim()),
-            flag: None,
-        }])
-    })?;
+    // The spanned parse leaves values unchecked: an integer beyond i64 is
+    // found here, and located by its span.
+    let mut table: toml::Table = toml::from_str(source).map_err(syntax)?;
     let products = overrides::apply(&mut table, overrides).map_err(|(flag, message)| {
         invalid(vec![Problem {
             key_path: String::new(),
@@ -323,12 +355,7 @@ pub fn parse(
         })
     };
     let file: ScenarioFile = overrides::deserialize(table, products).map_err(|e| {
-        let key_path = e.path().to_string();
-        let key_path = if key_path == "." {
-            String::new()
-        } else {
-            key_path
-        };
+        let key_path = key_path_of(e.path());
         let (line, column) = at(&key_path);
         let mut message = wording::plain_type_message(e.inner().message().trim());
         if let Some(field) = unknown_field(&message) {

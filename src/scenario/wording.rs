@@ -24,6 +24,15 @@ pub fn plain_type_message(message: &str) -> String {
         "a boolean" => "true or false",
         other => other,
     };
+    // TOML integers are 64-bit; the parser reads a longer one as i128.
+    if let Some(number) = found
+        .strip_prefix("integer `")
+        .and_then(|n| n.strip_suffix("` as i128"))
+    {
+        return format!(
+            "expected an integer within 64 bits (magnitude below 9.2e18), found {number} (write a number this large as a float, with a decimal point or an exponent)"
+        );
+    }
     let found = if let Some(text) = found.strip_prefix("string ") {
         let hint = if text.trim_matches('"').trim().parse::<f64>().is_ok() {
             " (write numbers without quotes)"
@@ -84,6 +93,12 @@ mod tests {
         assert_eq!(
             plain_type_message("invalid type: string \"long\", expected u32"),
             "expected a whole number ≥ 0, found the text \"long\""
+        );
+        assert_eq!(
+            plain_type_message(
+                "invalid type: integer `99999999999999999999` as i128, expected any valid TOML value"
+            ),
+            "expected an integer within 64 bits (magnitude below 9.2e18), found 99999999999999999999 (write a number this large as a float, with a decimal point or an exponent)"
         );
         assert_eq!(
             plain_type_message("unknown variant `x`, expected `a` or `b`"),

@@ -9,6 +9,7 @@ mod engine_stats;
 mod entities;
 mod faults;
 mod format_doc;
+mod fuzz_corpus;
 mod golden;
 mod newcomer;
 mod outputs_doc;

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::Validator;
+use super::{LISTED_NAMES, Validator, list_names};
 use super::stakers::ClassContext;
 use crate::model::InitialAllocation;
 use crate::scenario::file::{AllocationFile, RandomAllocationFile, StakerFile};
@@ -104,11 +104,18 @@ impl Validator {
                 continue;
             };
             if !accepts(p) {
+                let assets = &ctx.protocols[p].assets;
+                let more = assets.len().saturating_sub(LISTED_NAMES);
                 self.issue(
                     &wp,
                     format!(
-                        "expected a protocol accepting the class's asset, found \"{name}\" which accepts {:?}",
-                        ctx.protocols[p].assets
+                        "expected a protocol accepting the class's asset, found \"{name}\" which accepts {:?}{}",
+                        &assets[..assets.len() - more],
+                        if more > 0 {
+                            format!(" and {more} more")
+                        } else {
+                            String::new()
+                        }
                     ),
                 );
             }
@@ -176,7 +183,7 @@ impl Validator {
                 format!(
                     "expected unique-stake weights summing to at most 1 in every draw, found weight × min(max, unique-stake candidates) = {} × {picks} = {worst}: a staker may pick {picks} of {} (lower weight or max, or leave unique-stake protocols out of among)",
                     r.weight,
-                    unique.join(", ")
+                    list_names(&unique)
                 ),
             );
         }

@@ -3,17 +3,26 @@
 //! ([`cholesky`]) for the engine.
 
 use super::names::Names;
-use super::{MAX_MAGNITUDE, Validator};
+use super::{MAX_ASSETS, MAX_MAGNITUDE, Validator};
 use crate::model::Asset;
 use crate::scenario::file::{CorrelationFile, ScenarioFile};
 
 impl Validator {
-    /// Checks every `[[asset]]` (there must be one at least).
+    /// Checks every `[[asset]]` (there must be one at least, and at most
+    /// [`MAX_ASSETS`]).
     pub(super) fn assets(&mut self, file: &ScenarioFile) -> Vec<Asset> {
         if file.assets.is_empty() {
             self.issue(
                 "asset",
                 "expected at least one [[asset]], found none".into(),
+            );
+        } else if file.assets.len() > MAX_ASSETS {
+            self.issue(
+                "asset",
+                format!(
+                    "expected at most {MAX_ASSETS} assets (their correlation is a matrix of every pair), found {}",
+                    file.assets.len()
+                ),
             );
         }
         file.assets
@@ -54,13 +63,17 @@ impl Validator {
 
     /// Checks `[correlation]` and returns the Cholesky factor of the full
     /// n×n matrix of the `n` assets (unlisted pairs uncorrelated; the
-    /// identity when the table is absent), or `None` if it is invalid.
+    /// identity when the table is absent), or `None` if it is invalid or
+    /// there are more than [`MAX_ASSETS`] assets (reported with them).
     pub(super) fn correlation(
         &mut self,
         c: Option<&CorrelationFile>,
         names: &Names,
         n: usize,
     ) -> Option<Vec<f64>> {
+        if n > MAX_ASSETS {
+            return None;
+        }
         let mut full = vec![0.0; n * n];
         for i in 0..n {
             full[i * n + i] = 1.0;

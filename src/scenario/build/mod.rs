@@ -49,6 +49,11 @@ pub struct Issue {
 /// Largest number of protocols a scenario may define (slot indices are u16).
 pub const MAX_PROTOCOLS: usize = 4096;
 
+/// Largest number of assets a scenario may define: the correlation of
+/// their prices is a dense n×n matrix, factored at validation (n³ / 6
+/// steps) and applied at every step of every path.
+pub const MAX_ASSETS: usize = 1024;
+
 /// Largest number of operators a scenario may define (operator indices are
 /// u16, with `u16::MAX` meaning "no operator").
 pub const MAX_OPERATORS: usize = u16::MAX as usize;
@@ -135,6 +140,29 @@ pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Issue>> {
 #[derive(Default)]
 struct Validator {
     issues: Vec<Issue>,
+    /// Names compared so far for "did you mean" suggestions (see
+    /// [`SUGGESTION_WORK`]).
+    suggestion_work: usize,
+}
+
+/// Most names an error lists (the defined names an unresolved reference
+/// could mean, the protocols a class may pick); the others are counted.
+const LISTED_NAMES: usize = 20;
+
+/// Most names compared for "did you mean" suggestions over all unresolved
+/// references of a scenario; past it none is offered. Each comparison
+/// costs an edit distance, and a file with thousands of names and as many
+/// bad references would otherwise take minutes to report.
+const SUGGESTION_WORK: usize = 1_000_000;
+
+/// The first [`LISTED_NAMES`] of `names` joined by `, `, then how many
+/// more there are: `a, b, c, and 12 more`.
+fn list_names<S: AsRef<str>>(names: &[S]) -> String {
+    let shown: Vec<&str> = names.iter().take(LISTED_NAMES).map(AsRef::as_ref).collect();
+    match names.len() {
+        n if n > LISTED_NAMES => format!("{}, and {} more", shown.join(", "), n - LISTED_NAMES),
+        _ => shown.join(", "),
+    }
 }
 
 fn fmt_num(x: f64) -> String {
@@ -233,7 +261,7 @@ impl Validator {
     fn reference(&mut self, path: &str, kind: &str, name: &str, index: &Index) -> Option<usize> {
         let found = index.get(name);
         if found.is_none() {
-            self.unresolved(path, kind, name, &index.known(false));
+            self.unresolved(path, kind, name, index.known(false));
         }
         found
     }
@@ -248,22 +276,29 @@ impl Validator {
     ) -> Option<usize> {
         let found = index.get_or_blank(name);
         if found.is_none() {
-            self.unresolved(path, kind, name, &index.known(true));
+            self.unresolved(path, kind, name, index.known(true));
         }
         found
     }
 
-    fn unresolved(&mut self, path: &str, kind: &str, name: &str, known: &[&str]) {
+    /// Reports a reference to an undefined `kind`: the defined names
+    /// (`known`, sorted), the first [`LISTED_NAMES`] of them, and the
+    /// closest as "did you mean" (within [`SUGGESTION_WORK`]).
+    fn unresolved(&mut self, path: &str, kind: &str, name: &str, known: &[String]) {
+        let listed = if known.is_empty() {
+            "none is defined".to_string()
+        } else {
+            list_names(known)
+        };
+        let suggestion = if self.suggestion_work < SUGGESTION_WORK {
+            self.suggestion_work += known.len();
+            did_you_mean(name, known.iter().map(String::as_str))
+        } else {
+            String::new()
+        };
         self.issue(
             path,
-            format!(
-                "expected the name of a defined {kind} ({}), found \"{name}\"",
-                if known.is_empty() {
-                    "none is defined".to_string()
-                } else {
-                    known.join(", ")
-                },
-            ) + &did_you_mean(name, known.iter().copied()),
+            format!("expected the name of a defined {kind} ({listed}), found \"{name}\"") + &suggestion,
         );
     }
 }

@@ -21,14 +21,24 @@ const TOTAL: &str = "total";
 pub(super) struct Index {
     /// Every name as written, blank ones included.
     map: HashMap<String, usize>,
+    /// The names, sorted once for every error that lists them: all of
+    /// them, and those that are not blank.
+    sorted: Vec<String>,
+    sorted_named: Vec<String>,
 }
 
 impl Index {
     fn of<'a>(names: impl Iterator<Item = &'a str>) -> Self {
+        let map: HashMap<String, usize> = (names.enumerate())
+            .map(|(i, name)| (name.to_string(), i))
+            .collect();
+        let mut sorted: Vec<String> = map.keys().cloned().collect();
+        sorted.sort_unstable();
+        let sorted_named = sorted.iter().filter(|n| !is_blank(n)).cloned().collect();
         Self {
-            map: (names.enumerate())
-                .map(|(i, name)| (name.to_string(), i))
-                .collect(),
+            map,
+            sorted,
+            sorted_named,
         }
     }
 
@@ -51,13 +61,12 @@ impl Index {
 
     /// The names [`Index::get`] resolves, sorted; `or_blank` adds the blank
     /// ones, as [`Index::get_or_blank`] resolves them.
-    pub(super) fn known(&self, or_blank: bool) -> Vec<&str> {
-        let mut known: Vec<&str> = (self.map.keys())
-            .map(String::as_str)
-            .filter(|name| or_blank || !is_blank(name))
-            .collect();
-        known.sort_unstable();
-        known
+    pub(super) fn known(&self, or_blank: bool) -> &[String] {
+        if or_blank {
+            &self.sorted
+        } else {
+            &self.sorted_named
+        }
     }
 }
 
