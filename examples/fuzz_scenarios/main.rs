@@ -224,9 +224,9 @@ fn fuzz(args: &Args) -> Result<(), String> {
                 };
                 let stop = deadline.min(Instant::now() + SHRINK_TIME);
                 let small = shrink::shrink(&text, SHRINK_BUDGET, &mut |candidate| {
-                    (Instant::now() < stop).then(|| {
-                        matches!(run(candidate).0, Outcome::Rejected(s) if s.contains(&new))
-                    })
+                    (Instant::now() < stop).then(
+                        || matches!(run(candidate).0, Outcome::Rejected(s) if s.contains(&new)),
+                    )
                 });
                 // The shrunk case may show other kinds too: all are known now.
                 if let Outcome::Rejected(found) = run(&small).0 {
@@ -257,8 +257,18 @@ fn fuzz(args: &Args) -> Result<(), String> {
                     saved.push(path.clone());
                     format!(" → {}", path.display())
                 };
-                println!("input {} ({}): {category}: {}{file}", i - 1, kind.name(), cut(&what, 300));
-                failures.push(format!("input {} ({}): {}", i - 1, kind.name(), cut(&what, 300)));
+                println!(
+                    "input {} ({}): {category}: {}{file}",
+                    i - 1,
+                    kind.name(),
+                    cut(&what, 300)
+                );
+                failures.push(format!(
+                    "input {} ({}): {}",
+                    i - 1,
+                    kind.name(),
+                    cut(&what, 300)
+                ));
             }
         }
     }
@@ -274,7 +284,8 @@ fn fuzz(args: &Args) -> Result<(), String> {
 fn load_seeds(dir: &Path) -> Result<Vec<Seed>, String> {
     let mut seeds = Vec::new();
     for path in corpus_files(dir) {
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let tree = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         seeds.push(Seed { text, tree });
     }
@@ -301,9 +312,9 @@ fn corpus_files(dir: &Path) -> Vec<PathBuf> {
 fn save(dir: &Path, prefix: &str, text: &str) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     // FNV-1a: a name that depends on the text alone.
-    let hash = text
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
     let path = dir.join(format!("{prefix}-{hash:016x}.toml"));
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(path)
@@ -314,7 +325,12 @@ fn cut(text: &str, n: usize) -> String {
     text.chars().take(n).collect()
 }
 
-fn report(elapsed: Duration, tallies: &BTreeMap<Kind, Tally>, saved: &[PathBuf], failures: &[String]) {
+fn report(
+    elapsed: Duration,
+    tallies: &BTreeMap<Kind, Tally>,
+    saved: &[PathBuf],
+    failures: &[String],
+) {
     let total: u64 = tallies.values().map(|t| t.inputs).sum();
     println!(
         "fuzzed {:.1} s: {total} inputs, {:.0} inputs/s",

@@ -28,9 +28,24 @@ pub enum Step {
 
 /// Keys that count something (stakers, paths, days, rows, elements).
 const COUNT_KEYS: &[&str] = &[
-    "count", "paths", "horizon_days", "step_days", "record_every_days", "max_event_rows",
-    "max_new", "per_review", "review_every_days", "unbonding_days", "withdrawal_days",
-    "deallocation_days", "veto_days", "queue_days", "day", "min", "max", "seed",
+    "count",
+    "paths",
+    "horizon_days",
+    "step_days",
+    "record_every_days",
+    "max_event_rows",
+    "max_new",
+    "per_review",
+    "review_every_days",
+    "unbonding_days",
+    "withdrawal_days",
+    "deallocation_days",
+    "veto_days",
+    "queue_days",
+    "day",
+    "min",
+    "max",
+    "seed",
 ];
 
 /// A seed: a valid scenario, as text and as a tree.
@@ -73,14 +88,18 @@ fn mutate_tree(rng: &mut Rng, doc: &mut Table, seeds: &[Seed]) {
             }
         }
         2 => {
-            if let Some(p) = pick(rng, &nodes, |p| last_key(p).is_some_and(|k| COUNT_KEYS.contains(&k))) {
+            if let Some(p) = pick(rng, &nodes, |p| {
+                last_key(p).is_some_and(|k| COUNT_KEYS.contains(&k))
+            }) {
                 set(doc, &p, huge_count(rng));
             }
         }
         3 => set(doc, &path, other_type(rng, node(doc, &path))),
         4 | 5 => remove(doc, &path),
         6 => {
-            if let Some(p) = pick(rng, &nodes, |p| matches!(node(doc, p), Some(Value::Array(_)))) {
+            if let Some(p) = pick(rng, &nodes, |p| {
+                matches!(node(doc, p), Some(Value::Array(_)))
+            }) {
                 duplicate(rng, doc, &p);
             }
         }
@@ -101,7 +120,9 @@ fn mutate_tree(rng: &mut Rng, doc: &mut Table, seeds: &[Seed]) {
         },
         10 => set(doc, &path, nested(rng)),
         11 => {
-            if let Some(p) = pick(rng, &nodes, |p| matches!(node(doc, p), Some(Value::String(_)))) {
+            if let Some(p) = pick(rng, &nodes, |p| {
+                matches!(node(doc, p), Some(Value::String(_)))
+            }) {
                 let strings = strings(doc);
                 set(doc, &p, Value::String(odd_string(rng, &strings)));
             }
@@ -340,27 +361,81 @@ fn scale(rng: &mut Rng, doc: &mut Table) {
 /// Numbers at and beyond the edges of what the format takes.
 fn extreme_number(rng: &mut Rng) -> Value {
     const FLOATS: &[f64] = &[
-        0.0, -0.0, -1.0, 0.5, 1.0, 1.0 - 1e-12, 1.0 + 1e-12, 2.0, 10.0, 10.000001, 1e15,
-        1.0000001e15, 1e16, 1e30, 1.0001e30, 1e300, f64::MAX, -f64::MAX, f64::MIN_POSITIVE,
-        5e-324, 1e-300, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 9007199254740993.0,
-        4294967296.0, -1e300,
+        0.0,
+        -0.0,
+        -1.0,
+        0.5,
+        1.0,
+        1.0 - 1e-12,
+        1.0 + 1e-12,
+        2.0,
+        10.0,
+        10.000001,
+        1e15,
+        1.0000001e15,
+        1e16,
+        1e30,
+        1.0001e30,
+        1e300,
+        f64::MAX,
+        -f64::MAX,
+        f64::MIN_POSITIVE,
+        5e-324,
+        1e-300,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        9007199254740993.0,
+        4294967296.0,
+        -1e300,
     ];
     const INTS: &[i64] = &[
-        0, -1, 1, 2, 7, 365, 4096, 4097, 36500, 36501, 65535, 65536, u32::MAX as i64,
-        u32::MAX as i64 + 1, i64::MAX, i64::MIN, 4_000_000_000, 1 << 31, 1 << 53,
+        0,
+        -1,
+        1,
+        2,
+        7,
+        365,
+        4096,
+        4097,
+        36500,
+        36501,
+        65535,
+        65536,
+        u32::MAX as i64,
+        u32::MAX as i64 + 1,
+        i64::MAX,
+        i64::MIN,
+        4_000_000_000,
+        1 << 31,
+        1 << 53,
     ];
     match rng.random_range(0..3) {
         0 => Value::Float(*FLOATS.choose(rng).expect("floats")),
         1 => Value::Integer(*INTS.choose(rng).expect("ints")),
-        _ => Value::Float(rng.random::<f64>() * 10f64.powi(rng.random_range(-30..40)) * if rng.random_bool(0.2) { -1.0 } else { 1.0 }),
+        _ => Value::Float(
+            rng.random::<f64>()
+                * 10f64.powi(rng.random_range(-30..40))
+                * if rng.random_bool(0.2) { -1.0 } else { 1.0 },
+        ),
     }
 }
 
 /// A huge (or zero, or negative) count.
 fn huge_count(rng: &mut Rng) -> Value {
     const COUNTS: &[i64] = &[
-        0, -1, 4_000_000_000, u32::MAX as i64, u32::MAX as i64 - 1, u32::MAX as i64 + 1,
-        1 << 31, 100_000_000, 1_000_000, 36_500, 36_501, i64::MAX,
+        0,
+        -1,
+        4_000_000_000,
+        u32::MAX as i64,
+        u32::MAX as i64 - 1,
+        u32::MAX as i64 + 1,
+        1 << 31,
+        100_000_000,
+        1_000_000,
+        36_500,
+        36_501,
+        i64::MAX,
     ];
     if rng.random_bool(0.1) {
         Value::Float(4e9)
@@ -387,12 +462,22 @@ pub fn any_value(rng: &mut Rng) -> Value {
         2 => Value::String((*NAMES.choose(rng).expect("names")).to_string()),
         3 => Value::Boolean(rng.random()),
         4 => Value::Datetime("1979-05-27T07:32:00Z".parse().expect("a datetime")),
-        5 => Value::Array((0..rng.random_range(0..3)).map(|_| Value::Integer(1)).collect()),
-        6 => Value::Array(vec![Value::Array(vec![Value::Float(0.5), Value::String("x".into())])]),
+        5 => Value::Array(
+            (0..rng.random_range(0..3))
+                .map(|_| Value::Integer(1))
+                .collect(),
+        ),
+        6 => Value::Array(vec![Value::Array(vec![
+            Value::Float(0.5),
+            Value::String("x".into()),
+        ])]),
         _ => {
             let mut t = Table::new();
             for _ in 0..rng.random_range(0..3) {
-                t.insert((*KEYS.choose(rng).expect("keys")).to_string(), Value::Float(0.5));
+                t.insert(
+                    (*KEYS.choose(rng).expect("keys")).to_string(),
+                    Value::Float(0.5),
+                );
             }
             Value::Table(t)
         }
@@ -434,10 +519,22 @@ fn odd_string(rng: &mut Rng, known: &[String]) -> String {
         0 | 1 => known.choose(rng).cloned().unwrap_or_default(),
         2 => (*NAMES.choose(rng).expect("names")).to_string(),
         3 => "é".repeat(rng.random_range(1..20_000)),
-        4 => ["a\nb", "\"", "'", "\\", "\u{0}", "\u{202e}rtl", "na me", "x.y.z", "*", "0", "-"]
-            .choose(rng)
-            .expect("strings")
-            .to_string(),
+        4 => [
+            "a\nb",
+            "\"",
+            "'",
+            "\\",
+            "\u{0}",
+            "\u{202e}rtl",
+            "na me",
+            "x.y.z",
+            "*",
+            "0",
+            "-",
+        ]
+        .choose(rng)
+        .expect("strings")
+        .to_string(),
         _ => {
             let name = known.choose(rng).map_or("x", String::as_str);
             near_miss(rng, name)
@@ -459,7 +556,9 @@ fn graft(rng: &mut Rng, doc: &mut Table, seeds: &[Seed]) {
     };
     let value = value.clone();
     let targets = paths(doc);
-    let target = pick(rng, &targets, |p| matches!(node(doc, p), Some(Value::Table(_))));
+    let target = pick(rng, &targets, |p| {
+        matches!(node(doc, p), Some(Value::Table(_)))
+    });
     match target.and_then(|t| node_mut(doc, &t)) {
         Some(Value::Table(t)) => {
             t.insert(key.clone(), value);
@@ -486,9 +585,13 @@ fn mutate_text(rng: &mut Rng, text: &str) -> String {
         }
         2 => {
             // A whole table, from a header to the next, written twice.
-            let headers: Vec<usize> = (0..lines.len()).filter(|&j| lines[j].starts_with('[')).collect();
+            let headers: Vec<usize> = (0..lines.len())
+                .filter(|&j| lines[j].starts_with('['))
+                .collect();
             if let Some(&start) = headers.choose(rng) {
-                let end = (start + 1..lines.len()).find(|&j| lines[j].starts_with('[')).unwrap_or(lines.len());
+                let end = (start + 1..lines.len())
+                    .find(|&j| lines[j].starts_with('['))
+                    .unwrap_or(lines.len());
                 let block: Vec<String> = out[start..end].to_vec();
                 let at = rng.random_range(0..=out.len());
                 out.splice(at..at, block);
@@ -498,7 +601,10 @@ fn mutate_text(rng: &mut Rng, text: &str) -> String {
         4 => out.insert(i, generate::bytes(rng)),
         _ => {
             let cut = rng.random_range(0..=text.len());
-            let cut = (0..=cut).rev().find(|&c| text.is_char_boundary(c)).unwrap_or(0);
+            let cut = (0..=cut)
+                .rev()
+                .find(|&c| text.is_char_boundary(c))
+                .unwrap_or(0);
             return text[..cut].to_string();
         }
     }

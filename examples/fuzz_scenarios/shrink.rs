@@ -45,14 +45,18 @@ fn shrink_tree(mut doc: Table, keeps: &mut dyn FnMut(&str) -> Option<bool>) -> O
         for parts in [2, 4, 8] {
             let mut start = 0;
             loop {
-                let Some(Value::Array(items)) = node(&doc, &path) else { break };
+                let Some(Value::Array(items)) = node(&doc, &path) else {
+                    break;
+                };
                 let run = items.len() / parts;
                 if items.len() < 4 || run == 0 || start >= items.len() {
                     break;
                 }
                 let mut candidate = doc.clone();
                 drain(&mut candidate, &path, start..(start + run).min(items.len()));
-                let Ok(text) = toml::to_string(&candidate) else { break };
+                let Ok(text) = toml::to_string(&candidate) else {
+                    break;
+                };
                 match keeps(&text) {
                     Some(true) => {
                         doc = candidate;
@@ -71,7 +75,9 @@ fn shrink_tree(mut doc: Table, keeps: &mut dyn FnMut(&str) -> Option<bool>) -> O
         for path in paths(&doc) {
             let mut candidate = doc.clone();
             remove(&mut candidate, &path);
-            let Ok(text) = toml::to_string(&candidate) else { continue };
+            let Ok(text) = toml::to_string(&candidate) else {
+                continue;
+            };
             match keeps(&text) {
                 Some(true) => {
                     doc = candidate;

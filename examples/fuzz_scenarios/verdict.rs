@@ -253,10 +253,9 @@ fn placeholders(message: &str) -> String {
                 out.push_str("(…)");
             }
             _ if c.is_ascii_digit() => {
-                while chars
-                    .peek()
-                    .is_some_and(|d| d.is_ascii_alphanumeric() || matches!(d, '.' | '_' | '+' | '-'))
-                {
+                while chars.peek().is_some_and(|d| {
+                    d.is_ascii_alphanumeric() || matches!(d, '.' | '_' | '+' | '-')
+                }) {
                     chars.next();
                 }
                 out.push('#');

@@ -111,10 +111,16 @@ fn serve_on_this_thread() {
                 ("rejected", signatures.join(&SEPARATOR.to_string()))
             }
             Ok(Verdict::Unlocated(why)) => ("unlocated", why),
-            Err(_) => ("panic", LAST_PANIC.lock().map(|m| m.clone()).unwrap_or_default()),
+            Err(_) => (
+                "panic",
+                LAST_PANIC.lock().map(|m| m.clone()).unwrap_or_default(),
+            ),
         };
         let detail = detail.replace(['\n', '\t'], " ");
-        if writeln!(out, "{tag}\t{peak}\t{detail}").and_then(|()| out.flush()).is_err() {
+        if writeln!(out, "{tag}\t{peak}\t{detail}")
+            .and_then(|()| out.flush())
+            .is_err()
+        {
             return;
         }
     }
@@ -160,7 +166,10 @@ impl Worker {
         let exe = std::env::current_exe()?;
         let mut child = Command::new("sh")
             .arg("-c")
-            .arg(format!("ulimit -v {} 2>/dev/null; exec \"$0\" --worker", cap_mib * 1024))
+            .arg(format!(
+                "ulimit -v {} 2>/dev/null; exec \"$0\" --worker",
+                cap_mib * 1024
+            ))
             .arg(exe)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -190,7 +199,9 @@ impl Worker {
                 kept.push_str(&String::from_utf8_lossy(&buffer[..n]));
                 if kept.len() > STDERR_TAIL {
                     let cut = kept.len() - STDERR_TAIL;
-                    let cut = (cut..kept.len()).find(|&c| kept.is_char_boundary(c)).unwrap_or(0);
+                    let cut = (cut..kept.len())
+                        .find(|&c| kept.is_char_boundary(c))
+                        .unwrap_or(0);
                     kept.drain(..cut);
                 }
             }

@@ -8,14 +8,15 @@ use std::time::{Duration, Instant};
 
 use super::InvalidArgument;
 use super::run::{
-    finish, one_screen_summary, progress_bar, simulate_checked, simulation_overrides, write_run,
+    one_screen_summary, progress_bar, simulate_checked, simulation_overrides, write_run,
 };
+use super::spill::{Spilled, finish_spilled};
 use crate::cli::{MergeArgs, RunArgs};
-use crate::export::shard::{
-    SHARD_FORMAT, ShardError, ShardInfo, read_shard_data, shard_range, write_shard,
-};
+use crate::export::scratch::Scratch;
+use crate::export::shard::{SHARD_FORMAT, ShardError, ShardInfo, shard_range, write_shard};
+use crate::export::shard_files::{range_of, read_shard_rest};
 use crate::export::{RunFolder, claim};
-use crate::results::{JoinError, PathRange, join};
+use crate::results::{JoinError, PathRange, join_rest};
 use crate::scenario::{self, Override};
 
 /// Why shards cannot be merged into their run.
@@ -321,29 +322,22 @@ fn check_same_run(shards: &[(PathBuf, ShardInfo)]) -> Result<(), MergeError> {
     Ok(())
 }
 
-/// The paths a shard.json says it holds.
-fn held(info: &ShardInfo) -> PathRange {
-    PathRange {
-        first: info.first_path,
-        count: info.count,
-    }
-}
-
 /// Refuses shards (sorted by first path) that do not cover every path
 /// exactly once.
 fn check_coverage(shards: &[(PathBuf, ShardInfo)]) -> Result<(), MergeError> {
     let paths = shards[0].1.paths;
     let n = shards[0].1.shards;
     for (dir, info) in shards {
-        let fits =
-            info.shard >= 1 && info.shard <= n && shard_range(paths, info.shard, n) == held(info);
+        let fits = info.shard >= 1
+            && info.shard <= n
+            && shard_range(paths, info.shard, n) == range_of(info);
         if !fits {
             return Err(MergeError::Inconsistent {
                 dir: dir.clone(),
                 shard: info.shard,
                 shards: n,
                 paths,
-                range: held(info),
+                range: range_of(info),
             });
         }
     }
@@ -355,7 +349,7 @@ fn check_coverage(shards: &[(PathBuf, ShardInfo)]) -> Result<(), MergeError> {
                 b: b_dir.clone(),
                 shard: a.shard,
                 shards: n,
-                range: held(a),
+                range: range_of(a),
             });
         }
     }
@@ -424,24 +418,28 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&model.run.name));
     let _claim = claim(&folder)?;
-    let mut failure = None;
-    let parts = shards.iter().map_while(|(dir, info)| {
-        read_shard_data(dir, info, model)
-            .map_err(|e| failure = Some(e))
-            .ok()
-    });
     let total = PathRange {
         first: 0,
         count: info.paths,
     };
-    let joined = join(model, total, parts);
+    let mut failure = None;
+    let rests = shards.iter().map_while(|(dir, info)| {
+        read_shard_rest(dir, info, model)
+            .map_err(|e| failure = Some(e))
+            .ok()
+    });
+    let joined = join_rest(model, total, rests);
     if let Some(e) = failure {
         return Err(MergeError::Shard(e).into());
     }
-    let collected = joined.map_err(MergeError::Join)?;
-    if let Some((path, defect)) = &collected.defect {
+    let rest = joined.map_err(MergeError::Join)?;
+    if let Some((path, defect)) = &rest.defect {
         anyhow::bail!("path {path} produced an unusable result ({defect}), no outputs written");
     }
+    let parts = shards
+        .iter()
+        .map(|(dir, info)| (dir.clone(), range_of(info)));
+    let spilled = Spilled::new(parts, model, Scratch::beside(&folder)?)?;
     let simulation_seconds: f64 = shards.iter().map(|(_, s)| s.simulation_seconds).sum();
     let threads = shards.iter().map(|(_, s)| s.threads).max().unwrap_or(1);
     // The wall time counts the shards' simulations and the merge.
@@ -449,13 +447,14 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         .ok()
         .and_then(|d| started.checked_sub(d))
         .unwrap_or(started);
-    let execution = finish(
+    let execution = finish_spilled(
         &loaded,
-        collected,
+        rest,
+        spilled,
         started,
         simulation_seconds,
         Some(info.shards),
-    );
+    )?;
     let report = write_run(&loaded, execution, &folder, threads, None)?;
     if args.quiet {
         crate::sayln!("{}", report.folder.display());

@@ -10,6 +10,7 @@ pub mod precision;
 pub mod run;
 pub mod security;
 pub mod solve;
+pub mod spill;
 pub mod stdout;
 pub mod stress;
 pub mod submit;

@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -10,10 +11,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::format::{percent, thousands};
 use super::precision::{PrecisionOutcome, PrecisionTarget, execute_until};
+use super::spill::{Spilled, execute_spilled, spill_chunk};
 use super::workload::Workload;
 use crate::cli::{ChartFormat, RunArgs, SimulationArgs};
 use crate::engine::simulate;
-use crate::export::csv_files::{events_csv, exits_csv, liquidations_csv, paths_csv, rows_to_csv};
+use crate::export::csv_files::{PathsCsv, events_csv, exits_csv, liquidations_csv, rows_to_csv};
 use crate::export::{Manifest, RunFolder};
 use crate::report::ImageFormats;
 use crate::results::{Collected, PathRange};
@@ -123,9 +125,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
                     progress.suspend(|| eprintln!("{}: {}", l.model.run.name, work.describe()));
                 }
                 pool.install(|| {
-                    let execution = match &precision {
-                        None => execute(l, &|| progress.inc(1))?,
-                        Some(target) => until_se(l, target, &progress)?,
+                    let threads = pool.current_num_threads();
+                    let execution = match (&precision, spill_chunk(&l.model, threads)) {
+                        (None, None) => execute(l, &|| progress.inc(1))?,
+                        (None, Some(chunk)) => {
+                            execute_spilled(l, &folder, chunk, &|| progress.inc(1))?
+                        }
+                        (Some(target), _) => until_se(l, target, &progress)?,
                     };
                     write_run(l, execution, &folder, pool.current_num_threads(), charts)
                 })
@@ -359,6 +365,9 @@ pub struct Execution {
     pub merged_shards: Option<u32>,
     /// How `--until-se` ended (`None` without it).
     pub precision: Option<PrecisionOutcome>,
+    /// Where the per-path results are when kept on disk (then `collected`
+    /// holds neither values nor rows).
+    pub spilled: Option<Arc<Spilled>>,
 }
 
 /// Simulates a loaded scenario in batches until `target` is met (see
@@ -435,6 +444,7 @@ pub fn finish(
         simulation_seconds,
         merged_shards,
         precision: None,
+        spilled: None,
     }
 }
 
@@ -467,13 +477,28 @@ pub fn write_run(
         simulation_seconds,
         merged_shards,
         precision,
+        spilled,
     } = execution;
     let out = RunFolder::create(folder).map_err(anyhow::Error::from)?;
+    let timeseries = match &spilled {
+        Some(spilled) => spilled.timeseries(&collected)?,
+        None => timeseries_rows(&collected),
+    };
     out.write(
         "timeseries.csv",
-        &rows_to_csv("timeseries.csv", &timeseries_rows(&collected))?,
+        &rows_to_csv("timeseries.csv", &timeseries)?,
     )?;
-    out.write("paths.csv", &paths_csv(model, &collected.rows)?)?;
+    drop(timeseries);
+    match &spilled {
+        Some(spilled) => spilled.write_paths(model, &out)?,
+        None => out.write_streamed("paths.csv", |w| {
+            let mut csv = PathsCsv::new(w, model)?;
+            for row in &collected.rows {
+                csv.row(row)?;
+            }
+            csv.finish()
+        })?,
+    }
     out.write("summary.csv", &rows_to_csv("summary.csv", &summary)?)?;
     out.write(
         "yields.csv",

@@ -101,23 +101,66 @@ pub fn paths_header(model: &Model) -> Vec<String> {
     header
 }
 
+/// `paths.csv` written a row at a time, so that a run of any number of
+/// paths is written without holding its rows (or their text) in memory.
+pub struct PathsCsv<'m, W: std::io::Write> {
+    writer: csv::Writer<W>,
+    model: &'m Model,
+    cells: Vec<String>,
+}
+
+impl<'m, W: std::io::Write> PathsCsv<'m, W> {
+    /// Starts `paths.csv` on `out` with its header.
+    pub fn new(out: W, model: &'m Model) -> Result<Self, ExportError> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer
+            .write_record(paths_header(model))
+            .map_err(paths_error)?;
+        Ok(PathsCsv {
+            writer,
+            model,
+            cells: Vec::new(),
+        })
+    }
+
+    /// Writes the next path's row.
+    pub fn row(&mut self, r: &PathRow) -> Result<(), ExportError> {
+        let fields = std::iter::once(Field::Count(u64::from(r.path)))
+            .chain(r.total.fields())
+            .chain(r.classes.iter().flat_map(Record::fields))
+            .chain(r.protocols.iter().flat_map(Record::fields))
+            .chain(r.lrts.iter().flat_map(Record::fields))
+            .chain(r.markets.iter().flat_map(Record::fields))
+            .chain(r.loops.iter().flat_map(Record::fields))
+            .chain(r.operators.iter().flat_map(Record::fields));
+        self.cells.clear();
+        self.cells.extend(fields.map(|f| cell(f, self.model)));
+        self.writer.write_record(&self.cells).map_err(paths_error)
+    }
+
+    /// Flushes what is buffered and returns the output.
+    pub fn finish(self) -> Result<W, ExportError> {
+        self.writer
+            .into_inner()
+            .map_err(|e| paths_error(e.into_error().into()))
+    }
+}
+
+/// A CSV error of `paths.csv`.
+fn paths_error(reason: csv::Error) -> ExportError {
+    ExportError::Csv {
+        name: "paths.csv".to_string(),
+        reason,
+    }
+}
+
 /// `paths.csv`: one row per path, in [`paths_header`]'s columns.
 pub fn paths_csv(model: &Model, rows: &[PathRow]) -> Result<Vec<u8>, ExportError> {
-    let records: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            let fields = std::iter::once(Field::Count(u64::from(r.path)))
-                .chain(r.total.fields())
-                .chain(r.classes.iter().flat_map(Record::fields))
-                .chain(r.protocols.iter().flat_map(Record::fields))
-                .chain(r.lrts.iter().flat_map(Record::fields))
-                .chain(r.markets.iter().flat_map(Record::fields))
-                .chain(r.loops.iter().flat_map(Record::fields))
-                .chain(r.operators.iter().flat_map(Record::fields));
-            fields.map(|f| cell(f, model)).collect()
-        })
-        .collect();
-    records_to_csv("paths.csv", &paths_header(model), &records)
+    let mut csv = PathsCsv::new(Vec::new(), model)?;
+    for r in rows {
+        csv.row(r)?;
+    }
+    csv.finish()
 }
 
 /// A log of records as CSV: a header of `R`'s columns, one row each.

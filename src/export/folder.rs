@@ -4,6 +4,7 @@
 //! never touches the previous result; a successful one replaces it.
 
 use std::fs;
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use super::lock::OutputLock;
@@ -30,6 +31,9 @@ pub enum ExportError {
         /// The file in its way.
         file: PathBuf,
     },
+    /// A shard being read for the output is damaged or foreign.
+    #[error(transparent)]
+    Shard(#[from] super::shard::ShardError),
     /// CSV serialisation failed.
     #[error("cannot write CSV {name}: {reason}")]
     Csv {
@@ -72,7 +76,10 @@ pub const OUTPUT_MARKERS: [&str; 6] = [
     "sweep-block.json",
 ];
 
-fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> ExportError + 'a {
+pub(super) fn io<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> ExportError + 'a {
     move |reason| ExportError::Io {
         action,
         path: path.to_path_buf(),
@@ -138,6 +145,37 @@ impl RunFolder {
         fs::write(&path, bytes).map_err(io("write", &destination))
     }
 
+    /// Writes one file into the folder through `fill`, which gets a
+    /// buffered writer and returns it when done: for files too large to
+    /// render in memory first. Errors name the file's place in the target
+    /// folder, as [`write`](Self::write) does.
+    pub fn write_streamed(
+        &self,
+        name: &str,
+        fill: impl FnOnce(BufWriter<fs::File>) -> Result<BufWriter<fs::File>, ExportError>,
+    ) -> Result<(), ExportError> {
+        let path = self.staging.join(name);
+        let destination = self.target.join(name);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(io("create folder", &destination))?;
+        }
+        let file = fs::File::create(&path).map_err(io("write", &destination))?;
+        let written = fill(BufWriter::with_capacity(1 << 20, file)).map_err(|e| match e {
+            ExportError::Csv { reason, .. } if matches!(reason.kind(), csv::ErrorKind::Io(_)) => {
+                let reason = match reason.kind() {
+                    csv::ErrorKind::Io(e) => std::io::Error::new(e.kind(), e.to_string()),
+                    other => std::io::Error::other(format!("{other:?}")),
+                };
+                io("write", &destination)(reason)
+            }
+            other => other,
+        })?;
+        written
+            .into_inner()
+            .map(drop)
+            .map_err(|e| io("write", &destination)(e.into_error()))
+    }
+
     /// Where files are being written now (the staging folder); nested run
     /// folders can be created inside it.
     pub fn staging(&self) -> &Path {
@@ -179,7 +217,7 @@ impl RunFolder {
 }
 
 /// The folder that holds `target` (`.` for a bare name).
-fn parent_of(target: &Path) -> &Path {
+pub(super) fn parent_of(target: &Path) -> &Path {
     target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -9,14 +9,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use super::shard_codec::DecodeError;
+use super::shard_codec::{decode, encode};
 use super::{ExportError, RunFolder};
 use crate::model::Model;
-use crate::results::{
-    ClassFinal, Collected, DelayCounts, EventRecord, Field, Kind, LiquidationRecord, LoopFinal,
-    LrtFinal, MarketFinal, NameRef, OperatorFinal, PathRange, PathRow, ProtocolFinal, Record,
-    Source, TotalFinal,
-};
-use crate::stats::LogHistogram;
+use crate::results::{Collected, Field, NameRef, PathRange, PathRow, Record};
 
 /// Version of the shard folder's layout; `merge` refuses any other.
 /// Format 2 writes each per-path table in its [`Record`] column order;
@@ -79,13 +76,31 @@ pub fn write_shard(
     let mut json = serde_json::to_vec_pretty(info)?;
     json.push(b'\n');
     out.write("shard.json", &json)?;
+    for (name, bytes) in shard_data(collected) {
+        out.write(name, &bytes)?;
+    }
+    Ok(())
+}
+
+/// Writes the data files of a shard folder (`values.f32`, `shard.bin`)
+/// into `dir`, created if need be: a spilled run's scratch copy of a range
+/// of its paths, read back with [`ShardFiles`](super::shard_files::ShardFiles).
+pub fn write_shard_files(dir: &Path, collected: &Collected) -> Result<(), ExportError> {
+    std::fs::create_dir_all(dir).map_err(super::folder::io("create folder", dir))?;
+    for (name, bytes) in shard_data(collected) {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(super::folder::io("write", &path))?;
+    }
+    Ok(())
+}
+
+/// The data files of a shard folder: its values, then everything else.
+fn shard_data(collected: &Collected) -> [(&'static str, Vec<u8>); 2] {
     let mut values = Vec::with_capacity(collected.values.len() * 4);
     for v in &collected.values {
         values.extend(v.to_le_bytes());
     }
-    out.write("values.f32", &values)?;
-    out.write("shard.bin", &encode(collected))?;
-    Ok(())
+    [("values.f32", values), ("shard.bin", encode(collected))]
 }
 
 /// Why a shard folder's data cannot be read back.
@@ -126,35 +141,6 @@ pub enum ShardError {
         path: PathBuf,
         /// What does not fit.
         problem: Mismatch,
-    },
-}
-
-/// What is wrong in the bytes of `shard.bin`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DecodeError {
-    /// The data ends inside a value.
-    #[error("it ends at byte {at}, inside {what}")]
-    Truncated {
-        /// Offset of the value.
-        at: usize,
-        /// What was being read.
-        what: &'static str,
-    },
-    /// A value is out of range for what it encodes.
-    #[error("{what} at byte {at} is out of range")]
-    OutOfRange {
-        /// Offset of the value.
-        at: usize,
-        /// What was being read.
-        what: &'static str,
-    },
-    /// Bytes follow the last value.
-    #[error("{extra} bytes follow the data, from byte {at}")]
-    Trailing {
-        /// Offset of the first extra byte.
-        at: usize,
-        /// How many.
-        extra: usize,
     },
 }
 
@@ -263,17 +249,6 @@ pub fn read_shard_data(
 /// Checks that decoded data has the shape of `model` over `range` and names
 /// only its protocols, shocks and operators.
 fn check_fits(c: &Collected, model: &Model, range: PathRange) -> Result<(), Mismatch> {
-    let count = |what, found, expected| {
-        if found == expected {
-            Ok(())
-        } else {
-            Err(Mismatch::Count {
-                what,
-                found,
-                expected,
-            })
-        }
-    };
     if c.rows.len() != range.count as usize {
         return Err(Mismatch::Rows {
             found: c.rows.len(),
@@ -281,37 +256,68 @@ fn check_fits(c: &Collected, model: &Model, range: PathRange) -> Result<(), Mism
         });
     }
     for (row, (r, expected)) in c.rows.iter().zip(range.first..range.end()).enumerate() {
-        if r.path != expected {
-            return Err(Mismatch::PathIndex {
-                row,
-                found: r.path,
-                expected,
-            });
-        }
-        count(
-            "classes in a path row",
-            r.classes.len(),
-            model.classes.len(),
-        )?;
-        count(
-            "protocols in a path row",
-            r.protocols.len(),
-            model.protocols.len(),
-        )?;
-        count("LRTs in a path row", r.lrts.len(), model.lrts.len())?;
-        count(
-            "lending markets in a path row",
-            r.markets.len(),
-            model.markets.len(),
-        )?;
-        let looping = model.classes.iter().filter(|c| c.is_loop()).count();
-        count("looping classes in a path row", r.loops.len(), looping)?;
-        count(
-            "operators in a path row",
-            r.operators.len(),
-            model.operators.len(),
-        )?;
+        check_row(r, model, row, expected)?;
     }
+    check_rest(c, model, range)
+}
+
+/// `found` things of `what`, where `expected` were due.
+fn count(what: &'static str, found: usize, expected: usize) -> Result<(), Mismatch> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(Mismatch::Count {
+            what,
+            found,
+            expected,
+        })
+    }
+}
+
+/// Checks that row number `row` of a shard is path `expected` and has
+/// `model`'s shape.
+pub(super) fn check_row(
+    r: &PathRow,
+    model: &Model,
+    row: usize,
+    expected: u32,
+) -> Result<(), Mismatch> {
+    if r.path != expected {
+        return Err(Mismatch::PathIndex {
+            row,
+            found: r.path,
+            expected,
+        });
+    }
+    count(
+        "classes in a path row",
+        r.classes.len(),
+        model.classes.len(),
+    )?;
+    count(
+        "protocols in a path row",
+        r.protocols.len(),
+        model.protocols.len(),
+    )?;
+    count("LRTs in a path row", r.lrts.len(), model.lrts.len())?;
+    count(
+        "lending markets in a path row",
+        r.markets.len(),
+        model.markets.len(),
+    )?;
+    let looping = model.classes.iter().filter(|c| c.is_loop()).count();
+    count("looping classes in a path row", r.loops.len(), looping)?;
+    count(
+        "operators in a path row",
+        r.operators.len(),
+        model.operators.len(),
+    )
+}
+
+/// Checks what a shard collected besides its path rows and values: the
+/// sketches and exit delays have `model`'s shape, and events and
+/// liquidations are of paths of `range` and name only its entities.
+pub(super) fn check_rest(c: &Collected, model: &Model, range: PathRange) -> Result<(), Mismatch> {
     count(
         "exit delay counts",
         c.exit_delays.len(),
@@ -361,294 +367,10 @@ fn check_fits(c: &Collected, model: &Model, range: PathRange) -> Result<(), Mism
     Ok(())
 }
 
-/// Appends one field, little-endian: a real as its bits, a count as a
-/// `u64`, a source as its [`Source::code`] and a name as its
-/// [`NameRef::code`], each a pair of `u64`s.
-fn put_field(w: &mut Vec<u8>, field: Field) {
-    let mut u64_ = |x: u64| w.extend(x.to_le_bytes());
-    match field {
-        Field::Real(x) => u64_(x.to_bits()),
-        Field::Count(n) => u64_(n),
-        Field::Source(s) => {
-            let (kind, index) = s.code();
-            u64_(kind);
-            u64_(index as u64);
-        }
-        Field::Name(n) => {
-            let (kind, index) = n.code();
-            u64_(kind);
-            u64_(index as u64);
-        }
-    }
-}
-
-/// Appends a record's fields in its column order.
-fn put_record<R: Record>(w: &mut Vec<u8>, r: &R) {
-    for field in r.fields() {
-        put_field(w, field);
-    }
-}
-
-fn encode(c: &Collected) -> Vec<u8> {
-    let mut w = Vec::new();
-    let u64_ = |w: &mut Vec<u8>, x: u64| w.extend(x.to_le_bytes());
-    u64_(&mut w, c.rows.len() as u64);
-    for r in &c.rows {
-        u64_(&mut w, u64::from(r.path));
-        u64_(&mut w, r.classes.len() as u64);
-        for k in &r.classes {
-            put_record(&mut w, k);
-        }
-        u64_(&mut w, r.protocols.len() as u64);
-        for p in &r.protocols {
-            put_record(&mut w, p);
-        }
-        u64_(&mut w, r.lrts.len() as u64);
-        for l in &r.lrts {
-            put_record(&mut w, l);
-        }
-        u64_(&mut w, r.markets.len() as u64);
-        for m in &r.markets {
-            put_record(&mut w, m);
-        }
-        u64_(&mut w, r.loops.len() as u64);
-        for l in &r.loops {
-            put_record(&mut w, l);
-        }
-        u64_(&mut w, r.operators.len() as u64);
-        for o in &r.operators {
-            put_record(&mut w, o);
-        }
-        put_record(&mut w, &r.total);
-    }
-    u64_(&mut w, c.staker_apr.len() as u64);
-    for s in &c.staker_apr {
-        w.extend(s.to_le_bytes());
-    }
-    u64_(&mut w, c.staker_apr_moments.len() as u64);
-    for [sum, sum_sq] in &c.staker_apr_moments {
-        u64_(&mut w, sum.to_bits());
-        u64_(&mut w, sum_sq.to_bits());
-    }
-    u64_(&mut w, c.events.len() as u64);
-    for e in &c.events {
-        put_record(&mut w, e);
-    }
-    u64_(&mut w, c.events_dropped);
-    u64_(&mut w, c.liquidations.len() as u64);
-    for l in &c.liquidations {
-        put_record(&mut w, l);
-    }
-    u64_(&mut w, c.liquidations_dropped);
-    u64_(&mut w, c.exit_delays.len() as u64);
-    for delays in &c.exit_delays {
-        u64_(&mut w, delays.len() as u64);
-        for (days, n) in delays.iter() {
-            u64_(&mut w, u64::from(days));
-            u64_(&mut w, n);
-        }
-    }
-    u64_(&mut w, c.bookkeeping_error.to_bits());
-    w
-}
-
-/// Reads `shard.bin`'s bytes front to back, knowing its offset.
-struct Reader<'a> {
-    data: &'a [u8],
-    at: usize,
-}
-
-impl Reader<'_> {
-    fn u64_(&mut self, what: &'static str) -> Result<u64, DecodeError> {
-        let bytes = self
-            .data
-            .get(self.at..self.at + 8)
-            .ok_or(DecodeError::Truncated { at: self.at, what })?;
-        self.at += 8;
-        let mut head = [0; 8];
-        head.copy_from_slice(bytes);
-        Ok(u64::from_le_bytes(head))
-    }
-
-    fn usize_(&mut self, what: &'static str) -> Result<usize, DecodeError> {
-        let at = self.at;
-        let n = self.u64_(what)?;
-        usize::try_from(n).map_err(|_| DecodeError::OutOfRange { at, what })
-    }
-
-    fn u32_(&mut self, what: &'static str) -> Result<u32, DecodeError> {
-        let at = self.at;
-        let n = self.u64_(what)?;
-        u32::try_from(n).map_err(|_| DecodeError::OutOfRange { at, what })
-    }
-
-    /// A count of items that follow, each at least `min_bytes` long, so
-    /// that a damaged count cannot make the reader reserve or loop for
-    /// more than the data can hold.
-    fn len(&mut self, what: &'static str, min_bytes: usize) -> Result<usize, DecodeError> {
-        let at = self.at;
-        let n = self.usize_(what)?;
-        let left = self.data.len() - self.at;
-        if n.saturating_mul(min_bytes.max(1)) > left {
-            return Err(DecodeError::OutOfRange { at, what });
-        }
-        Ok(n)
-    }
-
-    fn field(&mut self, kind: Kind, what: &'static str) -> Result<Field, DecodeError> {
-        Ok(match kind {
-            Kind::Real => Field::Real(f64::from_bits(self.u64_(what)?)),
-            Kind::Count => Field::Count(self.u64_(what)?),
-            Kind::Source => {
-                let at = self.at;
-                let (kind, index) = (self.u64_(what)?, self.usize_(what)?);
-                Field::Source(
-                    Source::from_code(kind, index).ok_or(DecodeError::OutOfRange { at, what })?,
-                )
-            }
-            Kind::Name => {
-                let at = self.at;
-                let (tag, index) = (self.u64_(what)?, self.usize_(what)?);
-                Field::Name(
-                    NameRef::from_code(tag, index).ok_or(DecodeError::OutOfRange { at, what })?,
-                )
-            }
-        })
-    }
-
-    /// One record, field by field in its column order.
-    fn record<R: Record>(&mut self, what: &'static str) -> Result<R, DecodeError> {
-        let at = self.at;
-        let mut fields = Vec::with_capacity(R::COLUMNS.len());
-        for c in R::COLUMNS {
-            fields.push(self.field(c.kind, c.name)?);
-        }
-        R::from_fields(&mut fields.into_iter()).ok_or(DecodeError::OutOfRange { at, what })
-    }
-}
-
-/// The encoded size of a record, for bounding counts read from the file.
-fn record_bytes<R: Record>() -> usize {
-    R::COLUMNS
-        .iter()
-        .map(|c| match c.kind {
-            Kind::Real | Kind::Count => 8,
-            Kind::Source | Kind::Name => 16,
-        })
-        .sum()
-}
-
-fn decode(data: &[u8], c: &mut Collected) -> Result<(), DecodeError> {
-    let mut r = Reader { data, at: 0 };
-    let rows = r.len("the number of path rows", 8)?;
-    c.rows.clear();
-    for _ in 0..rows {
-        let path = r.u32_("a path index")?;
-        let mut classes = Vec::new();
-        for _ in 0..r.len("the number of classes", record_bytes::<ClassFinal>())? {
-            classes.push(r.record("a class's final figures")?);
-        }
-        let mut protocols = Vec::new();
-        for _ in 0..r.len("the number of protocols", record_bytes::<ProtocolFinal>())? {
-            protocols.push(r.record("a protocol's final figures")?);
-        }
-        let mut lrts = Vec::new();
-        for _ in 0..r.len("the number of LRTs", record_bytes::<LrtFinal>())? {
-            lrts.push(r.record("an LRT's final figures")?);
-        }
-        let mut markets = Vec::new();
-        for _ in 0..r.len(
-            "the number of lending markets",
-            record_bytes::<MarketFinal>(),
-        )? {
-            markets.push(r.record("a lending market's final figures")?);
-        }
-        let mut loops = Vec::new();
-        for _ in 0..r.len("the number of looping classes", record_bytes::<LoopFinal>())? {
-            loops.push(r.record("a looping class's final figures")?);
-        }
-        let mut operators = Vec::new();
-        for _ in 0..r.len("the number of operators", record_bytes::<OperatorFinal>())? {
-            operators.push(r.record("an operator's final figures")?);
-        }
-        let total: TotalFinal = r.record("the total's final figures")?;
-        c.rows.push(PathRow {
-            path,
-            classes,
-            protocols,
-            lrts,
-            markets,
-            loops,
-            operators,
-            total,
-        });
-    }
-    let sketches = r.len("the number of yield sketches", 8)?;
-    c.staker_apr.clear();
-    for _ in 0..sketches {
-        let at = r.at;
-        let mut rest = &data[r.at..];
-        let sketch = LogHistogram::from_le_bytes(&mut rest).ok_or(DecodeError::OutOfRange {
-            at,
-            what: "a yield sketch",
-        })?;
-        r.at = data.len() - rest.len();
-        c.staker_apr.push(sketch);
-    }
-    let moments = r.len("the number of yield sketch moments", 16)?;
-    c.staker_apr_moments.clear();
-    for _ in 0..moments {
-        let sum = f64::from_bits(r.u64_("a sketch sum")?);
-        let sum_sq = f64::from_bits(r.u64_("a sketch sum of squares")?);
-        c.staker_apr_moments.push([sum, sum_sq]);
-    }
-    let events = r.len("the number of events", record_bytes::<EventRecord>())?;
-    c.events.clear();
-    for _ in 0..events {
-        c.events.push(r.record("an event")?);
-    }
-    c.events_dropped = r.u64_("the number of dropped events")?;
-    let liquidations = r.len(
-        "the number of liquidations",
-        record_bytes::<LiquidationRecord>(),
-    )?;
-    c.liquidations.clear();
-    for _ in 0..liquidations {
-        c.liquidations.push(r.record("a liquidation")?);
-    }
-    c.liquidations_dropped = r.u64_("the number of dropped liquidations")?;
-    let classes = r.len("the number of exit delay counts", 8)?;
-    c.exit_delays.clear();
-    for _ in 0..classes {
-        let mut delays = DelayCounts::default();
-        for _ in 0..r.len("the number of exit delays", 16)? {
-            let days = r.u32_("an exit delay")?;
-            let at = r.at;
-            let n = r.u64_("an exit count")?;
-            if n == 0 {
-                return Err(DecodeError::OutOfRange {
-                    at,
-                    what: "an exit count",
-                });
-            }
-            delays.add(days, n);
-        }
-        c.exit_delays.push(delays);
-    }
-    c.bookkeeping_error = f64::from_bits(r.u64_("the bookkeeping error")?);
-    if r.at != data.len() {
-        return Err(DecodeError::Trailing {
-            at: r.at,
-            extra: data.len() - r.at,
-        });
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::{ClassFinal, Source};
+    use crate::results::{ClassFinal, DelayCounts, EventRecord, LiquidationRecord, Source};
 
     fn model() -> Model {
         let text = crate::scenario::starter::STARTER_SCENARIO;

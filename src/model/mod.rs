@@ -49,6 +49,9 @@ pub struct RunSettings {
     pub record_every_steps: u32,
     /// Cap on the rows of the slashing events log.
     pub max_event_rows: u32,
+    /// Memory a run may hold, GiB: beyond it, `run` keeps its per-path
+    /// results on disk while it summarises them.
+    pub memory_limit_gib: f64,
     /// Attacks on: after each step's random slashes, every attack by a
     /// coalition of operators that has become profitable happens (needs
     /// protocols with a [`Corruption`] model and delegated operators).

@@ -78,6 +78,17 @@ pub struct Collected {
 impl Collected {
     /// Nothing collected yet for `range` of `model`'s paths.
     pub fn empty(model: &Model, range: PathRange) -> Collected {
+        Self::holding(model, range, true)
+    }
+
+    /// Nothing collected yet for `range`, with no room for its values and
+    /// rows: for the rest of what a run collected when those are kept on
+    /// disk (see [`join_rest`]).
+    pub fn without_paths(model: &Model, range: PathRange) -> Collected {
+        Self::holding(model, range, false)
+    }
+
+    fn holding(model: &Model, range: PathRange, paths: bool) -> Collected {
         let series = series_of(model);
         let recorded_days: Vec<u32> = model
             .run
@@ -85,7 +96,7 @@ impl Collected {
             .iter()
             .map(|s| (s * model.run.step_days).min(model.run.horizon_days))
             .collect();
-        let n = range.count as usize;
+        let n = if paths { range.count as usize } else { 0 };
         Collected {
             values: vec![0.0; recorded_days.len() * series.len() * n],
             recorded_days,
@@ -191,7 +202,27 @@ pub fn join(
     total: PathRange,
     parts: impl IntoIterator<Item = Collected>,
 ) -> Result<Collected, JoinError> {
-    let mut c = Collected::empty(model, total);
+    join_parts(model, total, parts, true)
+}
+
+/// Joins as [`join`] does parts that hold neither values nor rows (made
+/// with [`Collected::without_paths`]): everything else a run collects.
+pub fn join_rest(
+    model: &Model,
+    total: PathRange,
+    parts: impl IntoIterator<Item = Collected>,
+) -> Result<Collected, JoinError> {
+    join_parts(model, total, parts, false)
+}
+
+/// [`join`], with the values and rows (`paths`) or without.
+fn join_parts(
+    model: &Model,
+    total: PathRange,
+    parts: impl IntoIterator<Item = Collected>,
+    paths: bool,
+) -> Result<Collected, JoinError> {
+    let mut c = Collected::holding(model, total, paths);
     let max_events = model.run.max_event_rows as usize;
     let n = total.count as usize;
     let classes = c.staker_apr.len();
@@ -207,10 +238,11 @@ pub fn join(
         let m = range.count as usize;
         let cells = c.recorded_days.len() * c.series.len();
         let shape = |what| Err(JoinError::Shape { part: range, what });
-        if part.values.len() != cells * m {
+        let (values, rows) = if paths { (cells * m, m) } else { (0, 0) };
+        if part.values.len() != values {
             return shape("recorded values");
         }
-        if part.rows.len() != m {
+        if part.rows.len() != rows {
             return shape("path rows");
         }
         if part.staker_apr.len() != classes || part.staker_apr_moments.len() != m * classes {
@@ -220,7 +252,7 @@ pub fn join(
             return shape("exit delays");
         }
         let offset = (range.first - total.first) as usize;
-        for cell in 0..cells {
+        for cell in (0..cells).filter(|_| paths) {
             c.values[cell * n + offset..cell * n + offset + m]
                 .copy_from_slice(&part.values[cell * m..(cell + 1) * m]);
         }

@@ -15,7 +15,7 @@ pub mod layout;
 pub mod losses;
 pub mod record;
 
-pub use collected::{Collected, JoinError, PathRange, YIELD_SKETCH_ACCURACY, join};
+pub use collected::{Collected, JoinError, PathRange, YIELD_SKETCH_ACCURACY, join, join_rest};
 pub use defect::{BOOKKEEPING_TOLERANCE, PathDefect};
 pub use events::{EventRecord, LiquidationRecord, Source};
 pub use exits::DelayCounts;

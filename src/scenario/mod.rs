@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use toml::de::DeTable;
 
-pub use build::{Issue, estimated_memory_bytes};
+pub use build::{Issue, estimated_memory_bytes, path_bytes, state_bytes};
 pub use error::{Problem, ScenarioError};
 pub use file::ScenarioFile;
 pub use overrides::Override;
@@ -321,8 +321,7 @@ pub fn parse(
     let spanned = DeTable::parse(source).map_err(syntax)?;
     let lines = locate::Lines::new(source);
     let at = |path: &str| {
-        locate::locate(spanned.get_ref(), path)
-            .map_or((1, 1), |offset| lines.line_column(offset))
+        locate::locate(spanned.get_ref(), path).map_or((1, 1), |offset| lines.line_column(offset))
     };
     // The spanned parse leaves values unchecked: an integer beyond i64 is
     // found here, and located by its span.

@@ -4,9 +4,9 @@
 //! `loss_fraction`); per operator, its delegators' loss fraction and its
 //! commission.
 
-use super::tables::{Figure, SummaryRow, ratio, summary_row};
+use super::tables::{Figure, PathFigure, ratio};
 use crate::model::Model;
-use crate::results::{ClassFinal, LossSource, PathRow, ProtocolFinal, TotalFinal};
+use crate::results::{ClassFinal, LossSource, ProtocolFinal, TotalFinal};
 
 /// The summary metric of a cause of loss.
 fn fraction_metric(source: LossSource) -> &'static str {
@@ -48,108 +48,91 @@ fn total_part(f: &TotalFinal, source: LossSource) -> f64 {
     }
 }
 
-/// Four `total` rows, `loss_fraction_protocol` … `_attack`: the losses to
-/// each cause over the initial stake, both USD at t = 0 prices.
-pub fn total_source_rows(rows: &[PathRow]) -> Vec<SummaryRow> {
+/// Four `total` figures, `loss_fraction_protocol` … `_attack`: the losses
+/// to each cause over the initial stake, both USD at t = 0 prices.
+pub fn total_source_figures() -> Vec<PathFigure> {
     LossSource::ALL
         .into_iter()
         .map(|source| {
-            let values = rows
-                .iter()
-                .map(|r| ratio(total_part(&r.total, source), r.total.initial_usd))
-                .collect();
-            summary_row(
+            PathFigure::new(
                 "total",
                 "total",
                 fraction_metric(source),
-                values,
                 Figure::Loss,
+                move |r| ratio(total_part(&r.total, source), r.total.initial_usd),
             )
         })
         .collect()
 }
 
-/// Per class in scenario order, four rows: `loss_fraction_protocol`,
+/// Per class in scenario order, four figures: `loss_fraction_protocol`,
 /// `_shock`, `_operator` and `_attack`, each the class's losses to that
 /// cause over its initial stake.
-pub fn class_source_rows(model: &Model, rows: &[PathRow]) -> Vec<SummaryRow> {
+pub fn class_source_figures(model: &Model) -> Vec<PathFigure> {
     let mut out = Vec::new();
     for (c, class) in model.classes.iter().enumerate() {
         for source in LossSource::ALL {
-            let values = rows
-                .iter()
-                .map(|r| {
-                    let f = &r.classes[c];
-                    ratio(class_part(f, source), f.initial)
-                })
-                .collect();
-            out.push(summary_row(
+            out.push(PathFigure::new(
                 &class.name,
                 "class",
                 fraction_metric(source),
-                values,
                 Figure::Loss,
+                move |r| {
+                    let f = &r.classes[c];
+                    ratio(class_part(f, source), f.initial)
+                },
             ));
         }
     }
     out
 }
 
-/// Per protocol in scenario order, four rows as [`class_source_rows`],
-/// each over the protocol's TVL at t = 0.
-pub fn protocol_source_rows(model: &Model, rows: &[PathRow]) -> Vec<SummaryRow> {
+/// Per protocol in scenario order, four figures as
+/// [`class_source_figures`], each over the protocol's TVL at t = 0.
+pub fn protocol_source_figures(model: &Model) -> Vec<PathFigure> {
     let mut out = Vec::new();
     for (p, protocol) in model.protocols.iter().enumerate() {
         for source in LossSource::ALL {
-            let values = rows
-                .iter()
-                .map(|r| {
-                    let f = &r.protocols[p];
-                    ratio(protocol_part(f, source), f.tvl_native_initial)
-                })
-                .collect();
-            out.push(summary_row(
+            out.push(PathFigure::new(
                 &protocol.name,
                 "protocol",
                 fraction_metric(source),
-                values,
                 Figure::Loss,
+                move |r| {
+                    let f = &r.protocols[p];
+                    ratio(protocol_part(f, source), f.tvl_native_initial)
+                },
             ));
         }
     }
     out
 }
 
-/// Per operator in scenario order (none without operators), two rows:
+/// Per operator in scenario order (none without operators), two figures:
 /// `delegator_loss_fraction` (its delegators' losses over the stake
 /// delegated to it at t = 0, both USD at t = 0 prices) and `commission_usd`
 /// (the commission it kept, USD at t = 0 prices, summarised as a
 /// non-return figure: its VaR and CVaR columns are upper quantiles and tail
 /// means of the commission, and `p_any_loss` the share of paths with any).
-pub fn operator_rows(model: &Model, rows: &[PathRow]) -> Vec<SummaryRow> {
+pub fn operator_figures(model: &Model) -> Vec<PathFigure> {
     let mut out = Vec::new();
     for (o, operator) in model.operators.iter().enumerate() {
-        let losses = rows
-            .iter()
-            .map(|r| {
-                let f = &r.operators[o];
-                ratio(f.delegator_losses_usd, f.delegated_usd_initial)
-            })
-            .collect();
-        out.push(summary_row(
+        out.push(PathFigure::new(
             &operator.name,
             "operator",
             "delegator_loss_fraction",
-            losses,
             Figure::Loss,
+            move |r| {
+                let f = &r.operators[o];
+                ratio(f.delegator_losses_usd, f.delegated_usd_initial)
+            },
         ));
-        let commission = rows.iter().map(|r| r.operators[o].commission_usd).collect();
-        out.push(summary_row(
+        out.push(PathFigure::new(
             &operator.name,
             "operator",
             "commission_usd",
-            commission,
             Figure::Loss,
+            move |r| r.operators[o].commission_usd,
         ));
     }
     out
@@ -174,13 +157,16 @@ mod tests {
         // exact quotient.
         let rows = uniform_paths(3, [1.0, 2.0, 3.0, 4.0]);
         let tables = [
-            ("total", total_source_rows(&rows)),
-            ("class", class_source_rows(&model, &rows)),
-            ("protocol", protocol_source_rows(&model, &rows)),
+            ("total", total_source_figures()),
+            ("class", class_source_figures(&model)),
+            ("protocol", protocol_source_figures(&model)),
         ];
-        for (kind, table) in tables {
-            let got: Vec<(&str, &str, f64)> =
-                table.iter().map(|r| (r.kind, r.metric, r.p50)).collect();
+        for (kind, figures) in tables {
+            let got: Vec<(&str, &str, f64)> = figures
+                .iter()
+                .map(|f| f.row(rows.iter().map(&f.value).collect()))
+                .map(|r| (r.kind, r.metric, r.p50))
+                .collect();
             assert_eq!(
                 got,
                 [

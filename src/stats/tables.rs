@@ -3,6 +3,8 @@
 //! risk, and the pooled per-staker yield distribution. Each row struct is
 //! the schema of its CSV file (see `docs/outputs.md`).
 
+use std::convert::Infallible;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -12,7 +14,7 @@ use super::uncertainty::{
 };
 use super::{Distribution, LogHistogram, REPORT_QUANTILES, describe, tail_risk};
 use crate::model::Model;
-use crate::results::{ClassFinal, Collected, Field, PathRow, Record, TotalFinal};
+use crate::results::{ClassFinal, Collected, Field, PathRow, Record, Series, TotalFinal};
 
 /// One row of `timeseries.csv`: a metric of an entity on a recorded day,
 /// across paths. Values are stored per path as `f32`, so figures carry
@@ -49,22 +51,33 @@ pub struct TimeseriesRow {
 /// computed in parallel (each from its own slice of values, so the result
 /// does not depend on the thread count).
 pub fn timeseries_rows(c: &Collected) -> Vec<TimeseriesRow> {
-    let series = c.series.len();
-    (0..c.recorded_days.len() * series)
+    let values = |point: usize, s: usize| Ok::<_, Infallible>(c.across_paths(point, s).to_vec());
+    match timeseries_from_values(&c.series, &c.recorded_days, values) {
+        Ok(rows) => rows,
+        Err(never) => match never {},
+    }
+}
+
+/// Time-series rows of `series` on `recorded_days`, each from
+/// `values(point, series)`: the values of one series at one recorded point
+/// on every path, in path order (read from wherever they are kept).
+pub fn timeseries_from_values<E: Send>(
+    series: &[Series],
+    recorded_days: &[u32],
+    values: impl Fn(usize, usize) -> Result<Vec<f32>, E> + Sync,
+) -> Result<Vec<TimeseriesRow>, E> {
+    let count = series.len();
+    (0..recorded_days.len() * count)
         .into_par_iter()
         .map(|k| {
-            let (point, s) = (k / series, k % series);
-            let mut buf: Vec<f64> = c
-                .across_paths(point, s)
-                .iter()
-                .map(|&v| f64::from(v))
-                .collect();
+            let (point, s) = (k / count, k % count);
+            let mut buf: Vec<f64> = values(point, s)?.into_iter().map(f64::from).collect();
             let d = describe(&mut buf);
             let q = d.quantiles.map(|x| x as f32);
-            TimeseriesRow {
-                day: c.recorded_days[point],
-                metric: c.series[s].metric.name(),
-                entity: c.series[s].entity.clone(),
+            Ok(TimeseriesRow {
+                day: recorded_days[point],
+                metric: series[s].metric.name(),
+                entity: series[s].entity.clone(),
                 mean: d.mean as f32,
                 std: d.std as f32,
                 p01: q[0],
@@ -74,7 +87,7 @@ pub fn timeseries_rows(c: &Collected) -> Vec<TimeseriesRow> {
                 p75: q[4],
                 p95: q[5],
                 p99: q[6],
-            }
+            })
         })
         .collect()
 }
@@ -265,46 +278,121 @@ const TOTAL_FIGURES: [SummaryFigure<TotalFinal>; 4] = [
     ),
 ];
 
-/// Summary rows: per class, then per protocol, then the total.
-pub fn summary_rows(model: &Model, rows: &[PathRow]) -> Vec<SummaryRow> {
+/// One figure of `summary.csv`: the labels of its row and its value on a
+/// path. [`summary_figures`] lists them in row order, so that the rows can
+/// be computed from per-path rows in memory ([`summary_rows`]) or from
+/// columns kept elsewhere ([`summary_from_columns`]).
+pub struct PathFigure {
+    /// Entity name (class, protocol, operator or `total`).
+    pub entity: String,
+    /// `class`, `protocol`, `operator` or `total`.
+    pub kind: &'static str,
+    /// Figure name, e.g. `net_return`.
+    pub metric: &'static str,
+    /// Whether it is a return or a loss-like figure.
+    pub figure: Figure,
+    /// Its value on one path.
+    pub value: Box<dyn Fn(&PathRow) -> f64 + Send + Sync>,
+}
+
+impl PathFigure {
+    /// A figure of `entity` of `kind`.
+    pub(super) fn new(
+        entity: &str,
+        kind: &'static str,
+        metric: &'static str,
+        figure: Figure,
+        value: impl Fn(&PathRow) -> f64 + Send + Sync + 'static,
+    ) -> PathFigure {
+        PathFigure {
+            entity: entity.to_string(),
+            kind,
+            metric,
+            figure,
+            value: Box::new(value),
+        }
+    }
+
+    /// Its summary row from its per-path values.
+    pub fn row(&self, values: Vec<f64>) -> SummaryRow {
+        summary_row(&self.entity, self.kind, self.metric, values, self.figure)
+    }
+}
+
+/// The figures of `summary.csv` in row order: per class, then per
+/// protocol, then per operator, then the total.
+pub fn summary_figures(model: &Model) -> Vec<PathFigure> {
     let mut out = Vec::new();
-    let col = |f: &dyn Fn(&PathRow) -> f64| rows.iter().map(f).collect::<Vec<f64>>();
     for (c, class) in model.classes.iter().enumerate() {
         for (metric, value, figure) in CLASS_FIGURES {
-            let values = col(&|r| value(&r.classes[c]));
-            out.push(summary_row(&class.name, "class", metric, values, figure));
+            out.push(PathFigure::new(
+                &class.name,
+                "class",
+                metric,
+                figure,
+                move |r| value(&r.classes[c]),
+            ));
         }
     }
     for (k, c) in (0..model.classes.len())
         .filter(|&c| model.classes[c].is_loop())
         .enumerate()
     {
-        out.push(summary_row(
+        out.push(PathFigure::new(
             &model.classes[c].name,
             "class",
             "equity_net_return",
-            col(&|r| r.loops[k].equity_net_return),
             Figure::Return,
+            move |r| r.loops[k].equity_net_return,
         ));
     }
-    out.extend(super::entities::class_source_rows(model, rows));
+    out.extend(super::entities::class_source_figures(model));
     for (p, proto) in model.protocols.iter().enumerate() {
-        out.push(summary_row(
+        out.push(PathFigure::new(
             &proto.name,
             "protocol",
             "loss_fraction",
-            col(&|r| r.protocols[p].loss_fraction),
             Figure::Loss,
+            move |r| r.protocols[p].loss_fraction,
         ));
     }
-    out.extend(super::entities::protocol_source_rows(model, rows));
-    out.extend(super::entities::operator_rows(model, rows));
+    out.extend(super::entities::protocol_source_figures(model));
+    out.extend(super::entities::operator_figures(model));
     for (metric, value, figure) in TOTAL_FIGURES {
-        let values = col(&|r| value(&r.total));
-        out.push(summary_row("total", "total", metric, values, figure));
+        out.push(PathFigure::new(
+            "total",
+            "total",
+            metric,
+            figure,
+            move |r| value(&r.total),
+        ));
     }
-    out.extend(super::entities::total_source_rows(rows));
+    out.extend(super::entities::total_source_figures());
     out
+}
+
+/// Summary rows of the per-path rows in memory, in [`summary_figures`]
+/// order.
+pub fn summary_rows(model: &Model, rows: &[PathRow]) -> Vec<SummaryRow> {
+    let figures = summary_figures(model);
+    let column = |i: usize| Ok::<_, Infallible>(rows.iter().map(&figures[i].value).collect());
+    match summary_from_columns(&figures, column) {
+        Ok(summary) => summary,
+        Err(never) => match never {},
+    }
+}
+
+/// Summary rows of `figures`, each from `column(i)`: the values of figure
+/// `i` on every path, in path order. Rows are computed in parallel, each
+/// from its own column, so the result does not depend on the thread count.
+pub fn summary_from_columns<E: Send>(
+    figures: &[PathFigure],
+    column: impl Fn(usize) -> Result<Vec<f64>, E> + Sync,
+) -> Result<Vec<SummaryRow>, E> {
+    (0..figures.len())
+        .into_par_iter()
+        .map(|i| Ok(figures[i].row(column(i)?)))
+        .collect()
 }
 
 /// One row of `yields.csv`: a statistic of the per-staker net APR of a class,
@@ -520,8 +608,60 @@ fn path_mean(rows: &[PathRow], f: impl Fn(&PathRow) -> f64) -> f64 {
     rows.iter().map(f).sum::<f64>() / rows.len() as f64
 }
 
+/// The sums over paths of the [`PATH_MEANS`] figures, added path by path
+/// in path order: from the rows in memory ([`PathMeans::of`]) or one row at
+/// a time as they are read ([`PathMeans::add`]), with the same result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathMeans {
+    sums: [f64; PATH_MEANS.len()],
+    paths: usize,
+}
+
+impl Default for PathMeans {
+    fn default() -> Self {
+        // The sum of no values as the standard library folds it, so that
+        // adding row by row gives the bits of `Iterator::sum`.
+        let zero: f64 = std::iter::empty::<f64>().sum();
+        PathMeans {
+            sums: [zero; PATH_MEANS.len()],
+            paths: 0,
+        }
+    }
+}
+
+impl PathMeans {
+    /// The sums over `rows`.
+    pub fn of(rows: &[PathRow]) -> PathMeans {
+        let mut means = PathMeans::default();
+        rows.iter().for_each(|r| means.add(r));
+        means
+    }
+
+    /// Adds the next path's row.
+    pub fn add(&mut self, row: &PathRow) {
+        for (sum, m) in self.sums.iter_mut().zip(&PATH_MEANS) {
+            *sum += (m.value)(row);
+        }
+        self.paths += 1;
+    }
+
+    /// The mean of the figure of `column`; NaN without paths or for
+    /// another column.
+    fn mean(&self, column: &str) -> f64 {
+        match PATH_MEANS.iter().position(|m| m.column == column) {
+            Some(i) if self.paths > 0 => self.sums[i] / self.paths as f64,
+            _ => f64::NAN,
+        }
+    }
+}
+
 /// Key results from the per-path rows and the summary table.
 pub fn key_results(rows: &[PathRow], summary: &[SummaryRow]) -> KeyResults {
+    key_results_of(&PathMeans::of(rows), summary)
+}
+
+/// Key results from the path means and the summary table.
+pub fn key_results_of(means: &PathMeans, summary: &[SummaryRow]) -> KeyResults {
     let find = |metric: &str| {
         summary
             .iter()
@@ -532,11 +672,8 @@ pub fn key_results(rows: &[PathRow], summary: &[SummaryRow]) -> KeyResults {
     let usd = find("net_return_usd");
     let loss = find("loss_fraction");
     let get = |row: Option<&SummaryRow>, f: fn(&SummaryRow) -> f64| row.map_or(nan, f);
-    let figure = |column: &str| {
-        let m = PATH_MEANS.iter().find(|m| m.column == column);
-        m.map_or(nan, |m| path_mean(rows, m.value))
-    };
-    let n = rows.len();
+    let figure = |column: &str| means.mean(column);
+    let n = means.paths;
     let p_negative_return = figure("p_negative_return");
     let p_any_loss = figure("p_any_loss");
     KeyResults {

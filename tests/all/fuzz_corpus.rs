@@ -130,7 +130,11 @@ fn fuzz_scale_thousands_of_problems_are_located_in_linear_time() {
         .collect();
     let (result, took) = parse_within(scenario_with(&shocks), PER_FILE);
     let error = result.expect_err("invalid shocks");
-    assert!(error.problems().len() >= 20_000, "{}", error.problems().len());
+    assert!(
+        error.problems().len() >= 20_000,
+        "{}",
+        error.problems().len()
+    );
     let last = error.problems().last().expect("problems");
     assert!(last.line > 80_000, "{last:?}");
     eprintln!("20,000 problems located in {took:?}");
@@ -156,7 +160,10 @@ fn fuzz_scale_unresolved_names_list_a_few_of_thousands() {
     let unresolved: Vec<_> = error
         .problems()
         .iter()
-        .filter(|p| p.message.starts_with("expected the name of a defined asset"))
+        .filter(|p| {
+            p.message
+                .starts_with("expected the name of a defined asset")
+        })
         .collect();
     assert_eq!(unresolved.len(), 5_000);
     assert!(
@@ -167,7 +174,9 @@ fn fuzz_scale_unresolved_names_list_a_few_of_thousands() {
         unresolved[0].message
     );
     assert!(
-        unresolved[0].message.contains(", and 4981 more), found \"A0x\""),
+        unresolved[0]
+            .message
+            .contains(", and 4981 more), found \"A0x\""),
         "{}",
         unresolved[0].message
     );

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{LISTED_NAMES, Validator, list_names};
 use super::stakers::ClassContext;
+use super::{LISTED_NAMES, Validator, list_names};
 use crate::model::InitialAllocation;
 use crate::scenario::file::{AllocationFile, RandomAllocationFile, StakerFile};
 

@@ -30,7 +30,7 @@ mod stakers;
 use std::collections::HashMap;
 
 pub use assets::cholesky;
-pub use memory::estimated_memory_bytes;
+pub use memory::{estimated_memory_bytes, path_bytes, state_bytes};
 
 use self::names::{Index, Names};
 use super::file::ScenarioFile;
@@ -298,7 +298,8 @@ impl Validator {
         };
         self.issue(
             path,
-            format!("expected the name of a defined {kind} ({listed}), found \"{name}\"") + &suggestion,
+            format!("expected the name of a defined {kind} ({listed}), found \"{name}\"")
+                + &suggestion,
         );
     }
 }

@@ -3,7 +3,7 @@
 //! outlook (finite TVLs and stakes, bounded APRs) and the memory estimate
 //! against `run.memory_limit_gib`.
 
-use super::memory::estimated_memory_bytes;
+use super::memory::state_bytes;
 use super::{MAX_APR, Validator};
 use crate::model::Model;
 use crate::model::outlook::Outlook;
@@ -88,16 +88,18 @@ impl Validator {
         }
     }
 
-    /// The estimated memory of a run on two threads
-    /// ([`estimated_memory_bytes`]) fits in `limit_gib`.
+    /// The memory a run cannot spill to disk, its staker state on two
+    /// threads ([`state_bytes`]), fits in `limit_gib`. Per-path results
+    /// beyond the limit are kept on disk while the run is summarised, not
+    /// refused.
     pub(super) fn memory(&mut self, model: &Model, limit_gib: f64) {
-        let bytes = estimated_memory_bytes(model, 2);
+        let bytes = state_bytes(model, 2);
         let gib = bytes / f64::from(1u32 << 30);
         if gib > limit_gib {
             self.issue(
                 "run",
                 format!(
-                    "expected a run that fits in memory_limit_gib = {limit_gib}, found an estimated {gib:.1} GiB (fewer paths or stakers, a larger record_every_days, or raise run.memory_limit_gib)"
+                    "expected a run whose staker state fits in memory_limit_gib = {limit_gib}, found an estimated {gib:.1} GiB for its stakers on two threads (fewer stakers, or raise run.memory_limit_gib)"
                 ),
             );
         }

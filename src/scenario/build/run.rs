@@ -71,6 +71,7 @@ impl Validator {
             seed: r.seed,
             record_every_steps: (record / step).max(1),
             max_event_rows: r.max_event_rows,
+            memory_limit_gib: r.memory_limit_gib,
             attacks: r.attacks,
         })
     }
