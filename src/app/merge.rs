@@ -97,12 +97,18 @@ pub enum MergeError {
         range: PathRange,
     },
     /// Shards not given.
-    #[error("shards missing: {}; every shard of the run must be given", list(.missing, *.shards))]
+    #[error(
+        "shards missing: {}; every shard of the run must be given. Run the missing ones (only those) with:\n{}\nthen merge every shard folder again",
+        list(.missing, *.shards),
+        .rerun.iter().map(|c| format!("  {c}")).collect::<Vec<_>>().join("\n")
+    )]
     Missing {
         /// The missing shards and their paths.
         missing: Vec<(u32, PathRange)>,
         /// Shards of the run.
         shards: u32,
+        /// The command that runs each missing shard as the others ran.
+        rerun: Vec<String>,
     },
     /// The scenario file cannot be read.
     #[error(
@@ -169,6 +175,35 @@ fn list(missing: &[(u32, PathRange)], shards: u32) -> String {
         .map(|(i, r)| format!("{i}/{shards} ({r})"))
         .collect();
     items.join(", ")
+}
+
+/// The command that runs shard `shard` of the run `info` is a shard of,
+/// with the same scenario and overrides (`--paths` and `--seed` among
+/// them), into its default folder.
+fn rerun_command(info: &ShardInfo, shard: u32) -> String {
+    let mut words = vec![
+        "restake-sim".to_string(),
+        "run".to_string(),
+        shell_word(&info.scenario_file),
+        "--shard".to_string(),
+        format!("{shard}/{}", info.shards),
+    ];
+    for o in &info.overrides {
+        words.push("--set".to_string());
+        words.push(shell_word(o));
+    }
+    words.join(" ")
+}
+
+/// `word` as one shell word: as it is when it holds only safe characters,
+/// else in single quotes.
+fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// Parses `I/N` (1 ≤ I ≤ N).
@@ -358,7 +393,16 @@ fn check_coverage(shards: &[(PathBuf, ShardInfo)]) -> Result<(), MergeError> {
         .map(|i| (i, shard_range(paths, i, n)))
         .collect();
     if !missing.is_empty() {
-        return Err(MergeError::Missing { missing, shards: n });
+        let info = &shards[0].1;
+        let rerun = missing
+            .iter()
+            .map(|(i, _)| rerun_command(info, *i))
+            .collect();
+        return Err(MergeError::Missing {
+            missing,
+            shards: n,
+            rerun,
+        });
     }
     Ok(())
 }

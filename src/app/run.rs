@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::format::{percent, thousands};
 use super::precision::{PrecisionOutcome, PrecisionTarget, execute_until};
-use super::spill::{Spilled, execute_spilled, spill_chunk};
+use super::spill::{Spilled, execute_spilled, spill_chunk, spill_note};
 use super::workload::Workload;
 use crate::cli::{ChartFormat, RunArgs, SimulationArgs};
 use crate::engine::simulate;
@@ -129,6 +129,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
                     let execution = match (&precision, spill_chunk(&l.model, threads)) {
                         (None, None) => execute(l, &|| progress.inc(1))?,
                         (None, Some(chunk)) => {
+                            if !sim.quiet {
+                                progress.suspend(|| eprintln!("{}", spill_note(&l.model, chunk)));
+                            }
                             execute_spilled(l, &folder, chunk, &|| progress.inc(1))?
                         }
                         (Some(target), _) => until_se(l, target, &progress)?,

@@ -14,10 +14,10 @@ use crate::export::columns::ColumnWriter;
 use crate::export::csv_files::PathsCsv;
 use crate::export::scratch::Scratch;
 use crate::export::shard::write_shard_files;
-use crate::export::shard_files::ShardFiles;
+use crate::export::shard_files::{ShardFiles, encoded_row_bytes};
 use crate::export::{ExportError, RunFolder};
 use crate::model::Model;
-use crate::results::{Collected, PathRange, join_rest};
+use crate::results::{Collected, PathRange, join_rest, series_count};
 use crate::scenario::{LoadedScenario, path_bytes, state_bytes};
 use crate::stats::tables::{
     KeyResults, PathMeans, SummaryRow, TimeseriesRow, key_results_of, summary_figures,
@@ -48,6 +48,27 @@ pub fn spill_chunk(model: &Model, threads: usize) -> Option<u32> {
     }
     let chunk = ((limit - state).max(0.0) * CHUNK_SHARE / per_path).floor();
     Some((chunk as u32).clamp(1, model.run.paths))
+}
+
+/// Disk a spilled run of `model` takes per path, bytes: its recorded
+/// values, its encoded row and its summary figures' columns.
+pub fn disk_bytes_per_path(model: &Model) -> usize {
+    let cells = model.run.recorded_steps().len() * series_count(model);
+    cells * 4 + encoded_row_bytes(model) + summary_figures(model).len() * 8
+}
+
+/// The note `run` prints when it spills.
+pub fn spill_note(model: &Model, chunk: u32) -> String {
+    let gib = |b: f64| b / f64::from(1u32 << 30);
+    format!(
+        "{}: the results of {} paths (about {:.1} GiB) exceed run.memory_limit_gib = {}: kept on disk beside the output while summarised, {chunk} paths simulated at a time ({} KiB per path on disk, {:.1} GiB in all, deleted at the end)",
+        model.run.name,
+        model.run.paths,
+        gib(path_bytes(model) * f64::from(model.run.paths)),
+        model.run.memory_limit_gib,
+        disk_bytes_per_path(model).div_ceil(1024),
+        gib(disk_bytes_per_path(model) as f64 * f64::from(model.run.paths)),
+    )
 }
 
 impl Spilled {

@@ -276,7 +276,7 @@ fn record_bytes<R: Record>() -> usize {
 
 /// The encoded size of one path row of `model`: its path index, the six
 /// counts of its tables and their records.
-pub(super) fn row_bytes(model: &Model) -> usize {
+pub fn row_bytes(model: &Model) -> usize {
     let looping = model.classes.iter().filter(|c| c.is_loop()).count();
     8 + 6 * 8
         + model.classes.len() * record_bytes::<ClassFinal>()

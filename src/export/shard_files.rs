@@ -11,6 +11,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::shard::{ShardError, ShardInfo, check_rest, check_row};
+pub use super::shard_codec::row_bytes as encoded_row_bytes;
 use super::shard_codec::{Reader, decode_rest, row_bytes};
 use crate::model::Model;
 use crate::results::{Collected, PathRange, PathRow, series_count};

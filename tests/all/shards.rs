@@ -236,3 +236,71 @@ fn merged_shards_of_a_scenario_with_loops_give_the_whole_runs_bytes() {
         "the day-60 slash liquidates someone"
     );
 }
+
+#[test]
+fn a_missing_shard_is_named_with_the_command_that_reruns_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole");
+    run_whole(&whole, &[]);
+    let one = dir.path().join("one");
+    let three = dir.path().join("three");
+    run_shard(&one, "1/3", &[]);
+    run_shard(&three, "3/3", &[]);
+    let out = dir.path().join("merged");
+    let assert = merge(&[&one, &three], &out).code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    let command = stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("restake-sim run "))
+        .unwrap_or_else(|| panic!("no command to rerun in: {stderr}"));
+    assert!(command.contains("--shard 2/3"), "{command}");
+    // The command as printed, with this build's binary, from a fresh
+    // folder: it writes the shard into its default folder.
+    let binary = assert_cmd::cargo::cargo_bin!("restake-sim");
+    let rerun = command.replacen("restake-sim", &format!("'{}'", binary.display()), 1);
+    let status = std::process::Command::new("bash")
+        .args(["-c", &format!("{rerun} -q")])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{rerun}");
+    let two = dir.path().join("output/eigenlayer-avs-shard-2-of-3");
+    merge(&[&one, &two, &three], &out).success();
+    assert_same_outputs(&whole, &out);
+}
+
+/// A run whose per-path results exceed `run.memory_limit_gib` keeps them
+/// on disk in chunks and writes the bytes of the run held in memory,
+/// leaving no scratch folder behind.
+#[test]
+fn a_run_beyond_its_memory_limit_spills_to_disk_with_the_same_bytes() {
+    for extra in [&[][..], &["--set", "run.max_event_rows=2"][..]] {
+        let dir = tempfile::tempdir().unwrap();
+        let whole = dir.path().join("whole");
+        run_whole(&whole, extra);
+        let spilled = dir.path().join("spilled");
+        let mut limited = extra.to_vec();
+        limited.extend(["--set", "run.memory_limit_gib=0.0002"]);
+        let assert = restake_sim()
+            .arg("run")
+            .arg(scenario())
+            .args(args(&limited).into_iter().filter(|a| a != "-q"))
+            .args(["--threads", "2", "--out"])
+            .arg(&spilled)
+            .assert()
+            .success();
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains("exceed run.memory_limit_gib = 0.0002: kept on disk"),
+            "{stderr}"
+        );
+        assert_same_outputs(&whole, &spilled);
+        let left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+    }
+}
