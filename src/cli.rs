@@ -37,6 +37,9 @@ pub enum Command {
     /// Analyse the security of a scenario's operator–service network at
     /// t = 0: attacks, slack, the per-operator condition, worst cascades.
     Security(SecurityArgs),
+    /// Run a scenario's shards (or a sweep's blocks) as jobs on Slurm,
+    /// Kubernetes or this machine, and merge them into the run folder.
+    Submit(SubmitArgs),
 }
 
 /// Options of every command that simulates.
@@ -77,6 +80,11 @@ pub struct SweepArgs {
     /// Keep each combination's full run folder under `runs/`.
     #[arg(long)]
     pub keep_runs: bool,
+    /// Run only block I of N (1-based) of the grid's points and write a
+    /// block folder (default `output/NAME-sweep-block-I-of-N/`); `merge`
+    /// assembles the blocks into the sweep folder.
+    #[arg(long, value_name = "I/N")]
+    pub block: Option<String>,
     /// Simulation options.
     #[command(flatten)]
     pub sim: SimulationArgs,
@@ -242,4 +250,128 @@ pub struct SecurityArgs {
     /// Scenario overrides.
     #[command(flatten)]
     pub scenario_args: ScenarioArgs,
+}
+
+/// `submit` options.
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// Where the jobs run.
+    #[command(subcommand)]
+    pub target: SubmitTarget,
+}
+
+/// Where `submit` runs the jobs.
+#[derive(Debug, Subcommand)]
+pub enum SubmitTarget {
+    /// A Slurm job array (one shard or block per task) and a merge job
+    /// that runs after it, submitted with `sbatch`.
+    Slurm(SlurmArgs),
+    /// A Kubernetes Indexed Job (one shard or block per index) and a merge
+    /// Job on a shared volume, applied with `kubectl`.
+    K8s(K8sArgs),
+    /// The shards in parallel on this machine (`xargs -P`), then the merge.
+    Local(LocalArgs),
+}
+
+/// What `submit` runs, wherever it runs.
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    /// Scenario file.
+    pub scenario: PathBuf,
+    /// Split the run's paths into N shards, one job each.
+    #[arg(
+        long,
+        value_name = "N",
+        required_unless_present = "blocks",
+        conflicts_with = "blocks"
+    )]
+    pub shards: Option<u32>,
+    /// Split a sweep's points into N blocks, one job each (the sweep of
+    /// `--grid` and the scenario's `[sweep]` table).
+    #[arg(long, value_name = "N")]
+    pub blocks: Option<u32>,
+    /// A sweep axis, as for `sweep` (repeatable; with `--blocks`).
+    #[arg(long = "grid", value_name = "KEY.PATH=VALUES", requires = "blocks")]
+    pub grid: Vec<String>,
+    /// Monte Carlo paths (overrides run.paths).
+    #[arg(long)]
+    pub paths: Option<u32>,
+    /// Seed (overrides run.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The run (or sweep) folder the merge writes (default `output/NAME/`,
+    /// `output/NAME-sweep/` for a sweep); the job files go beside it.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Only write the job files and print the commands that would submit them.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Scenario overrides.
+    #[command(flatten)]
+    pub overrides: ScenarioArgs,
+}
+
+/// `submit slurm` options.
+#[derive(Debug, Args)]
+pub struct SlurmArgs {
+    /// What to run.
+    #[command(flatten)]
+    pub job: JobArgs,
+    /// Slurm partition (`--partition`).
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Time limit of each job (`--time`, e.g. `2:00:00`).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// Account charged (`--account`).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Memory per node of each job (`--mem`, e.g. `8G`).
+    #[arg(long)]
+    pub mem: Option<String>,
+    /// Any other `sbatch` option for both jobs, e.g. `--sbatch-arg=--qos=low`
+    /// (repeatable).
+    #[arg(long = "sbatch-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub sbatch_args: Vec<String>,
+    /// Wait until the merge job has finished; fail if a shard or the merge failed.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub wait: bool,
+}
+
+/// `submit k8s` options.
+#[derive(Debug, Args)]
+pub struct K8sArgs {
+    /// What to run. Paths are used as given, relative to the volume's
+    /// mount path (the containers' working folder).
+    #[command(flatten)]
+    pub job: JobArgs,
+    /// Container image holding restake-sim.
+    #[arg(long, default_value = "restake-sim:latest")]
+    pub image: String,
+    /// The binary in the image.
+    #[arg(long, default_value = "restake-sim")]
+    pub binary: String,
+    /// The PersistentVolumeClaim shared by every pod (scenario, shards, result).
+    #[arg(long, default_value = "restake-sim-data")]
+    pub pvc: String,
+    /// Where the volume is mounted in the containers (their working folder).
+    #[arg(long, default_value = "/data")]
+    pub mount_path: String,
+    /// Pods running at once [default: all].
+    #[arg(long)]
+    pub parallelism: Option<u32>,
+    /// Job name prefix [default: the scenario's name].
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+/// `submit local` options.
+#[derive(Debug, Args)]
+pub struct LocalArgs {
+    /// What to run.
+    #[command(flatten)]
+    pub job: JobArgs,
+    /// Shards running at once (`xargs -P`).
+    #[arg(long, short = 'j', default_value_t = 2)]
+    pub jobs: u32,
 }

@@ -88,8 +88,15 @@ pub fn number_cell(x: f64) -> String {
 
 /// Cells for a result, matching [`result_header`].
 pub fn result_cells(r: &VariantResult) -> Vec<String> {
-    let mut cells: Vec<String> = r.key.values().into_iter().map(number_cell).collect();
-    for (tvl, apr) in &r.protocols {
+    result_cells_of(&r.key.values(), &r.protocols)
+}
+
+/// Cells for key result values (in [`key_result_columns`] order) and
+/// per-protocol means, matching [`result_header`]: what [`result_cells`]
+/// writes, from the values alone.
+pub fn result_cells_of(key: &[f64], protocols: &[(f64, f64)]) -> Vec<String> {
+    let mut cells: Vec<String> = key.iter().copied().map(number_cell).collect();
+    for (tvl, apr) in protocols {
         cells.push(tvl.to_string());
         cells.push(apr.to_string());
     }
@@ -130,14 +137,21 @@ pub fn change_se(r: &VariantResult, baseline: &VariantResult, column: &str) -> O
 
 /// Cells of the changes of `r` from `baseline`, matching [`change_header`].
 pub fn change_cells(r: &VariantResult, baseline: &VariantResult) -> Vec<String> {
+    change_cells_of(
+        (&r.key.values(), &r.figures),
+        (&baseline.key.values(), &baseline.figures),
+    )
+}
+
+/// [`change_cells`] from the values alone: each side's key result values
+/// (in [`key_result_columns`] order) and per-path figures (per
+/// [`PATH_MEANS`] figure, in path order).
+pub fn change_cells_of(r: (&[f64], &[Vec<f64>]), baseline: (&[f64], &[Vec<f64>])) -> Vec<String> {
     let mut cells = Vec::new();
-    for ((c, v), b) in key_result_columns()
-        .zip(r.key.values())
-        .zip(baseline.key.values())
-    {
+    for ((c, v), b) in key_result_columns().zip(r.0).zip(baseline.0) {
         cells.push(number_cell(v - b));
-        if let Some(se) = change_se(r, baseline, c) {
-            cells.push(number_cell(se));
+        if let Some(i) = PATH_MEANS.iter().position(|m| m.column == c) {
+            cells.push(number_cell(paired_standard_error(&r.1[i], &baseline.1[i])));
         }
     }
     cells

@@ -410,6 +410,13 @@ fn check_coverage(shards: &[(PathBuf, ShardInfo)]) -> Result<(), MergeError> {
 /// `merge SHARD_DIR...`: checks the shards are the whole of one run and
 /// writes its run folder, byte-identical to the run simulated whole.
 pub fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
+    if args
+        .shards
+        .iter()
+        .any(|d| super::sweep_block::is_block_folder(d))
+    {
+        return super::sweep_block::merge_blocks(args);
+    }
     let started = Instant::now();
     let mut shards = Vec::new();
     for dir in &args.shards {

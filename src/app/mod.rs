@@ -13,7 +13,9 @@ pub mod solve;
 pub mod spill;
 pub mod stdout;
 pub mod stress;
+pub mod submit;
 pub mod sweep;
+pub mod sweep_block;
 pub mod validate;
 pub mod workload;
 
@@ -40,6 +42,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Solve(args) => solve::solve(&args),
         Command::Merge(args) => merge::merge(&args),
         Command::Security(args) => security::security(&args),
+        Command::Submit(args) => submit::submit(&args),
     }
 }
 
@@ -51,6 +54,8 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
             || e.downcast_ref::<InvalidArgument>().is_some()
             || e.downcast_ref::<merge::MergeError>()
                 .is_some_and(merge::MergeError::is_invalid_input)
+            || e.downcast_ref::<sweep_block::BlockError>()
+                .is_some_and(sweep_block::BlockError::is_invalid_input)
             || e.downcast_ref::<crate::solve::SolveError>()
                 .is_some_and(crate::solve::SolveError::is_invalid_input)
     });

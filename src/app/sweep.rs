@@ -1,16 +1,17 @@
 //! `sweep`: the Cartesian product of parameter values, one row each in
 //! `sweep.csv`, with common random numbers across rows.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use super::InvalidArgument;
 use super::compare::{
-    change_cells, change_header, comparison_folder, create_folder, records_to_csv, result_cells,
-    result_header, run_variants,
+    VariantResult, change_cells_of, change_header, comparison_folder, create_folder,
+    records_to_csv, result_cells_of, result_header, run_variants,
 };
 use super::run::simulation_overrides;
 use crate::cli::SweepArgs;
-use crate::scenario::{self, Override};
+use crate::scenario::{self, LoadedScenario, Override};
 
 /// One grid axis: a key path and its values.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,18 +130,35 @@ pub fn combinations(axes: &[Axis]) -> Vec<Vec<toml::Value>> {
     out
 }
 
-/// Runs the sweep and writes `sweep.csv` (and `runs/` with `--keep-runs`).
-pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
-    let overrides = simulation_overrides(&args.sim)?;
-    let base = scenario::load(&args.scenario, &overrides)?;
-    let grid = args
-        .grid
+/// A sweep's grid, every point validated: the base scenario, the axes and
+/// each point's values, folder name and scenario.
+pub struct Grid {
+    /// The scenario with the command's overrides, no axis applied.
+    pub base: LoadedScenario,
+    /// The axes, the file's `[sweep]` table first, then `--grid`.
+    pub axes: Vec<Axis>,
+    /// Every point's values, first axis slowest.
+    pub combos: Vec<Vec<toml::Value>>,
+    /// Per point: its name (`0003_key=value…`, the folder under `runs/`)
+    /// and its scenario.
+    pub variants: Vec<(String, LoadedScenario)>,
+}
+
+/// Reads the scenario, its `[sweep]` table and the `--grid` axes, and
+/// loads every point (an invalid one is an error located in the file).
+pub fn grid(
+    scenario_path: &Path,
+    overrides: &[Override],
+    grid_specs: &[String],
+) -> anyhow::Result<Grid> {
+    let base = scenario::load(scenario_path, overrides)?;
+    let grid = grid_specs
         .iter()
         .map(|spec| parse_axis(spec).map_err(|e| InvalidArgument(format!("--grid: {e}"))))
         .collect::<Result<Vec<Axis>, _>>()?;
     // The file's axes that no --grid replaces: each non-empty, each value valid.
     let replaced = |key: &str| grid.iter().any(|a| a.key == key);
-    scenario::check_sweep(&base, &overrides, &replaced)?;
+    scenario::check_sweep(&base, overrides, &replaced)?;
     let mut axes: Vec<Axis> = base
         .file
         .sweep
@@ -172,13 +190,13 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let combos = combinations(&axes);
     let mut variants = Vec::with_capacity(combos.len());
     for (i, combo) in combos.iter().enumerate() {
-        let mut o = overrides.clone();
+        let mut o = overrides.to_vec();
         o.extend(
             axes.iter()
                 .zip(combo)
                 .map(|(a, v)| scenario::axis_override(&a.key, v)),
         );
-        let loaded = scenario::load(&args.scenario, &o)?;
+        let loaded = scenario::load(scenario_path, &o)?;
         let label: Vec<String> = axes
             .iter()
             .zip(combo)
@@ -187,35 +205,135 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         let name = format!("{i:04}_{}", sanitize(&label.join("_")));
         variants.push((name, loaded));
     }
+    Ok(Grid {
+        base,
+        axes,
+        combos,
+        variants,
+    })
+}
+
+impl Grid {
+    /// The axes' key paths, the first columns of `sweep.csv`.
+    pub fn keys(&self) -> Vec<String> {
+        self.axes.iter().map(|a| a.key.clone()).collect()
+    }
+
+    /// The protocols' names, for the per-protocol columns.
+    pub fn protocols(&self) -> Vec<String> {
+        self.base
+            .model
+            .protocols
+            .iter()
+            .map(|p| p.name.clone())
+            .collect()
+    }
+}
+
+/// One point's results as plain values: all a row of `sweep.csv` is made
+/// of besides the point's parameter values and paths.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointValues {
+    /// Key result values, in `key_result_columns` order.
+    pub key: Vec<f64>,
+    /// Per `PATH_MEANS` figure, its per-path values.
+    pub figures: Vec<Vec<f64>>,
+    /// Per protocol: (mean final TVL native, mean final APR).
+    pub protocols: Vec<(f64, f64)>,
+}
+
+impl From<&VariantResult> for PointValues {
+    fn from(r: &VariantResult) -> Self {
+        PointValues {
+            key: r.key.values(),
+            figures: r.figures.clone(),
+            protocols: r.protocols.clone(),
+        }
+    }
+}
+
+/// The header of `sweep.csv`.
+pub fn sweep_header(keys: &[String], protocols: &[String]) -> Vec<String> {
+    let mut header = keys.to_vec();
+    header.push("paths".into());
+    header.extend(result_header(protocols));
+    header.extend(change_header());
+    header
+}
+
+/// A row of `sweep.csv`: the point's values, its paths, its results and
+/// their changes from the first point's.
+pub fn sweep_row(
+    cells: &[String],
+    paths: u32,
+    point: &PointValues,
+    baseline: &PointValues,
+) -> Vec<String> {
+    let mut row = cells.to_vec();
+    row.push(paths.to_string());
+    row.extend(result_cells_of(&point.key, &point.protocols));
+    row.extend(change_cells_of(
+        (&point.key, &point.figures),
+        (&baseline.key, &baseline.figures),
+    ));
+    row
+}
+
+/// The line a finished sweep prints (or only its folder when quiet).
+pub fn announce(quiet: bool, name: &str, points: usize, paths: &[u32], done: &Path) {
+    if quiet {
+        crate::sayln!("{}", done.display());
+        return;
+    }
+    let paths = match (paths.iter().min(), paths.iter().max()) {
+        (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+        (Some(a), _) => a.to_string(),
+        _ => String::new(),
+    };
+    crate::sayln!(
+        "{name}: {points} combinations × {paths} paths → {}",
+        done.join("sweep.csv").display()
+    );
+}
+
+/// Runs the sweep and writes `sweep.csv` (and `runs/` with `--keep-runs`);
+/// with `--block I/N` only block I of the points, into a block folder.
+pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
+    if let Some(spec) = &args.block {
+        return super::sweep_block::run_block(args, spec);
+    }
+    let overrides = simulation_overrides(&args.sim)?;
+    let grid = grid(&args.scenario, &overrides, &args.grid)?;
     let pool = super::worker_pool(args.sim.threads)?;
     let charts = args
         .sim
         .charts
         .then(|| super::chart::image_formats(crate::cli::ChartFormat::Png));
-    let folder_path = comparison_folder(args.sim.out.as_ref(), &base, "sweep");
+    let folder_path = comparison_folder(args.sim.out.as_ref(), &grid.base, "sweep");
     let folder = create_folder(&folder_path)?;
     let keep = args.keep_runs.then(|| folder.staging().join("runs"));
-    let results = run_variants(&variants, &pool, args.sim.quiet, keep.as_deref(), charts)?;
-    let protocols: Vec<String> = base
-        .model
-        .protocols
+    let results = run_variants(
+        &grid.variants,
+        &pool,
+        args.sim.quiet,
+        keep.as_deref(),
+        charts,
+    )?;
+    let points: Vec<PointValues> = results.iter().map(PointValues::from).collect();
+    let header = sweep_header(&grid.keys(), &grid.protocols());
+    let paths: Vec<u32> = grid
+        .variants
         .iter()
-        .map(|p| p.name.clone())
+        .map(|(_, l)| l.model.run.paths)
         .collect();
-    let mut header: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
-    header.push("paths".into());
-    header.extend(result_header(&protocols));
-    header.extend(change_header());
-    let rows: Vec<Vec<String>> = combos
+    let rows: Vec<Vec<String>> = grid
+        .combos
         .iter()
-        .zip(&variants)
-        .zip(&results)
-        .map(|((combo, (_, loaded)), r)| {
-            let mut row: Vec<String> = combo.iter().map(cell).collect();
-            row.push(loaded.model.run.paths.to_string());
-            row.extend(result_cells(r));
-            row.extend(change_cells(r, &results[0]));
-            row
+        .zip(&paths)
+        .zip(&points)
+        .map(|((combo, paths), point)| {
+            let cells: Vec<String> = combo.iter().map(cell).collect();
+            sweep_row(&cells, *paths, point, &points[0])
         })
         .collect();
     folder.write("sweep.csv", &records_to_csv("sweep.csv", &header, &rows)?)?;
@@ -223,22 +341,13 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         super::chart::write_into(&folder, formats)?;
     }
     let done = folder.commit()?;
-    if args.sim.quiet {
-        crate::sayln!("{}", done.display());
-    } else {
-        let paths = variants.iter().map(|(_, l)| l.model.run.paths);
-        let paths = match (paths.clone().min(), paths.max()) {
-            (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
-            (Some(a), _) => a.to_string(),
-            _ => base.model.run.paths.to_string(),
-        };
-        crate::sayln!(
-            "{}: {} combinations × {paths} paths → {}",
-            base.model.run.name,
-            combos.len(),
-            done.join("sweep.csv").display()
-        );
-    }
+    announce(
+        args.sim.quiet,
+        &grid.base.model.run.name,
+        grid.combos.len(),
+        &paths,
+        &done,
+    );
     Ok(ExitCode::SUCCESS)
 }
 

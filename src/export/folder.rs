@@ -65,14 +65,15 @@ pub enum ExportError {
 }
 
 /// Files that mark a folder as one this tool wrote (a run, a sweep, a
-/// stress test, a reverse stress test), and so as one a new result may
-/// replace.
-pub const OUTPUT_MARKERS: [&str; 5] = [
+/// stress test, a reverse stress test, a shard, a sweep block), and so as
+/// one a new result may replace.
+pub const OUTPUT_MARKERS: [&str; 6] = [
     "manifest.json",
     "sweep.csv",
     "stress.csv",
     "solve.csv",
     "shard.json",
+    "sweep-block.json",
 ];
 
 pub(super) fn io<'a>(

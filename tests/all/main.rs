@@ -20,3 +20,4 @@ mod scenario_files;
 mod security_command;
 mod shards;
 mod solve;
+mod submit;
