@@ -44,10 +44,7 @@ fn shrink_tree(mut doc: Table, keeps: &mut dyn FnMut(&str) -> Option<bool>) -> O
     for path in paths(&doc) {
         for parts in [2, 4, 8] {
             let mut start = 0;
-            loop {
-                let Some(Value::Array(items)) = node(&doc, &path) else {
-                    break;
-                };
+            while let Some(Value::Array(items)) = node(&doc, &path) {
                 let run = items.len() / parts;
                 if items.len() < 4 || run == 0 || start >= items.len() {
                     break;

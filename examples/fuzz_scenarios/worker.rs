@@ -220,7 +220,7 @@ impl Worker {
     /// `max_kib` is [`Outcome::Memory`]) and the time taken.
     pub fn run(&mut self, text: &str, limit: Duration, max_kib: u64) -> (Outcome, Duration) {
         let start = Instant::now();
-        let sent = write!(self.stdin, "{}\n", text.len())
+        let sent = writeln!(self.stdin, "{}", text.len())
             .and_then(|()| self.stdin.write_all(text.as_bytes()))
             .and_then(|()| self.stdin.flush());
         let answer = match sent {

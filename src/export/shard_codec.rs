@@ -363,3 +363,173 @@ pub(super) fn decode_rest(mut r: Reader<&[u8]>, c: &mut Collected) -> Result<(),
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    use crate::results::PathRange;
+
+    fn model() -> Model {
+        let text = crate::scenario::starter::STARTER_SCENARIO;
+        crate::scenario::parse(text, Path::new("s.toml"), &[])
+            .expect("the starter scenario is valid")
+            .1
+    }
+
+    const RANGE: PathRange = PathRange { first: 3, count: 1 };
+
+    fn empty() -> Collected {
+        Collected::empty(&model(), RANGE)
+    }
+
+    fn sample() -> Collected {
+        let model = model();
+        let mut c = Collected::empty(&model, RANGE);
+        let class = ClassFinal {
+            stake: 1.0,
+            initial: 1.0,
+            rewards: 0.1,
+            losses: 0.0,
+            losses_protocol: 0.0,
+            losses_shock: 0.0,
+            losses_operator: 0.0,
+            losses_attack: 0.0,
+            exits: 0.0,
+            net_return: 0.1,
+            after_tax_net_return: 0.1,
+            median_net_return: 0.1,
+            net_return_usd: 0.1,
+            stakers: 1,
+            entered: 0,
+        };
+        let protocol = ProtocolFinal {
+            tvl_native: 1.0,
+            tvl_usd: 2.0,
+            apr: 0.05,
+            losses_native: 0.0,
+            losses_protocol_native: 0.0,
+            losses_shock_native: 0.0,
+            losses_operator_native: 0.0,
+            losses_attack_native: 0.0,
+            tvl_native_initial: 1.0,
+            loss_fraction: 0.0,
+            slash_events: 1,
+        };
+        let operator = OperatorFinal {
+            delegated_usd_initial: 3.0,
+            delegated_stake_usd: 2.5,
+            commission_usd: 0.01,
+            delegator_losses_usd: f64::from_bits(0x3FB9_9999_9999_999B),
+            slash_events: 2,
+        };
+        c.rows.push(PathRow {
+            path: 3,
+            classes: vec![class; model.classes.len()],
+            protocols: vec![protocol; model.protocols.len()],
+            lrts: Vec::new(),
+            markets: Vec::new(),
+            loops: Vec::new(),
+            operators: vec![operator],
+            total: TotalFinal {
+                net_return: 0.1,
+                after_tax_net_return: 0.1,
+                net_return_usd: 0.1,
+                initial_usd: 2.0,
+                rewards_usd: 0.2,
+                losses_usd: 0.0,
+                losses_protocol_usd: 0.0,
+                losses_shock_usd: 0.0,
+                losses_operator_usd: 0.0,
+                losses_attack_usd: 0.0,
+                tvl_usd: 2.2,
+                slash_events: 1,
+            },
+        });
+        c.staker_apr_moments = vec![[0.5, 0.25]; model.classes.len()];
+        c.exit_delays[0].add(14, 3);
+        c.exit_delays[0].add(0, 1);
+        c.events.push(EventRecord {
+            path: 3,
+            day: 9,
+            protocol: 0,
+            source: Source::Protocol,
+            operator: None,
+            severity: 0.1,
+            lost_native: 0.1,
+            lost_usd: 0.2,
+        });
+        c.events_dropped = 2;
+        c.liquidations.push(LiquidationRecord {
+            path: 3,
+            day: 9,
+            market: crate::results::MarketRef(0),
+            class: crate::results::ClassRef(0),
+            round: 1,
+            debt_repaid: 4.5,
+            collateral_seized: 4.545,
+            oracle_ratio: 0.97,
+            debt_repaid_usd: 9000.0,
+        });
+        c.liquidations_dropped = 1;
+        c.bookkeeping_error = 1e-16;
+        c
+    }
+
+    #[test]
+    fn encoding_round_trips_exactly() {
+        let c = sample();
+        let bytes = encode(&c);
+        let mut back = empty();
+        decode(&bytes, &mut back).unwrap();
+        assert_eq!(back.rows, c.rows);
+        assert_eq!(back.events, c.events);
+        assert_eq!(back.liquidations, c.liquidations);
+        assert_eq!(back.liquidations_dropped, 1);
+        assert_eq!(back.staker_apr_moments, c.staker_apr_moments);
+        assert_eq!(back.exit_delays, c.exit_delays);
+        assert_eq!(back.events_dropped, 2);
+        assert_eq!(back.bookkeeping_error, 1e-16);
+    }
+
+    #[test]
+    fn every_truncation_is_a_located_error() {
+        let bytes = encode(&sample());
+        for cut in [0, 7, 8, 100, bytes.len() - 1] {
+            let mut back = empty();
+            let err = decode(&bytes[..cut], &mut back).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    DecodeError::Truncated { .. } | DecodeError::OutOfRange { .. }
+                ),
+                "cut at {cut}: {err}"
+            );
+        }
+        let mut long = bytes.clone();
+        long.push(0);
+        let err = decode(&long, &mut empty()).unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::Trailing {
+                at: bytes.len(),
+                extra: 1
+            }
+        );
+    }
+
+    #[test]
+    fn a_huge_count_is_refused_before_anything_is_reserved() {
+        let mut bytes = encode(&sample());
+        bytes[..8].copy_from_slice(&u64::MAX.to_le_bytes());
+        let err = decode(&bytes, &mut empty()).unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::OutOfRange {
+                at: 0,
+                what: "the number of path rows"
+            }
+        );
+    }
+}
