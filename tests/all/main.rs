@@ -11,6 +11,7 @@ mod faults;
 mod format_doc;
 mod fuzz_corpus;
 mod golden;
+mod magnitudes;
 mod newcomer;
 mod outputs_doc;
 mod precision;

@@ -306,3 +306,26 @@ impl Validator {
         );
     }
 }
+
+#[cfg(test)]
+mod suggestion_tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_stop_once_their_edit_distance_work_is_spent() {
+        // 6,000 names of 40 characters: one comparison round costs about
+        // 10 M cells, more than the whole budget.
+        let known: Vec<String> = (0..6_000).map(|i| format!("{i:0>40}")).collect();
+        let mut v = Validator::default();
+        for _ in 0..20 {
+            v.unresolved("asset", "asset", &format!("{:0>39}1x", 0), &known);
+        }
+        let suggested = v
+            .issues
+            .iter()
+            .filter(|i| i.message.contains("did you mean"))
+            .count();
+        assert_eq!(v.issues.len(), 20);
+        assert_eq!(suggested, 1, "suggestions beyond the budget");
+    }
+}
