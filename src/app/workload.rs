@@ -7,6 +7,7 @@
 use std::time::Instant;
 
 use super::format::thousands;
+use super::spill::spill_chunk;
 use crate::engine::simulate;
 use crate::model::Model;
 use crate::results::PathRange;
@@ -26,8 +27,11 @@ pub struct Workload {
     pub threads: usize,
     /// Estimated wall time of the simulation in seconds.
     pub seconds: f64,
-    /// Estimated peak memory in bytes.
+    /// Estimated peak memory in bytes, every path's results held.
     pub memory_bytes: f64,
+    /// Whether the results exceed `run.memory_limit_gib`, so that `run`
+    /// keeps them on disk (see [`spill_chunk`]).
+    pub spills: bool,
 }
 
 impl Workload {
@@ -57,6 +61,7 @@ impl Workload {
             threads,
             seconds: rounds * seconds_per_path,
             memory_bytes: estimated_memory_bytes(model, threads),
+            spills: spill_chunk(model, threads).is_some(),
         }
     }
 
@@ -65,13 +70,18 @@ impl Workload {
     /// about 1.2 GiB of memory".
     pub fn describe(&self) -> String {
         format!(
-            "work: {} agent-steps, {} on {} thread{} ({} agent-steps/s per thread measured here), about {} of memory",
+            "work: {} agent-steps, {} on {} thread{} ({} agent-steps/s per thread measured here), about {} of memory{}",
             compact(self.agent_steps as f64),
             duration(self.seconds),
             self.threads,
             if self.threads == 1 { "" } else { "s" },
             compact(self.rate_per_thread),
             bytes(self.memory_bytes),
+            if self.spills {
+                " held on disk beyond run.memory_limit_gib"
+            } else {
+                ""
+            },
         )
     }
 }
