@@ -29,9 +29,9 @@ pub struct Workload {
     pub seconds: f64,
     /// Estimated peak memory in bytes, every path's results held.
     pub memory_bytes: f64,
-    /// Whether the results exceed `run.memory_limit_gib`, so that `run`
+    /// `run.memory_limit_gib` when the results exceed it, so that `run`
     /// keeps them on disk (see [`spill_chunk`]).
-    pub spills: bool,
+    pub spills: Option<f64>,
 }
 
 impl Workload {
@@ -61,7 +61,7 @@ impl Workload {
             threads,
             seconds: rounds * seconds_per_path,
             memory_bytes: estimated_memory_bytes(model, threads),
-            spills: spill_chunk(model, threads).is_some(),
+            spills: spill_chunk(model, threads).map(|_| model.run.memory_limit_gib),
         }
     }
 
@@ -70,17 +70,18 @@ impl Workload {
     /// about 1.2 GiB of memory".
     pub fn describe(&self) -> String {
         format!(
-            "work: {} agent-steps, {} on {} thread{} ({} agent-steps/s per thread measured here), about {} of memory{}",
+            "work: {} agent-steps, {} on {} thread{} ({} agent-steps/s per thread measured here), about {} of {}",
             compact(self.agent_steps as f64),
             duration(self.seconds),
             self.threads,
             if self.threads == 1 { "" } else { "s" },
             compact(self.rate_per_thread),
             bytes(self.memory_bytes),
-            if self.spills {
-                " held on disk beyond run.memory_limit_gib"
-            } else {
-                ""
+            match self.spills {
+                Some(limit) => format!(
+                    "results, more than run.memory_limit_gib = {limit}: kept on disk while summarised"
+                ),
+                None => "memory".to_string(),
             },
         )
     }
