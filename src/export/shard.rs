@@ -76,9 +76,12 @@ pub fn write_shard(
     let mut json = serde_json::to_vec_pretty(info)?;
     json.push(b'\n');
     out.write("shard.json", &json)?;
-    for (name, bytes) in shard_data(collected) {
-        out.write(name, &bytes)?;
-    }
+    let values = out.target().join("values.f32");
+    out.write_streamed("values.f32", |mut w| {
+        write_values(&mut w, collected).map_err(super::folder::io("write", &values))?;
+        Ok(w)
+    })?;
+    out.write("shard.bin", &encode(collected))?;
     Ok(())
 }
 
@@ -86,21 +89,30 @@ pub fn write_shard(
 /// into `dir`, created if need be: a spilled run's scratch copy of a range
 /// of its paths, read back with [`ShardFiles`](super::shard_files::ShardFiles).
 pub fn write_shard_files(dir: &Path, collected: &Collected) -> Result<(), ExportError> {
+    use std::io::Write;
     std::fs::create_dir_all(dir).map_err(super::folder::io("create folder", dir))?;
-    for (name, bytes) in shard_data(collected) {
-        let path = dir.join(name);
-        std::fs::write(&path, bytes).map_err(super::folder::io("write", &path))?;
-    }
-    Ok(())
+    let values = dir.join("values.f32");
+    let file = std::fs::File::create(&values).map_err(super::folder::io("write", &values))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    write_values(&mut w, collected)
+        .and_then(|()| w.flush())
+        .map_err(super::folder::io("write", &values))?;
+    let bin = dir.join("shard.bin");
+    std::fs::write(&bin, encode(collected)).map_err(super::folder::io("write", &bin))
 }
 
-/// The data files of a shard folder: its values, then everything else.
-fn shard_data(collected: &Collected) -> [(&'static str, Vec<u8>); 2] {
-    let mut values = Vec::with_capacity(collected.values.len() * 4);
-    for v in &collected.values {
-        values.extend(v.to_le_bytes());
+/// Writes the recorded values, little-endian, a block at a time (a copy of
+/// them all would double a large shard's memory).
+fn write_values(w: &mut impl std::io::Write, collected: &Collected) -> std::io::Result<()> {
+    let mut bytes = Vec::with_capacity(1 << 16);
+    for block in collected.values.chunks(1 << 14) {
+        bytes.clear();
+        for v in block {
+            bytes.extend(v.to_le_bytes());
+        }
+        w.write_all(&bytes)?;
     }
-    [("values.f32", values), ("shard.bin", encode(collected))]
+    Ok(())
 }
 
 /// Why a shard folder's data cannot be read back.
