@@ -11,6 +11,7 @@ use super::run::{
     one_screen_summary, progress_bar, simulate_checked, simulation_overrides, write_run,
 };
 use super::spill::{Spilled, finish_spilled};
+use super::submit::script::command_line;
 use crate::cli::{MergeArgs, RunArgs};
 use crate::export::scratch::Scratch;
 use crate::export::shard::{SHARD_FORMAT, ShardError, ShardInfo, shard_range, write_shard};
@@ -184,26 +185,26 @@ fn rerun_command(info: &ShardInfo, shard: u32) -> String {
     let mut words = vec![
         "restake-sim".to_string(),
         "run".to_string(),
-        shell_word(&info.scenario_file),
+        info.scenario_file.clone(),
         "--shard".to_string(),
         format!("{shard}/{}", info.shards),
     ];
     for o in &info.overrides {
-        words.push("--set".to_string());
-        words.push(shell_word(o));
+        words.extend(["--set".to_string(), o.clone()]);
     }
-    words.join(" ")
+    command_line(&words)
 }
 
-/// `word` as one shell word: as it is when it holds only safe characters,
-/// else in single quotes.
-fn shell_word(word: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
-    if !word.is_empty() && word.chars().all(safe) {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
+/// The first of labelled `fields` whose values differ between two parts
+/// of one result (two shards, two sweep blocks): its label and both values.
+pub(super) fn first_difference<const N: usize>(
+    a: [(&'static str, String); N],
+    b: [(&'static str, String); N],
+) -> Option<(&'static str, String, String)> {
+    a.into_iter()
+        .zip(b)
+        .find(|((_, x), (_, y))| x != y)
+        .map(|((what, first), (_, second))| (what, first, second))
 }
 
 /// Parses `I/N` (1 ≤ I ≤ N).
@@ -340,11 +341,7 @@ fn check_same_run(shards: &[(PathBuf, ShardInfo)]) -> Result<(), MergeError> {
                 ("overrides", format!("{:?}", s.overrides)),
             ]
         };
-        let differs = fields(a)
-            .into_iter()
-            .zip(fields(b))
-            .find(|((_, x), (_, y))| x != y);
-        if let Some(((what, first), (_, second))) = differs {
+        if let Some((what, first, second)) = first_difference(fields(a), fields(b)) {
             return Err(MergeError::DifferentRuns {
                 a: dir0.clone(),
                 b: dir.clone(),

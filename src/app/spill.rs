@@ -89,14 +89,10 @@ impl Spilled {
 
     /// The summary and key results, from one pass over the rows that
     /// writes each figure's column to the scratch folder.
-    pub fn summarize(
-        &self,
-        model: &Model,
-        paths: u32,
-    ) -> Result<(Vec<SummaryRow>, KeyResults), ExportError> {
+    pub fn summarize(&self, model: &Model) -> Result<(Vec<SummaryRow>, KeyResults), ExportError> {
         let figures = summary_figures(model);
         let path = self.scratch.path().join("summary-columns.f64");
-        let mut columns = ColumnWriter::create(&path, figures.len(), paths as usize)?;
+        let mut columns = ColumnWriter::create(&path, figures.len(), self.files.paths())?;
         let mut means = PathMeans::default();
         self.files.for_each_row(model, |row| {
             means.add(&row);
@@ -176,7 +172,7 @@ pub fn finish_spilled(
     simulation_seconds: f64,
     merged_shards: Option<u32>,
 ) -> anyhow::Result<Execution> {
-    let (summary, key) = spilled.summarize(&loaded.model, rest.range.count)?;
+    let (summary, key) = spilled.summarize(&loaded.model)?;
     Ok(Execution {
         collected: rest,
         summary,

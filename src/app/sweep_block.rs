@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::InvalidArgument;
 use super::compare::{create_folder, records_to_csv, run_variants};
+use super::merge::first_difference;
 use super::run::simulation_overrides;
 use super::sweep::{self, PointValues, announce, cell, sweep_header, sweep_row};
 use crate::cli::{MergeArgs, SweepArgs};
@@ -364,11 +365,7 @@ fn check_same_sweep(blocks: &[(PathBuf, BlockInfo)]) -> Result<(), BlockError> {
         ]
     };
     for (dir, b) in &blocks[1..] {
-        let differs = fields(a)
-            .into_iter()
-            .zip(fields(b))
-            .find(|((_, x), (_, y))| x != y);
-        if let Some(((what, first), (_, second))) = differs {
+        if let Some((what, first, second)) = first_difference(fields(a), fields(b)) {
             return Err(BlockError::DifferentSweeps {
                 a: dir0.clone(),
                 b: dir.clone(),

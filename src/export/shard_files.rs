@@ -81,11 +81,15 @@ impl ShardFiles {
         Ok(ShardFiles { parts })
     }
 
+    /// The number of paths of all the shards.
+    pub fn paths(&self) -> usize {
+        self.parts.iter().map(|p| p.range.count as usize).sum()
+    }
+
     /// The values of recorded cell `cell` (recorded point × series count +
     /// series) on every path, in path order.
     pub fn values(&self, cell: usize) -> Result<Vec<f32>, ShardError> {
-        let paths: usize = self.parts.iter().map(|p| p.range.count as usize).sum();
-        let mut out = Vec::with_capacity(paths);
+        let mut out = Vec::with_capacity(self.paths());
         let mut bytes = Vec::new();
         for part in &self.parts {
             let m = part.range.count as usize;
