@@ -11,11 +11,17 @@ use crate::results::SourceLosses;
 /// One class's running state.
 #[derive(Debug, Clone)]
 pub struct ClassRun {
-    /// Its stakers' indices, reserves for entries included.
+    /// Its entries' indices (cohorts of stakers, see [`Stakers`]), and the
+    /// positions of its members' stakes at entry in [`Stakers::base`]: one
+    /// per staker it can hold, reserves for entries included.
     pub range: Range<usize>,
-    /// The next reserve to enter: stakers `range.start..next_reserve` have
-    /// entered.
-    pub next_reserve: usize,
+    /// The next unused entry: entries `range.start..next_entry` are in use
+    /// (active, exiting or gone).
+    pub next_entry: usize,
+    /// The next unused member position in [`Stakers::base`].
+    pub next_member: usize,
+    /// Stakers that have entered, t = 0 included.
+    pub joined: u32,
     /// Stake per slot index (active, leaving, junk), weighted.
     pub tvl: Vec<f64>,
     /// Stake held, native units.
@@ -45,9 +51,10 @@ pub struct ClassRun {
 }
 
 impl ClassRun {
-    /// The stakers that have entered (active, exiting or gone).
+    /// The entries in use: cohorts of stakers that have entered (active,
+    /// exiting or gone).
     pub fn members(&self) -> Range<usize> {
-        self.range.start..self.next_reserve
+        self.range.start..self.next_entry
     }
 }
 
@@ -97,7 +104,9 @@ impl Classes {
                     .collect();
                 let run = ClassRun {
                     range: start..start + len,
-                    next_reserve: start + c.count as usize,
+                    next_entry: start,
+                    next_member: start,
+                    joined: 0,
                     tvl: vec![0.0; slot_count],
                     stake: 0.0,
                     rewards: 0.0,
@@ -208,14 +217,15 @@ impl Classes {
         run.exits += taken;
         if all {
             st.stake[i] = 0.0;
+            let members = st.members[i];
             for j in st.slot_range(i) {
                 if let super::stakers::SlotState::Active(p) = st.slot_state(j) {
-                    backers[p] -= 1;
+                    backers[p] -= members;
                 }
                 st.clear_slot(j);
             }
             if st.status[i] == super::stakers::Status::Active {
-                run.active -= 1;
+                run.active -= members;
             }
             st.status[i] = super::stakers::Status::Exited;
             st.left[i] = step + 1;
@@ -300,8 +310,9 @@ operators = { op = 1.0 }
         let classes = Classes::new(&model);
         let ranges: Vec<_> = classes.runs.iter().map(|r| r.range.clone()).collect();
         assert_eq!(ranges, [0..5, 5..6, 6..7]);
-        assert_eq!(classes.runs[0].next_reserve, 2);
-        assert_eq!(classes.runs[0].members(), 0..2);
+        // Nobody has entered yet: no entry is in use.
+        assert_eq!(classes.runs[0].next_entry, 0);
+        assert_eq!(classes.runs[0].members(), 0..0);
         assert_eq!(classes.stakers.stake.len(), 7);
         // The most protocols a class holds.
         assert_eq!(classes.stakers.slots, 2);

@@ -123,7 +123,7 @@ impl Lending {
             let run = &classes.runs[c];
             let liquidity = model.markets[market].liquidity;
             let state = &mut self.markets[market];
-            for i in self.opened_to[c]..run.next_reserve {
+            for i in self.opened_to[c]..run.next_entry {
                 let u: f64 = self.rng.random();
                 let leverage = leverage_low + (leverage_high - leverage_low) * u;
                 let stake = classes.stakers.stake[i];
@@ -139,7 +139,7 @@ impl Lending {
                     seized: 0.0,
                 });
             }
-            self.opened_to[c] = run.next_reserve;
+            self.opened_to[c] = run.next_entry;
         }
     }
 

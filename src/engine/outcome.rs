@@ -63,12 +63,16 @@ pub fn class_finals(
     for (run, class) in classes.runs.iter().zip(&model.classes) {
         let mut sketch = LogHistogram::new(YIELD_SKETCH_ACCURACY);
         returns.clear();
+        // Every member of a cohort has the cohort's net return: its
+        // rewards and losses are the same share of the cohort's as its
+        // stake at entry.
         for i in run.members() {
             let net = (st.rewards[i] - st.losses[i]) / st.initial[i];
-            returns.push(net);
+            let members = st.members[i];
+            returns.push((net, members));
             let held = st.left[i].min(horizon) - st.entered[i].min(horizon);
             if held > 0 {
-                sketch.add(net / (f64::from(held) * step_years));
+                sketch.add_times(net / (f64::from(held) * step_years), u64::from(members));
             }
         }
         sketches.push(sketch);
@@ -85,14 +89,14 @@ pub fn class_finals(
             exits: run.exits,
             net_return: ratio(run.rewards - losses, run.initial),
             after_tax_net_return: ratio(run.rewards * (1.0 - class.tax_rate) - losses, run.initial),
-            median_net_return: median(&mut returns),
+            median_net_return: median_of_counted(&mut returns),
             net_return_usd: usd_return(
                 run,
                 market.prices[class.asset],
                 market.initial[class.asset],
             ),
             stakers: run.active,
-            entered: (run.next_reserve - run.range.start) as u32 - class.count,
+            entered: run.joined - class.count,
         });
     }
     (finals, sketches)
@@ -275,20 +279,31 @@ pub fn find_defect(
     None
 }
 
-/// Median (mean of the two middle values for an even count); NaN if empty.
-pub fn median(values: &mut [f64]) -> f64 {
-    let n = values.len();
-    if n == 0 {
+/// Median of the values each repeated its count of times (a cohort's
+/// members share its value): the middle one, or the mean of the two middle
+/// ones for an even total count; NaN if the count is 0.
+pub fn median_of_counted(values: &mut [(f64, u32)]) -> f64 {
+    let total: u64 = values.iter().map(|&(_, n)| u64::from(n)).sum();
+    if total == 0 {
         return f64::NAN;
     }
-    let mid = n / 2;
-    let (lower, m, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
-    let upper = *m;
-    if n % 2 == 1 {
+    values.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    // The value at 0-based rank `rank` of the expanded list.
+    let at = |rank: u64| {
+        let mut seen = 0;
+        for &(x, n) in values.iter() {
+            seen += u64::from(n);
+            if seen > rank {
+                return x;
+            }
+        }
+        f64::NAN
+    };
+    let upper = at(total / 2);
+    if total % 2 == 1 {
         upper
     } else {
-        let below = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        0.5 * (below + upper)
+        0.5 * (at(total / 2 - 1) + upper)
     }
 }
 
@@ -346,8 +361,9 @@ allocate = { b = 1.0 }
         st.losses[0..3].copy_from_slice(&[2.0, 0.0, 0.0]);
         st.entered[0..3].copy_from_slice(&[0, 0, 10]);
         st.left[0..3].copy_from_slice(&[10, 4, 10]);
+        st.members[2] = 1;
         let runs = &mut parts.classes.runs;
-        runs[0].next_reserve = 3;
+        (runs[0].next_entry, runs[0].joined) = (3, 3);
         (runs[0].stake, runs[0].initial, runs[0].rewards) = (160.0, 250.0, 15.0);
         runs[0].losses = SourceLosses::from_parts([0.5, 1.0, 0.25, 0.25]);
         (runs[0].exits, runs[0].active) = (104.0, 2);
@@ -510,8 +526,19 @@ allocate = { b = 1.0 }
 
     #[test]
     fn median_of_odd_even_and_empty() {
-        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
-        assert!(median(&mut []).is_nan());
+        let ones = |v: &[f64]| v.iter().map(|&x| (x, 1)).collect::<Vec<_>>();
+        assert_eq!(median_of_counted(&mut ones(&[3.0, 1.0, 2.0])), 2.0);
+        assert_eq!(median_of_counted(&mut ones(&[4.0, 1.0, 3.0, 2.0])), 2.5);
+        assert!(median_of_counted(&mut []).is_nan());
+        assert!(median_of_counted(&mut [(1.0, 0)]).is_nan());
+    }
+
+    #[test]
+    fn a_counted_median_is_the_median_of_the_values_repeated() {
+        // 1 ×3, 5 ×1, 2 ×2: 1 1 1 2 2 5 → (1 + 2) / 2.
+        assert_eq!(median_of_counted(&mut [(1.0, 3), (5.0, 1), (2.0, 2)]), 1.5);
+        // 1 ×3, 5 ×1, 2 ×1: 1 1 1 2 5 → 1.
+        assert_eq!(median_of_counted(&mut [(5.0, 1), (1.0, 3), (2.0, 1)]), 1.0);
+        assert_eq!(median_of_counted(&mut [(7.0, 1_000_000)]), 7.0);
     }
 }

@@ -2,6 +2,13 @@
 //! staker (grouped by class, contiguous), and `slots` allocation slots per
 //! staker holding a slot index and a weight.
 //!
+//! An entry is a cohort: one or more stakers alike in law (the same
+//! class, allocation, operator, status and entry step) whose stakes differ
+//! only by a factor. Its stake, rewards, losses, exits and payouts are the
+//! sums over its members; each member holds the share of them its stake at
+//! entry (`base`) has of the cohort's. Rewards and slashes act on stake in
+//! proportion, so a cohort evolves exactly as its members would one by one.
+//!
 //! Slot indices: `p` (0 ≤ p < P) is an active allocation to protocol p,
 //! earning and slashable; `p + P` is stake leaving protocol p (unbonding or
 //! deallocating), slashable but earning nothing; `2P` and above is an empty
@@ -27,10 +34,11 @@ pub fn slot_index_count(protocols: usize) -> usize {
     2 * protocols + JUNK_SLOTS
 }
 
-/// Bytes of per-staker state in [`Stakers`], rounded up to a cache-friendly
-/// 64 (six `f64`, an operator `u16`, a status byte, two `u32` steps); the
+/// Bytes of per-staker state in [`Stakers`], rounded up to a multiple of 16
+/// (per entry six `f64`, an operator `u16`, a status byte, two `u32` steps
+/// and two `u32` for its members; per member its `f64` stake at entry); the
 /// memory estimate uses it.
-pub const STAKER_BYTES: usize = 64;
+pub const STAKER_BYTES: usize = 80;
 
 /// Bytes per allocation slot in [`Stakers`]: a `u16` slot index and an
 /// `f64` weight.
@@ -93,6 +101,13 @@ pub struct Stakers {
     pub slot: Vec<u16>,
     /// Weight per allocation slot (`len × slots`).
     pub weight: Vec<f64>,
+    /// Stakers per entry (0 for an entry not in use).
+    pub members: Vec<u32>,
+    /// Per entry: the position of its first member in `base`; its members
+    /// are `base[first_member..first_member + members]`.
+    pub first_member: Vec<u32>,
+    /// Per member (grouped by entry): its stake at entry.
+    pub base: Vec<f64>,
 }
 
 impl Stakers {
@@ -116,6 +131,70 @@ impl Stakers {
                 .map(|k| empty_slot_index(protocols, k))
                 .collect(),
             weight: vec![0.0; len * slots],
+            members: vec![0; len],
+            first_member: vec![0; len],
+            base: vec![0.0; len],
+        }
+    }
+
+    /// Positions in `base` of entry `i`'s members.
+    #[inline]
+    pub fn member_range(&self, i: usize) -> Range<usize> {
+        let first = self.first_member[i] as usize;
+        first..first + self.members[i] as usize
+    }
+
+    /// The smallest and largest stake among entry `i`'s members now.
+    pub fn member_stake_bounds(&self, i: usize) -> (f64, f64) {
+        if self.members[i] == 1 {
+            return (self.stake[i], self.stake[i]);
+        }
+        let growth = self.stake[i] / self.initial[i];
+        let (lo, hi) = self.base[self.member_range(i)]
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &b| {
+                (lo.min(b), hi.max(b))
+            });
+        (lo * growth, hi * growth)
+    }
+
+    /// Makes entry `e` (unused) a cohort of the last `k` members of entry
+    /// `i` (0 < k < members of `i`), with the same state and the share of
+    /// `i`'s stake, rewards, losses, exits and payouts their stakes at
+    /// entry hold; `i` keeps the rest.
+    pub fn split_tail(&mut self, i: usize, k: u32, e: usize) {
+        let all = self.member_range(i);
+        let n = self.members[i];
+        debug_assert!(k > 0 && k < n && self.members[e] == 0);
+        let tail = all.end - k as usize..all.end;
+        let share =
+            self.base[tail.clone()].iter().sum::<f64>() / self.base[all].iter().sum::<f64>();
+        for figure in [
+            &mut self.stake,
+            &mut self.initial,
+            &mut self.rewards,
+            &mut self.losses,
+            &mut self.exited,
+            &mut self.paid_out,
+        ] {
+            let moved = figure[i] * share;
+            figure[e] = moved;
+            figure[i] -= moved;
+        }
+        self.members[i] = n - k;
+        self.members[e] = k;
+        self.first_member[e] = tail.start as u32;
+        self.operator[e] = self.operator[i];
+        self.status[e] = self.status[i];
+        self.entered[e] = self.entered[i];
+        self.left[e] = self.left[i];
+        for (from, to) in self.slot_range(i).zip(self.slot_range(e)) {
+            if self.slot_state(from) == SlotState::Empty {
+                self.clear_slot(to);
+            } else {
+                self.slot[to] = self.slot[from];
+                self.weight[to] = self.weight[from];
+            }
         }
     }
 
@@ -332,7 +411,7 @@ mod tests {
     fn the_memory_estimate_sizes_cover_the_arrays() {
         use std::mem::size_of;
         let per_staker =
-            6 * size_of::<f64>() + size_of::<u16>() + size_of::<Status>() + 2 * size_of::<u32>();
+            7 * size_of::<f64>() + size_of::<u16>() + size_of::<Status>() + 4 * size_of::<u32>();
         assert!(per_staker <= STAKER_BYTES, "{per_staker} bytes per staker");
         assert_eq!(SLOT_BYTES, 10);
     }

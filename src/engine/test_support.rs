@@ -12,7 +12,9 @@ use super::slashing::EventLog;
 use crate::model::Model;
 
 /// A `[run]` of 10 daily steps and one constant asset, ETH at 2,000 USD,
-/// to put before the tables a test needs.
+/// to put before the tables a test needs. Each staker is simulated on its
+/// own (`cohorts = false`), so tests address stakers by index; the cohort
+/// tests switch cohorts on with [`with_cohorts`].
 pub(crate) const RUN_AND_ETH: &str = r#"
 [run]
 name = "t"
@@ -20,6 +22,7 @@ horizon_days = 10
 paths = 1
 seed = 7
 record_every_days = 1
+cohorts = false
 
 [[asset]]
 name = "ETH"
@@ -33,6 +36,12 @@ pub(crate) fn parse_model(text: &str) -> Model {
         Ok((_, model)) => model,
         Err(e) => panic!("test scenario is invalid: {e:?}"),
     }
+}
+
+/// The model of [`RUN_AND_ETH`] with cohorts on, followed by `tables`.
+pub(crate) fn with_cohorts(tables: &str) -> Model {
+    let run = RUN_AND_ETH.replace("cohorts = false\n", "");
+    parse_model(&format!("{run}{tables}"))
 }
 
 /// The model of [`RUN_AND_ETH`] followed by `tables`.

@@ -56,6 +56,9 @@ pub struct RunSettings {
     /// coalition of operators that has become profitable happens (needs
     /// protocols with a [`Corruption`] model and delegated operators).
     pub attacks: bool,
+    /// Stakers alike in law are simulated as one cohort (see
+    /// `engine::behaviour::cohorts`); off, every staker is its own.
+    pub cohorts: bool,
 }
 
 impl RunSettings {

@@ -80,6 +80,10 @@ pub struct RunFile {
     /// table whenever an attack has become profitable.
     #[serde(default, skip_serializing_if = "is_false")]
     pub attacks: bool,
+    /// Stakers alike in law (same allocation, operator, class and entry)
+    /// are simulated as one cohort; `false` simulates each on its own.
+    #[serde(default = "default_true", skip_serializing_if = "is_true")]
+    pub cohorts: bool,
 }
 
 fn default_one() -> u32 {
@@ -99,6 +103,9 @@ fn default_true() -> bool {
 }
 fn is_false(b: &bool) -> bool {
     !*b
+}
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// `[[asset]]`: a priced asset following geometric Brownian motion.

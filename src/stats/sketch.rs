@@ -82,12 +82,19 @@ impl LogHistogram {
     /// Adds one value. NaN is ignored (not counted at all); infinities are
     /// counted in the outermost bucket (index saturated to the `i32` range).
     pub fn add(&mut self, x: f64) {
-        if x.is_nan() {
+        self.add_times(x, 1);
+    }
+
+    /// Adds `n` copies of one value (a cohort of `n` stakers alike), as
+    /// `n` calls of [`Self::add`] would but for the rounding of the sums,
+    /// which grow by `n·x` and `n·x²`.
+    pub fn add_times(&mut self, x: f64, n: u64) {
+        if x.is_nan() || n == 0 {
             return;
         }
         let magnitude = x.abs();
         if magnitude < MIN_MAGNITUDE {
-            self.zero += 1;
+            self.zero += n;
         } else {
             let k = (magnitude.ln() / self.ln_gamma).ceil() as i32;
             let side = if x > 0.0 {
@@ -95,13 +102,19 @@ impl LogHistogram {
             } else {
                 &mut self.negative
             };
-            *side.entry(k).or_insert(0) += 1;
+            *side.entry(k).or_insert(0) += n;
         }
-        self.count += 1;
+        self.count += n;
         self.min = self.min.min(x);
         self.max = self.max.max(x);
-        self.sum += x;
-        self.sum_sq += x * x;
+        if n == 1 {
+            self.sum += x;
+            self.sum_sq += x * x;
+        } else {
+            let times = n as f64;
+            self.sum += times * x;
+            self.sum_sq += times * (x * x);
+        }
     }
 
     /// Adds every value of `other` into `self`.

@@ -53,43 +53,59 @@ impl Behaviour {
         // Best first; ties to the lowest index.
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         let range = classes.runs[c].members();
+        let choice = Choice {
+            order: &order,
+            scores: &scores,
+            min_improvement: rule.min_improvement,
+        };
+        // Geometric skipping over the class's stakers, cohort by cohort:
+        // each staker acts with `probability`; `next` counts the stakers
+        // to pass over from the start of the current cohort.
         let log_keep = (1.0 - rule.probability).ln();
-        let mut i = range.start;
-        loop {
-            // Geometric skipping: each staker acts with `probability`.
-            if rule.probability < 1.0 {
-                let u: f64 = 1.0 - self.rng.random::<f64>();
-                let skip = (u.ln() / log_keep).floor();
-                if skip >= (range.end - i) as f64 {
-                    break;
-                }
-                i += skip as usize;
+        let mut next = self.skip(rule.probability, log_keep);
+        for i in range {
+            let n = u64::from(classes.stakers.members[i]);
+            let mut acting = 0;
+            while next < n {
+                acting += 1;
+                next += 1 + self.skip(rule.probability, log_keep);
             }
-            if i >= range.end {
-                break;
+            next -= n;
+            if acting > 0
+                && classes.stakers.status[i] == Status::Active
+                && any_move(model, classes, protocols, c, i, choice)
+            {
+                let movers = self.split_random(classes, c, i, acting);
+                self.chase_cohort(model, classes, protocols, c, movers, step, choice);
             }
-            if classes.stakers.status[i] == Status::Active {
-                let choice = Choice {
-                    order: &order,
-                    scores: &scores,
-                    min_improvement: rule.min_improvement,
-                };
-                self.swap_worst_for_best(model, classes, protocols, c, i, step, choice);
-            }
-            i += 1;
         }
         order.sort_unstable();
         classes.runs[c].candidates = order;
         self.scores = scores;
     }
 
-    /// Moves the weight of staker i's worst held protocol to the best one it
-    /// does not hold (ties: lowest index), if the gain is at least
-    /// `min_improvement`. With a deallocation delay the old allocation
-    /// leaves over the delay (still slashable) and the move needs a free
-    /// slot; into a unique-stake protocol it must fit within the stake.
+    /// Stakers passed over before the next one that acts, when each acts
+    /// with `probability` (`log_keep` = ln(1 − probability)); saturates at
+    /// `u64::MAX` for "none left".
+    fn skip(&mut self, probability: f64, log_keep: f64) -> u64 {
+        if probability >= 1.0 {
+            return 0;
+        }
+        let u: f64 = 1.0 - self.rng.random::<f64>();
+        let skip = (u.ln() / log_keep).floor();
+        if skip >= 1e18 {
+            u64::MAX / 2
+        } else {
+            skip as u64
+        }
+    }
+
+    /// Moves cohort `i` of class `c` as [`plan_move`] decides. Members whose stakes sit on both sides of a candidate's
+    /// `min_stake` may decide differently: when its smallest and largest
+    /// members would, the cohort is split at the first such threshold and
+    /// each part decides on its own.
     #[allow(clippy::too_many_arguments)]
-    fn swap_worst_for_best(
+    fn chase_cohort(
         &mut self,
         model: &Model,
         classes: &mut Classes,
@@ -99,93 +115,181 @@ impl Behaviour {
         step: u32,
         choice: Choice<'_>,
     ) {
-        let Choice {
-            order,
-            scores,
-            min_improvement,
-        } = choice;
-        let st = &classes.stakers;
-        let slots = st.slot_range(i);
-        let mut worst: Option<(usize, usize)> = None;
-        for j in slots.clone() {
-            let SlotState::Active(p) = st.slot_state(j) else {
-                continue;
-            };
-            let better = match worst {
-                None => true,
-                Some((_, wp)) => scores[p] < scores[wp] || (scores[p] == scores[wp] && p < wp),
-            };
-            if better {
-                worst = Some((j, p));
-            }
-        }
-        let Some((j_worst, p_worst)) = worst else {
-            return;
-        };
-        let held = |p: usize| slots.clone().any(|j| st.slot_protocol(j) == Some(p));
-        let stake = st.stake[i];
-        let op = st.operator[i] as usize;
-        let has_ops = !model.classes[c].delegation.is_empty();
-        let best = order.iter().copied().find(|&p| {
-            let proto = &model.protocols[p];
-            !held(p)
-                && stake >= proto.min_stake
-                && protocols.tvl_native[p] < proto.capacity
-                && (!has_ops || model.operators[op].serves[p])
-        });
-        let Some(p_best) = best else { return };
-        if scores[p_best] - scores[p_worst] < min_improvement {
-            return;
-        }
-        // Unique stake: magnitudes (including those still deallocating) stay
-        // within the stake, so a move into a unique-stake protocol must fit.
-        let unique = |p: usize| model.protocols[p].allocation == Allocation::UniqueStake;
-        if unique(p_best) {
-            let w_move = st.weight[j_worst];
-            let held_unique: f64 = slots
-                .clone()
-                .filter(|&j| st.slot_protocol(j).is_some_and(unique))
-                .map(|j| st.weight[j])
-                .sum();
-            let freed = if unique(p_worst) && model.protocols[p_worst].deallocation_steps == 0 {
-                w_move
-            } else {
-                0.0
-            };
-            if held_unique - freed + w_move > 1.0 + 1e-12 {
+        let (low, high) = classes.stakers.member_stake_bounds(i);
+        let plan = plan_move(model, classes, protocols, c, i, high, choice);
+        if low < high && plan_move(model, classes, protocols, c, i, low, choice) != plan {
+            let threshold = choice
+                .order
+                .iter()
+                .map(|&p| model.protocols[p].min_stake)
+                .filter(|&t| low < t && t <= high)
+                .fold(f64::INFINITY, f64::min);
+            if let Some(above) = self.split_at_stake(classes, c, i, threshold) {
+                self.chase_cohort(model, classes, protocols, c, i, step, choice);
+                self.chase_cohort(model, classes, protocols, c, above, step, choice);
                 return;
             }
         }
-        let delay = model.protocols[p_worst].deallocation_steps;
-        let target = if delay == 0 {
-            j_worst
-        } else {
-            // The old allocation stays slashable while it deallocates: it
-            // needs a free slot for the new one, else the move waits.
-            let Some(free) = slots
-                .clone()
-                .find(|&j| st.slot_state(j) == SlotState::Empty)
-            else {
-                return;
-            };
-            free
-        };
+        if let Some(plan) = plan {
+            self.apply_move(model, classes, protocols, c, i, step, plan);
+        }
+    }
+
+    /// Makes the move `plan` for cohort `i` of class `c` at `step`.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_move(
+        &mut self,
+        model: &Model,
+        classes: &mut Classes,
+        protocols: &mut ProtocolBook,
+        c: usize,
+        i: usize,
+        step: u32,
+        plan: Move,
+    ) {
+        let Move {
+            j_worst,
+            p_worst,
+            p_best,
+            target,
+        } = plan;
         let st = &mut classes.stakers;
         let run = &mut classes.runs[c];
+        let stake = st.stake[i];
+        let members = st.members[i];
         let w = st.weight[j_worst];
         run.tvl[st.active_index(p_worst)] -= w * stake;
-        protocols.backers[p_worst] -= 1;
-        protocols.backers[p_best] += 1;
+        protocols.backers[p_worst] -= members;
+        protocols.backers[p_best] += members;
+        let delay = model.protocols[p_worst].deallocation_steps;
         if delay > 0 {
             st.start_leaving(j_worst, p_worst);
             run.tvl[st.leaving_index(p_worst)] += w * stake;
-            let slot = j_worst - slots.start;
+            let slot = j_worst - st.slot_range(i).start;
             self.releases
                 .push(step + delay, Release::Deallocation { staker: i, slot });
         }
         st.allocate(target, p_best, w);
         run.tvl[st.active_index(p_best)] += w * stake;
     }
+}
+
+/// Whether any member of cohort `i` of class `c` would move: its decision
+/// depends on a member's stake only through the candidates' `min_stake`,
+/// so it is found at the smallest stake and at each threshold within the
+/// members' stakes. A cohort none of whose members would move is not split.
+fn any_move(
+    model: &Model,
+    classes: &Classes,
+    protocols: &ProtocolBook,
+    c: usize,
+    i: usize,
+    choice: Choice<'_>,
+) -> bool {
+    let (low, high) = classes.stakers.member_stake_bounds(i);
+    let plan = |stake| plan_move(model, classes, protocols, c, i, stake, choice).is_some();
+    plan(low)
+        || choice
+            .order
+            .iter()
+            .map(|&p| model.protocols[p].min_stake)
+            .any(|t| low < t && t <= high && plan(t))
+}
+
+/// A yield-chasing move: the weight of slot `j_worst` (in `p_worst`) goes
+/// to `p_best`, into slot `target` (the same slot, or a free one while the
+/// old allocation deallocates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Move {
+    j_worst: usize,
+    p_worst: usize,
+    p_best: usize,
+    target: usize,
+}
+
+/// The move of cohort i of class `c` whose members hold `stake` each: the
+/// weight of its worst held protocol to the best one it does not hold
+/// (ties: lowest index), if the gain is at least `min_improvement`. With a
+/// deallocation delay the old allocation leaves over the delay (still
+/// slashable) and the move needs a free slot; into a unique-stake protocol
+/// it must fit within the stake.
+fn plan_move(
+    model: &Model,
+    classes: &Classes,
+    protocols: &ProtocolBook,
+    c: usize,
+    i: usize,
+    stake: f64,
+    choice: Choice<'_>,
+) -> Option<Move> {
+    let Choice {
+        order,
+        scores,
+        min_improvement,
+    } = choice;
+    let st = &classes.stakers;
+    let slots = st.slot_range(i);
+    let mut worst: Option<(usize, usize)> = None;
+    for j in slots.clone() {
+        let SlotState::Active(p) = st.slot_state(j) else {
+            continue;
+        };
+        let better = match worst {
+            None => true,
+            Some((_, wp)) => scores[p] < scores[wp] || (scores[p] == scores[wp] && p < wp),
+        };
+        if better {
+            worst = Some((j, p));
+        }
+    }
+    let (j_worst, p_worst) = worst?;
+    let held = |p: usize| slots.clone().any(|j| st.slot_protocol(j) == Some(p));
+    let op = st.operator[i] as usize;
+    let has_ops = !model.classes[c].delegation.is_empty();
+    let p_best = order.iter().copied().find(|&p| {
+        let proto = &model.protocols[p];
+        !held(p)
+            && stake >= proto.min_stake
+            && protocols.tvl_native[p] < proto.capacity
+            && (!has_ops || model.operators[op].serves[p])
+    })?;
+    if scores[p_best] - scores[p_worst] < min_improvement {
+        return None;
+    }
+    // Unique stake: magnitudes (including those still deallocating) stay
+    // within the stake, so a move into a unique-stake protocol must fit.
+    let unique = |p: usize| model.protocols[p].allocation == Allocation::UniqueStake;
+    if unique(p_best) {
+        let w_move = st.weight[j_worst];
+        let held_unique: f64 = slots
+            .clone()
+            .filter(|&j| st.slot_protocol(j).is_some_and(unique))
+            .map(|j| st.weight[j])
+            .sum();
+        let freed = if unique(p_worst) && model.protocols[p_worst].deallocation_steps == 0 {
+            w_move
+        } else {
+            0.0
+        };
+        if held_unique - freed + w_move > 1.0 + 1e-12 {
+            return None;
+        }
+    }
+    let target = if model.protocols[p_worst].deallocation_steps == 0 {
+        j_worst
+    } else {
+        // The old allocation stays slashable while it deallocates: it
+        // needs a free slot for the new one, else the move waits.
+        slots
+            .clone()
+            .find(|&j| st.slot_state(j) == SlotState::Empty)?
+    };
+    Some(Move {
+        j_worst,
+        p_worst,
+        p_best,
+        target,
+    })
 }
 
 /// What a review decides moves by: protocols best first, their scores, and

@@ -2,6 +2,9 @@
 //! class's distributions, and its stake added to the protocols it backs.
 
 use rand::RngExt;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
 use rand_distr::{Distribution, LogNormal};
 
 use super::Behaviour;
@@ -12,12 +15,12 @@ use crate::engine::stakers::{NO_OPERATOR, Status};
 use crate::model::{InitialAllocation, Model, StakeDist};
 
 impl Behaviour {
-    /// Brings staker `i` of class `c` in at `step` with a fresh stake,
-    /// allocation and operator, drawn from `stream` (the initial stream at
-    /// t = 0, the behaviour stream for later entries). Entries after t = 0
-    /// do not flow into protocols at capacity, and a protocol whose
-    /// `min_stake` the stake does not reach, or that the operator does not
-    /// serve, is left out.
+    /// Brings staker `i` of class `c` in at `step` as a cohort of its own,
+    /// with a fresh stake, allocation and operator drawn from `stream` (the
+    /// initial stream at t = 0, the behaviour stream for later entries).
+    /// Entries after t = 0 do not flow into protocols at capacity, and a
+    /// protocol whose `min_stake` the stake does not reach, or that the
+    /// operator does not serve, is left out.
     #[allow(clippy::too_many_arguments)]
     pub fn activate(
         &mut self,
@@ -29,6 +32,33 @@ impl Behaviour {
         step: u32,
         stream: Stream,
     ) {
+        let (stake, operator) = self.draw_entrant(model, &protocols.tvl_native, c, step, stream);
+        let run = &mut classes.runs[c];
+        let member = run.next_member;
+        run.next_member += 1;
+        classes.stakers.base[member] = stake;
+        let picks = std::mem::take(&mut self.picks);
+        let cohort = Cohort {
+            stake,
+            operator,
+            picks: &picks,
+            members: member..member + 1,
+        };
+        install(classes, protocols, c, i, step, cohort);
+        self.picks = picks;
+    }
+
+    /// Draws one entrant of class `c` at `step` from `stream`: returns its
+    /// stake and operator, and leaves the protocols it backs (protocol,
+    /// weight), in the order drawn, in `self.picks`.
+    fn draw_entrant(
+        &mut self,
+        model: &Model,
+        tvl_native: &[f64],
+        c: usize,
+        step: u32,
+        stream: Stream,
+    ) -> (f64, usize) {
         let class = &model.classes[c];
         let rng = match stream {
             Stream::Initial => &mut self.initial_rng,
@@ -47,20 +77,13 @@ impl Behaviour {
                 .map_or(0, |&(o, _)| o)
         };
         let serves = |p: usize| class.delegation.is_empty() || model.operators[operator].serves[p];
-        let tvl_native = &protocols.tvl_native;
         let open = |p: usize| step == 0 || tvl_native[p] < model.protocols[p].capacity;
         let eligible = |p: usize| stake >= model.protocols[p].min_stake && serves(p) && open(p);
-        let st = &mut classes.stakers;
-        let base = st.slot_range(i).start;
-        let mut n = 0;
+        self.picks.clear();
         match &class.allocation {
             InitialAllocation::Fixed(pairs) => {
-                for &(p, w) in pairs {
-                    if eligible(p) {
-                        st.allocate(base + n, p, w);
-                        n += 1;
-                    }
-                }
+                self.picks
+                    .extend(pairs.iter().copied().filter(|&(p, _)| eligible(p)));
             }
             InitialAllocation::Random {
                 min,
@@ -76,28 +99,229 @@ impl Behaviour {
                     self.scratch.swap(pick, j);
                     let p = self.scratch[pick];
                     if eligible(p) {
-                        st.allocate(base + n, p, *weight);
-                        n += 1;
+                        self.picks.push((p, *weight));
                     }
                 }
             }
         }
+        (stake, operator)
+    }
+
+    /// Brings class `c`'s stakers at t = 0 in, drawing each as
+    /// [`Self::activate`] would (the same numbers in the same order), and
+    /// gathers those alike in law — the same operator and the same
+    /// protocols at the same weights — into cohorts, in order of their
+    /// first member (with `run.cohorts` off, or for a looping class whose
+    /// leverage is drawn per staker, every staker is its own cohort).
+    pub fn enter_class_initial(
+        &mut self,
+        model: &Model,
+        classes: &mut Classes,
+        protocols: &mut ProtocolBook,
+        c: usize,
+    ) {
+        let class = &model.classes[c];
+        let count = class.count as usize;
+        let alike = model.run.cohorts && !class.is_loop();
+        let mut grouping = Grouping::default();
+        let mut stakes = Vec::with_capacity(count);
+        let mut group_of = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (stake, operator) =
+                self.draw_entrant(model, &protocols.tvl_native, c, 0, Stream::Initial);
+            stakes.push(stake);
+            group_of.push(grouping.group_of(operator, &self.picks, alike, stake));
+        }
+        // Members grouped by cohort, in drawing order within each.
+        let groups = grouping.len();
+        let mut offset = vec![0usize; groups + 1];
+        for &g in &group_of {
+            offset[g as usize + 1] += 1;
+        }
+        for g in 0..groups {
+            offset[g + 1] += offset[g];
+        }
+        let start = classes.runs[c].range.start;
+        let mut fill = offset.clone();
+        for (&g, &stake) in group_of.iter().zip(&stakes) {
+            classes.stakers.base[start + fill[g as usize]] = stake;
+            fill[g as usize] += 1;
+        }
+        for g in 0..groups {
+            let members = start + offset[g]..start + offset[g + 1];
+            let stake = classes.stakers.base[members.clone()].iter().sum();
+            let (operator, picks) = grouping.cohort(g);
+            let cohort = Cohort {
+                stake,
+                operator,
+                picks,
+                members,
+            };
+            install(classes, protocols, c, start + g, 0, cohort);
+        }
         let run = &mut classes.runs[c];
-        for j in base..base + n {
-            run.tvl[st.slot_index(j)] += st.weight[j] * stake;
-            if let Some(p) = st.slot_protocol(j) {
-                protocols.backers[p] += 1;
+        run.next_entry = start + groups;
+        run.next_member = start + count;
+    }
+}
+
+/// A cohort about to enter.
+struct Cohort<'a> {
+    /// Its members' stakes, summed.
+    stake: f64,
+    /// Their operator ([`NO_OPERATOR`] for none).
+    operator: usize,
+    /// The protocols they back: (protocol, weight).
+    picks: &'a [(usize, f64)],
+    /// Positions of their stakes at entry in [`crate::engine::stakers::Stakers::base`].
+    members: std::ops::Range<usize>,
+}
+
+/// Makes entry `i` of class `c` the cohort `cohort`, entered at `step`,
+/// and adds its stake to the protocols it backs.
+fn install(
+    classes: &mut Classes,
+    protocols: &mut ProtocolBook,
+    c: usize,
+    i: usize,
+    step: u32,
+    cohort: Cohort<'_>,
+) {
+    let Cohort {
+        stake,
+        operator,
+        picks,
+        members,
+    } = cohort;
+    let st = &mut classes.stakers;
+    let run = &mut classes.runs[c];
+    let count = members.len() as u32;
+    let base = st.slot_range(i).start;
+    for (n, &(p, w)) in picks.iter().enumerate() {
+        st.allocate(base + n, p, w);
+        run.tvl[st.slot_index(base + n)] += w * stake;
+        protocols.backers[p] += count;
+    }
+    st.stake[i] = stake;
+    st.initial[i] = stake;
+    st.operator[i] = operator as u16;
+    st.status[i] = Status::Active;
+    st.entered[i] = step;
+    st.members[i] = count;
+    st.first_member[i] = members.start as u32;
+    run.stake += stake;
+    run.initial += stake;
+    run.active += count;
+    run.joined += count;
+}
+
+/// Stakers at t = 0 gathered by what they are alike in: operator and
+/// (protocol, weight) pairs, in protocol order. Keys are found by a 64-bit
+/// hash and confirmed word for word; a staker whose hash another key holds
+/// (or any staker, when stakers are not to be gathered) starts a cohort of
+/// its own, which is always exact.
+#[derive(Default)]
+struct Grouping {
+    /// Hash of a key → its cohort.
+    by_hash: HashMap<u64, u32, BuildHasherDefault<KeyHashHasher>>,
+    /// Per cohort: its key's words in `keys`, and where its picks are.
+    key_range: Vec<std::ops::Range<usize>>,
+    /// Per cohort: its operator.
+    operators: Vec<usize>,
+    /// Per cohort: its first member's picks in `picks`, in drawing order.
+    pick_range: Vec<std::ops::Range<usize>>,
+    /// Every cohort's key words.
+    keys: Vec<u64>,
+    /// Every cohort's picks.
+    picks: Vec<(usize, f64)>,
+    /// The key being looked up, and its pairs being sorted.
+    scratch: Vec<u64>,
+    pairs: Vec<(u64, u64)>,
+}
+
+impl Grouping {
+    /// The cohort of a staker with `operator` and `picks`.
+    fn group_of(
+        &mut self,
+        operator: usize,
+        picks: &[(usize, f64)],
+        alike: bool,
+        stake: f64,
+    ) -> u32 {
+        // Pairs in protocol order: the order drawn does not matter in law.
+        self.pairs.clear();
+        self.pairs
+            .extend(picks.iter().map(|&(p, w)| (p as u64, w.to_bits())));
+        self.pairs.sort_unstable();
+        self.scratch.clear();
+        self.scratch.push(operator as u64);
+        for &(p, w) in &self.pairs {
+            self.scratch.push(p);
+            self.scratch.push(w);
+        }
+        let hash = hash_words(&self.scratch);
+        if alike && stake > 0.0 {
+            if let Some(&g) = self.by_hash.get(&hash) {
+                if self.keys[self.key_range[g as usize].clone()] == self.scratch[..] {
+                    return g;
+                }
             }
         }
-        st.stake[i] = stake;
-        st.initial[i] = stake;
-        st.operator[i] = operator as u16;
-        st.status[i] = Status::Active;
-        st.entered[i] = step;
-        run.stake += stake;
-        run.initial += stake;
-        run.active += 1;
+        let g = self.key_range.len() as u32;
+        if alike && stake > 0.0 {
+            self.by_hash.entry(hash).or_insert(g);
+        }
+        let k = self.keys.len();
+        self.keys.extend_from_slice(&self.scratch);
+        self.key_range.push(k..self.keys.len());
+        self.operators.push(operator);
+        let q = self.picks.len();
+        self.picks.extend_from_slice(picks);
+        self.pick_range.push(q..self.picks.len());
+        g
     }
+
+    /// Cohorts so far.
+    fn len(&self) -> usize {
+        self.key_range.len()
+    }
+
+    /// Cohort `g`'s operator and picks.
+    fn cohort(&self, g: usize) -> (usize, &[(usize, f64)]) {
+        (self.operators[g], &self.picks[self.pick_range[g].clone()])
+    }
+}
+
+/// Hashes a key's [`hash_words`] as itself: it is a hash already.
+#[derive(Default)]
+struct KeyHashHasher(u64);
+
+impl Hasher for KeyHashHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x;
+    }
+}
+
+/// A 64-bit hash of `words` (splitmix64 steps folded together).
+fn hash_words(words: &[u64]) -> u64 {
+    let mut h: u64 = 0x9E37_79B9_7F4A_7C15;
+    for &w in words {
+        let mut z = (h ^ w).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        h = z ^ (z >> 31);
+    }
+    h
 }
 
 /// One staker's stake at entry, native units.

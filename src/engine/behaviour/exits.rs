@@ -48,6 +48,18 @@ impl Releases {
         self.queue.push(Reverse(entry));
     }
 
+    /// Queues, for staker `to`, a copy of every release pending for
+    /// staker `from` (a cohort split off `from` leaves as `from` would).
+    pub fn copy_pending(&mut self, from: usize, to: usize) {
+        let copies: Vec<_> = self
+            .queue
+            .iter()
+            .filter(|Reverse((_, staker, _))| *staker as usize == from)
+            .map(|&Reverse((due, _, which))| Reverse((due, to as u32, which)))
+            .collect();
+        self.queue.extend(copies);
+    }
+
     /// The next release due at or before `step`, if any.
     pub fn pop_due(&mut self, step: u32) -> Option<Release> {
         let &Reverse((due, staker, which)) = self.queue.peek()?;
@@ -68,7 +80,8 @@ impl Releases {
 }
 
 impl Behaviour {
-    /// Starts the exit of staker `i` of class `c` at `step`: its active
+    /// Starts the exit of staker `i` of class `c` at `step` (every member
+    /// of the cohort `i` is): its active
     /// allocations turn into leaving stake (earning nothing, slashable)
     /// for the longest exit delay among them.
     pub fn begin_exit(
@@ -83,6 +96,7 @@ impl Behaviour {
         let st = &mut classes.stakers;
         let run = &mut classes.runs[c];
         let stake = st.stake[i];
+        let members = st.members[i];
         let mut delay = 0;
         for j in st.slot_range(i) {
             if let SlotState::Active(p) = st.slot_state(j) {
@@ -90,12 +104,12 @@ impl Behaviour {
                 run.tvl[st.active_index(p)] -= w * stake;
                 run.tvl[st.leaving_index(p)] += w * stake;
                 st.start_leaving(j, p);
-                protocols.backers[p] -= 1;
+                protocols.backers[p] -= members;
                 delay = delay.max(model.protocols[p].exit_delay_steps);
             }
         }
         st.status[i] = Status::Exiting;
-        run.active -= 1;
+        run.active -= members;
         run.exiting_started += stake;
         self.exit_began[i] = step;
         self.releases
@@ -126,7 +140,7 @@ impl Behaviour {
                     // ulps of rounding, never a negative stake.
                     run.stake = (run.stake - stake).max(0.0);
                     let days = (step - self.exit_began[i]) * self.step_days;
-                    self.exit_delays[c].add(days, 1);
+                    self.exit_delays[c].add(days, u64::from(st.members[i]));
                 }
                 Release::Deallocation { staker: i, slot } => {
                     let c = classes.class_of(i);

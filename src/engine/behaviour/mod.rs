@@ -6,10 +6,9 @@
 //! streams, the release queue and the count of how long exits took.
 
 pub mod chase;
+pub mod cohorts;
 pub mod entry;
 pub mod exits;
-
-use rand::RngExt;
 
 use super::classes::Classes;
 use super::protocols::ProtocolBook;
@@ -36,6 +35,8 @@ pub struct Behaviour {
     pub exit_delays: Vec<DelayCounts>,
     /// Scratch for random allocations.
     scratch: Vec<usize>,
+    /// The protocols an entrant backs: (protocol, weight).
+    picks: Vec<(usize, f64)>,
     /// Scratch for yield chasing's protocol scores.
     scores: Vec<f64>,
 }
@@ -52,27 +53,27 @@ impl Behaviour {
             step_days: model.run.step_days,
             exit_delays: vec![DelayCounts::default(); model.classes.len()],
             scratch: Vec::new(),
+            picks: Vec::new(),
             scores: Vec::new(),
         }
     }
 
-    /// Brings every class's stakers at t = 0 in, class by class.
+    /// Brings every class's stakers at t = 0 in, class by class, gathered
+    /// into cohorts ([`entry`]).
     pub fn enter_initial(
         &mut self,
         model: &Model,
         classes: &mut Classes,
         protocols: &mut ProtocolBook,
     ) {
-        for (c, class) in model.classes.iter().enumerate() {
-            let first = classes.runs[c].range.start;
-            for i in first..first + class.count as usize {
-                self.activate(model, classes, protocols, c, i, 0, Stream::Initial);
-            }
+        for c in 0..model.classes.len() {
+            self.enter_class_initial(model, classes, protocols, c);
         }
     }
 
     /// Step `step`'s decisions, class by class: exits on a shock (each
-    /// active staker leaves with probability `exit_fraction`), then, on the
+    /// active staker leaves with probability `exit_fraction`: a binomial
+    /// share of each cohort splits off and leaves), then, on the
     /// class's review steps, its strategy, opportunity exits and entries.
     pub fn review(
         &mut self,
@@ -85,10 +86,13 @@ impl Behaviour {
         for (c, class) in model.classes.iter().enumerate() {
             if exit_fraction > 0.0 {
                 for i in classes.runs[c].members() {
-                    if classes.stakers.status[i] == Status::Active
-                        && self.rng.random::<f64>() < exit_fraction
-                    {
-                        self.begin_exit(model, classes, protocols, c, i, step);
+                    if classes.stakers.status[i] != Status::Active {
+                        continue;
+                    }
+                    let k = self.draw_acting(classes.stakers.members[i], exit_fraction);
+                    if k > 0 {
+                        let leaving = self.split_random(classes, c, i, k);
+                        self.begin_exit(model, classes, protocols, c, leaving, step);
                     }
                 }
             }
@@ -136,11 +140,12 @@ impl Behaviour {
             {
                 let end = classes.runs[c].range.end;
                 for _ in 0..entry.per_review {
-                    let i = classes.runs[c].next_reserve;
-                    if i >= end {
+                    let run = &mut classes.runs[c];
+                    if run.next_member >= end {
                         break;
                     }
-                    classes.runs[c].next_reserve += 1;
+                    let i = run.next_entry;
+                    run.next_entry += 1;
                     self.activate(model, classes, protocols, c, i, step + 1, Stream::Behaviour);
                 }
             }
@@ -163,6 +168,7 @@ fn staker_apr(classes: &Classes, earning: &[f64], i: usize) -> f64 {
 mod tests {
     use super::*;
     use crate::engine::test_support::{Parts, model};
+    use rand::RngExt;
 
     /// One protocol paying `apr`; three stakers of 100 ETH with `strategy`,
     /// reviewing every `review` days, with an opportunity APR and entries
@@ -277,15 +283,15 @@ review_every_days = {review}
             [Active, Active, Active, Reserve, Reserve, Reserve]
         );
         review(&model, &mut parts, 0, 0.0);
-        assert_eq!(parts.classes.runs[0].next_reserve, 3, "not a review step");
+        assert_eq!(parts.classes.runs[0].next_entry, 3, "not a review step");
         review(&model, &mut parts, 1, 0.0);
-        assert_eq!(parts.classes.runs[0].next_reserve, 5);
+        assert_eq!(parts.classes.runs[0].next_entry, 5);
         assert_eq!(statuses(&parts)[3..], [Active, Active, Reserve]);
         // They enter at the start of the next step.
         assert_eq!(parts.classes.stakers.entered[3..5], [2, 2]);
         review(&model, &mut parts, 3, 0.0);
         let run = &parts.classes.runs[0];
-        assert_eq!((run.next_reserve, run.active), (6, 6));
+        assert_eq!((run.next_entry, run.active), (6, 6));
         assert_eq!((run.stake, run.initial, run.tvl[0]), (600.0, 600.0, 600.0));
         assert_eq!(parts.classes.stakers.entered[5], 4);
         // Full: no more entries.
@@ -300,7 +306,7 @@ review_every_days = {review}
         let model = one_class(0.05, r#"kind = "fixed""#, 1, extra);
         let mut parts = Parts::start(&model);
         review(&model, &mut parts, 0, 0.0);
-        assert_eq!(parts.classes.runs[0].next_reserve, 3);
+        assert_eq!(parts.classes.runs[0].next_entry, 3);
     }
 
     #[test]

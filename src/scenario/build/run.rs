@@ -73,6 +73,7 @@ impl Validator {
             max_event_rows: r.max_event_rows,
             memory_limit_gib: r.memory_limit_gib,
             attacks: r.attacks,
+            cohorts: r.cohorts,
         })
     }
 }
