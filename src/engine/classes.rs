@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::stakers::{Stakers, recount, reward_pass, slot_index_count};
+use super::stakers::{Rates, Stakers, Weights, recount, reward_pass, slot_index_count};
 use crate::model::{Model, StakerClass, Strategy};
 use crate::results::SourceLosses;
 
@@ -171,11 +171,19 @@ impl Classes {
                 }
                 &self.scaled_rate[..]
             };
+            let rates = Rates {
+                rate,
+                keep_by_operator: keep,
+                weights: class
+                    .allocation
+                    .common_weight()
+                    .map_or(Weights::PerSlot, Weights::Common),
+            };
             let (paid, stake) = match (class.compounding, operators) {
-                (true, false) => reward_pass::<true, false>(st, range, rate, keep, fee, tvl),
-                (true, true) => reward_pass::<true, true>(st, range, rate, keep, fee, tvl),
-                (false, false) => reward_pass::<false, false>(st, range, rate, keep, fee, tvl),
-                (false, true) => reward_pass::<false, true>(st, range, rate, keep, fee, tvl),
+                (true, false) => reward_pass::<true, false>(st, range, rates, fee, tvl),
+                (true, true) => reward_pass::<true, true>(st, range, rates, fee, tvl),
+                (false, false) => reward_pass::<false, false>(st, range, rates, fee, tvl),
+                (false, true) => reward_pass::<false, true>(st, range, rates, fee, tvl),
             };
             run.rewards += paid;
             run.stake = stake;

@@ -288,6 +288,16 @@ pub fn empty_slot_index(protocols: usize, k: usize) -> u16 {
     (2 * protocols + k % JUNK_SLOTS) as u16
 }
 
+/// How a class's slots are weighted in [`reward_pass`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Weights {
+    /// Every slot (empty ones aside, whose rate is 0 and whose TVL index is
+    /// junk) has this weight: it is not read per slot.
+    Common(f64),
+    /// Each slot's own weight.
+    PerSlot,
+}
+
 /// The reward step of one class: every staker earns `stake × Σ weight ×
 /// rate[slot]` (rates already per step, net of network-limit shares),
 /// operators keep their commission (added up per operator in
@@ -295,35 +305,65 @@ pub fn empty_slot_index(protocols: usize, k: usize) -> u16 {
 /// each slot. Returns (rewards paid, stake after).
 ///
 /// This is the hot loop: no allocation, no locking, no dynamic dispatch; the
-/// class's compounding and delegation are compile-time parameters.
+/// class's compounding, delegation and common weight are compile-time
+/// parameters.
 pub fn reward_pass<const COMPOUND: bool, const OPERATORS: bool>(
     st: &mut Stakers,
     range: Range<usize>,
-    rate: &[f64],
-    keep_by_operator: &[f64],
+    rates: Rates<'_>,
     commission: &mut [f64],
     tvl: &mut [f64],
 ) -> (f64, f64) {
     // Slot counts up to 4 get a fully unrolled inner loop.
+    macro_rules! go {
+        ($k:literal) => {
+            match rates.weights {
+                Weights::Common(w) => {
+                    pass::<COMPOUND, OPERATORS, $k, true>(st, range, rates, w, commission, tvl)
+                }
+                Weights::PerSlot => {
+                    pass::<COMPOUND, OPERATORS, $k, false>(st, range, rates, 1.0, commission, tvl)
+                }
+            }
+        };
+    }
     match st.slots {
-        1 => pass::<COMPOUND, OPERATORS, 1>(st, range, rate, keep_by_operator, commission, tvl),
-        2 => pass::<COMPOUND, OPERATORS, 2>(st, range, rate, keep_by_operator, commission, tvl),
-        3 => pass::<COMPOUND, OPERATORS, 3>(st, range, rate, keep_by_operator, commission, tvl),
-        4 => pass::<COMPOUND, OPERATORS, 4>(st, range, rate, keep_by_operator, commission, tvl),
-        _ => pass::<COMPOUND, OPERATORS, 0>(st, range, rate, keep_by_operator, commission, tvl),
+        1 => go!(1),
+        2 => go!(2),
+        3 => go!(3),
+        4 => go!(4),
+        _ => go!(0),
     }
 }
 
-/// [`reward_pass`] for `K` slots per staker (`K = 0`: any number).
+/// What a class earns at: the rate per slot index, the share of rewards
+/// each operator's delegators keep, and the class's weights.
+#[derive(Debug, Clone, Copy)]
+pub struct Rates<'a> {
+    /// Rate per step, per slot index.
+    pub rate: &'a [f64],
+    /// Per operator: the share of rewards its delegators keep.
+    pub keep_by_operator: &'a [f64],
+    /// The class's slot weights.
+    pub weights: Weights,
+}
+
+/// [`reward_pass`] for `K` slots per staker (`K = 0`: any number), with
+/// every slot weighted `common` when `COMMON`.
 #[inline(always)]
-fn pass<const COMPOUND: bool, const OPERATORS: bool, const K: usize>(
+fn pass<const COMPOUND: bool, const OPERATORS: bool, const K: usize, const COMMON: bool>(
     st: &mut Stakers,
     range: Range<usize>,
-    rate: &[f64],
-    keep_by_operator: &[f64],
+    rates: Rates<'_>,
+    common: f64,
     commission: &mut [f64],
     tvl: &mut [f64],
 ) -> (f64, f64) {
+    let Rates {
+        rate,
+        keep_by_operator,
+        ..
+    } = rates;
     let k = if K > 0 { K } else { st.slots };
     let (mut paid, mut total) = (0.0, 0.0);
     let slots = st.slot[range.start * k..range.end * k].chunks_exact(k);
@@ -333,10 +373,14 @@ fn pass<const COMPOUND: bool, const OPERATORS: bool, const K: usize>(
     let paid_out = &mut st.paid_out[range.clone()];
     let operator = &st.operator[range];
     for (i, (s, w)) in slots.zip(weights).enumerate() {
-        let mut r_rate = 0.0;
-        for (&sj, &wj) in s.iter().zip(w) {
-            r_rate += wj * rate[sj as usize];
-        }
+        let r_rate = if COMMON {
+            common * s.iter().map(|&sj| rate[sj as usize]).sum::<f64>()
+        } else {
+            s.iter()
+                .zip(w)
+                .map(|(&sj, &wj)| wj * rate[sj as usize])
+                .sum::<f64>()
+        };
         let c = stake[i];
         let mut r = c * r_rate;
         if OPERATORS {
@@ -353,8 +397,15 @@ fn pass<const COMPOUND: bool, const OPERATORS: bool, const K: usize>(
             c
         };
         stake[i] = c_new;
-        for (&sj, &wj) in s.iter().zip(w) {
-            tvl[sj as usize] += wj * c_new;
+        if COMMON {
+            let add = common * c_new;
+            for &sj in s {
+                tvl[sj as usize] += add;
+            }
+        } else {
+            for (&sj, &wj) in s.iter().zip(w) {
+                tvl[sj as usize] += wj * c_new;
+            }
         }
         paid += r;
         total += c_new;
@@ -383,6 +434,45 @@ pub fn recount(st: &Stakers, range: Range<usize>, tvl: &mut [f64]) -> f64 {
 mod tests {
     use super::*;
 
+    fn per_slot<'a>(rate: &'a [f64], keep: &'a [f64]) -> Rates<'a> {
+        Rates {
+            rate,
+            keep_by_operator: keep,
+            weights: Weights::PerSlot,
+        }
+    }
+
+    #[test]
+    fn a_common_weight_earns_and_counts_as_the_same_weight_per_slot() {
+        let mut st = Stakers::new(3, 3, 3, 10);
+        st.stake = vec![100.0, 50.0, 8.0];
+        // protocols 0–2, leaving 3–5, empty from 6
+        st.slot = vec![0, 1, 6, 2, 4, 7, 8, 9, 10];
+        st.weight = vec![0.5, 0.5, 0.0, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0];
+        let mut rate = vec![0.0; slot_index_count(3)];
+        rate[0..3].copy_from_slice(&[0.01, 0.02, 0.04]);
+        let mut by_slot = st.clone();
+        let mut tvl = vec![0.0; slot_index_count(3)];
+        let mut tvl_by_slot = tvl.clone();
+        let common = Rates {
+            weights: Weights::Common(0.5),
+            ..per_slot(&rate, &[])
+        };
+        let sums = reward_pass::<true, false>(&mut st, 0..3, common, &mut [], &mut tvl);
+        let by_slot_sums = reward_pass::<true, false>(
+            &mut by_slot,
+            0..3,
+            per_slot(&rate, &[]),
+            &mut [],
+            &mut tvl_by_slot,
+        );
+        assert_eq!(sums, by_slot_sums);
+        assert_eq!(st.stake, by_slot.stake);
+        assert_eq!(st.stake, [101.5, 51.0, 8.0]);
+        // Real slots agree; empty ones add to junk indices only.
+        assert_eq!(tvl[0..6], tvl_by_slot[0..6]);
+    }
+
     #[test]
     fn reward_pass_compounds_and_accumulates_tvl() {
         let mut st = Stakers::new(2, 2, 2, 10);
@@ -395,7 +485,7 @@ mod tests {
         rate[1] = 0.02;
         let mut tvl = vec![0.0; slot_index_count(2)];
         let (paid, total) =
-            reward_pass::<true, false>(&mut st, 0..2, &rate, &[], &mut [], &mut tvl);
+            reward_pass::<true, false>(&mut st, 0..2, per_slot(&rate, &[]), &mut [], &mut tvl);
         assert!((st.stake[0] - 102.0).abs() < 1e-12);
         assert!((st.stake[1] - 51.0).abs() < 1e-12);
         assert!((paid - 3.0).abs() < 1e-12);
@@ -450,7 +540,7 @@ mod tests {
         rate[0] = 0.06;
         let mut tvl = vec![0.0; slot_index_count(1)];
         let mut commission = [0.0];
-        reward_pass::<false, true>(&mut st, 0..1, &rate, &[0.9], &mut commission, &mut tvl);
+        reward_pass::<false, true>(&mut st, 0..1, per_slot(&rate, &[0.9]), &mut commission, &mut tvl);
         assert_eq!(st.stake[0], 1.0);
         assert!((st.rewards[0] - 0.054).abs() < 1e-15);
         // The operator kept the rest of the 0.06.

@@ -77,6 +77,23 @@ impl InitialAllocation {
         }
     }
 
+    /// The one weight every allocation of the class has, if it has one: a
+    /// random allocation's `weight`, or a fixed allocation's when all its
+    /// weights are equal. Moves and exits keep a slot's weight, so every
+    /// slot of such a class holds it.
+    pub fn common_weight(&self) -> Option<f64> {
+        match self {
+            InitialAllocation::Fixed(pairs) => {
+                let w = pairs.first()?.1;
+                pairs
+                    .iter()
+                    .all(|&(_, x)| x.to_bits() == w.to_bits())
+                    .then_some(w)
+            }
+            InitialAllocation::Random { weight, .. } => Some(*weight),
+        }
+    }
+
     /// Expected APR of a new staker, given the APR each protocol pays per
     /// unit of allocated stake: Σ weight × APR (for a random allocation,
     /// weight × mean count × mean APR over the candidates).

@@ -57,6 +57,7 @@ impl Behaviour {
             order: &order,
             scores: &scores,
             min_improvement: rule.min_improvement,
+            thresholds: order.iter().any(|&p| model.protocols[p].min_stake > 0.0),
         };
         // Geometric skipping over the class's stakers, cohort by cohort:
         // each staker acts with `probability`; `next` counts the stakers
@@ -73,7 +74,8 @@ impl Behaviour {
             next -= n;
             if acting > 0
                 && classes.stakers.status[i] == Status::Active
-                && any_move(model, classes, protocols, c, i, choice)
+                && (classes.stakers.members[i] == 1
+                    || any_move(model, classes, protocols, c, i, choice))
             {
                 let movers = self.split_random(classes, c, i, acting);
                 self.chase_cohort(model, classes, protocols, c, movers, step, choice);
@@ -100,10 +102,10 @@ impl Behaviour {
         }
     }
 
-    /// Moves cohort `i` of class `c` as [`plan_move`] decides. Members whose stakes sit on both sides of a candidate's
-    /// `min_stake` may decide differently: when its smallest and largest
-    /// members would, the cohort is split at the first such threshold and
-    /// each part decides on its own.
+    /// Moves cohort `i` of class `c` as [`plan_move`] decides. Members
+    /// whose stakes sit on both sides of a candidate's `min_stake` may
+    /// decide differently: the cohort is first split at each such
+    /// threshold, and each part decides on its own.
     #[allow(clippy::too_many_arguments)]
     fn chase_cohort(
         &mut self,
@@ -115,22 +117,16 @@ impl Behaviour {
         step: u32,
         choice: Choice<'_>,
     ) {
-        let (low, high) = classes.stakers.member_stake_bounds(i);
-        let plan = plan_move(model, classes, protocols, c, i, high, choice);
-        if low < high && plan_move(model, classes, protocols, c, i, low, choice) != plan {
-            let threshold = choice
-                .order
-                .iter()
-                .map(|&p| model.protocols[p].min_stake)
-                .filter(|&t| low < t && t <= high)
-                .fold(f64::INFINITY, f64::min);
+        let stake = member_stake(model, classes, i, choice);
+        if let Err(threshold) = stake {
             if let Some(above) = self.split_at_stake(classes, c, i, threshold) {
                 self.chase_cohort(model, classes, protocols, c, i, step, choice);
                 self.chase_cohort(model, classes, protocols, c, above, step, choice);
                 return;
             }
         }
-        if let Some(plan) = plan {
+        let stake = stake.unwrap_or_else(|_| classes.stakers.member_stake_bounds(i).1);
+        if let Some(plan) = plan_move(model, classes, protocols, c, i, stake, choice) {
             self.apply_move(model, classes, protocols, c, i, step, plan);
         }
     }
@@ -174,6 +170,34 @@ impl Behaviour {
     }
 }
 
+/// A stake that stands for every member of cohort `i` in `choice`'s
+/// decision — its largest member's — or, when a candidate's `min_stake`
+/// lies between its smallest and largest member's stakes, the smallest
+/// such threshold, at which the cohort must be split first.
+fn member_stake(
+    model: &Model,
+    classes: &Classes,
+    i: usize,
+    choice: Choice<'_>,
+) -> Result<f64, f64> {
+    let st = &classes.stakers;
+    if st.members[i] == 1 || !choice.thresholds {
+        return Ok(st.stake[i]);
+    }
+    let (low, high) = st.member_stake_bounds(i);
+    let threshold = choice
+        .order
+        .iter()
+        .map(|&p| model.protocols[p].min_stake)
+        .filter(|&t| low < t && t <= high)
+        .fold(f64::INFINITY, f64::min);
+    if threshold.is_finite() {
+        Err(threshold)
+    } else {
+        Ok(high)
+    }
+}
+
 /// Whether any member of cohort `i` of class `c` would move: its decision
 /// depends on a member's stake only through the candidates' `min_stake`,
 /// so it is found at the smallest stake and at each threshold within the
@@ -186,8 +210,11 @@ fn any_move(
     i: usize,
     choice: Choice<'_>,
 ) -> bool {
-    let (low, high) = classes.stakers.member_stake_bounds(i);
     let plan = |stake| plan_move(model, classes, protocols, c, i, stake, choice).is_some();
+    if let Ok(stake) = member_stake(model, classes, i, choice) {
+        return plan(stake);
+    }
+    let (low, high) = classes.stakers.member_stake_bounds(i);
     plan(low)
         || choice
             .order
@@ -226,6 +253,7 @@ fn plan_move(
         order,
         scores,
         min_improvement,
+        ..
     } = choice;
     let st = &classes.stakers;
     let slots = st.slot_range(i);
@@ -299,6 +327,8 @@ struct Choice<'a> {
     order: &'a [usize],
     scores: &'a [f64],
     min_improvement: f64,
+    /// Whether any candidate has a `min_stake` above 0.
+    thresholds: bool,
 }
 
 #[cfg(test)]

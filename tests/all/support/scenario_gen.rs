@@ -1179,6 +1179,8 @@ fn run_file(r: &RunSpec) -> RunFile {
         max_event_rows: r.max_event_rows,
         memory_limit_gib: 8.0,
         attacks: r.attacks,
+        // Both engines: cohorts on for two seeds in three.
+        cohorts: r.seed % 3 != 0,
     }
 }
 
