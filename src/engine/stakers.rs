@@ -108,6 +108,8 @@ pub struct Stakers {
     pub first_member: Vec<u32>,
     /// Per member (grouped by entry): its stake at entry.
     pub base: Vec<f64>,
+    /// Scratch: the reward pass's TVL accumulators.
+    banks: Vec<f64>,
 }
 
 impl Stakers {
@@ -134,6 +136,7 @@ impl Stakers {
             members: vec![0; len],
             first_member: vec![0; len],
             base: vec![0.0; len],
+            banks: Vec::new(),
         }
     }
 
@@ -288,6 +291,9 @@ pub fn empty_slot_index(protocols: usize, k: usize) -> u16 {
     (2 * protocols + k % JUNK_SLOTS) as u16
 }
 
+/// TVL accumulators [`reward_pass`] spreads consecutive stakers over.
+const BANKS: usize = 4;
+
 /// How a class's slots are weighted in [`reward_pass`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Weights {
@@ -302,7 +308,7 @@ pub enum Weights {
 /// rate[slot]` (rates already per step, net of network-limit shares),
 /// operators keep their commission (added up per operator in
 /// `commission`), and the new stake is added to the TVL accumulator of
-/// each slot. Returns (rewards paid, stake after).
+/// each slot (`tvl` is overwritten). Returns (rewards paid, stake after).
 ///
 /// This is the hot loop: no allocation, no locking, no dynamic dispatch; the
 /// class's compounding, delegation and common weight are compile-time
@@ -365,6 +371,13 @@ fn pass<const COMPOUND: bool, const OPERATORS: bool, const K: usize, const COMMO
         ..
     } = rates;
     let k = if K > 0 { K } else { st.slots };
+    // Consecutive stakers add to different banks, so that stakers backing
+    // the same protocol do not wait on each other's store; the banks are
+    // summed into `tvl` at the end.
+    let len = tvl.len();
+    let mut banks = std::mem::take(&mut st.banks);
+    banks.clear();
+    banks.resize(BANKS * len, 0.0);
     let (mut paid, mut total) = (0.0, 0.0);
     let slots = st.slot[range.start * k..range.end * k].chunks_exact(k);
     let weights = st.weight[range.start * k..range.end * k].chunks_exact(k);
@@ -397,19 +410,27 @@ fn pass<const COMPOUND: bool, const OPERATORS: bool, const K: usize, const COMMO
             c
         };
         stake[i] = c_new;
+        let bank = &mut banks[(i % BANKS) * len..(i % BANKS + 1) * len];
         if COMMON {
             let add = common * c_new;
             for &sj in s {
-                tvl[sj as usize] += add;
+                bank[sj as usize] += add;
             }
         } else {
             for (&sj, &wj) in s.iter().zip(w) {
-                tvl[sj as usize] += wj * c_new;
+                bank[sj as usize] += wj * c_new;
             }
         }
         paid += r;
         total += c_new;
     }
+    // Empty slots hold nothing, whatever a common weight added to them.
+    let junk = len - JUNK_SLOTS;
+    for (x, t) in tvl[..junk].iter_mut().enumerate() {
+        *t = (banks[x] + banks[len + x]) + (banks[2 * len + x] + banks[3 * len + x]);
+    }
+    tvl[junk..].fill(0.0);
+    st.banks = banks;
     (paid, total)
 }
 
@@ -469,8 +490,8 @@ mod tests {
         assert_eq!(sums, by_slot_sums);
         assert_eq!(st.stake, by_slot.stake);
         assert_eq!(st.stake, [101.5, 51.0, 8.0]);
-        // Real slots agree; empty ones add to junk indices only.
-        assert_eq!(tvl[0..6], tvl_by_slot[0..6]);
+        // Empty slots hold nothing either way.
+        assert_eq!(tvl, tvl_by_slot);
     }
 
     #[test]
