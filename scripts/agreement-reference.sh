@@ -13,10 +13,9 @@
 # SCENARIO_DIR (default tests/agreement/scenarios, the 985c9fb copies of the
 # shipped scenarios, which the test runs too). For each SCENARIO.toml it
 # writes tests/agreement/SCENARIO.csv: one row per path, the chosen columns
-# of paths.csv only (see KEEP below), values rounded to 10 significant
+# of paths.csv only (see TOTAL and EACH below), values rounded to 10 significant
 # digits; and tests/agreement/manifest.csv: scenario, paths, seed, commit,
 # SHA-256 of the scenario file.
-# Paths per scenario: paths_for below (about two minutes each in release).
 set -euo pipefail
 bin=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,19 +26,21 @@ commit=${COMMIT:-985c9fb}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# Reference paths per scenario (default 1000).
+# Reference paths per scenario: as many as keep its file under about
+# 150 KB (market-2026: about two minutes of the release binary).
 paths_for() {
   case $1 in
-    market-2026) echo 300 ;;
-    rm1) echo 400 ;;
-    *) echo 1000 ;;
+    babylon-btc) echo 2000 ;;
+    market-2026) echo 200 ;;
+    rm1) echo 280 ;;
+    *) echo 700 ;;
   esac
 }
 
-# Figures kept: `total.<f>`, `<class>.<f>` and `<protocol>.<f>` for f in
-# this list (the part of the column name after its first dot).
-KEEP="net_return net_return_usd rewards_usd losses_usd tvl_usd slash_events \
-median_net_return stake stakers losses tvl_native losses_native"
+# Columns kept: `total.<f>` for f in TOTAL, and `<class>.<f>`,
+# `<protocol>.<f>` for f in EACH (f: the column name after its first dot).
+TOTAL="net_return rewards_usd losses_usd tvl_usd slash_events"
+EACH="net_return median_net_return stake stakers losses tvl_native losses_native slash_events"
 
 mkdir -p "$out"
 manifest=$out/manifest.csv
@@ -54,13 +55,16 @@ for s in "$dir"/*.toml; do
   echo "$name: $n paths, seed $seed"
   /usr/bin/time -f "  %e s, %M KB" "$bin" run "$s" --paths "$n" --seed "$seed" \
     --quiet --out "$work/$name" >/dev/null
-  awk -F, -v keep="$KEEP" '
-    BEGIN { split(keep, k, " "); for (i in k) want[k[i]] = 1; OFS = "," }
+  awk -F, -v total="$TOTAL" -v each="$EACH" '
+    BEGIN {
+      split(total, k, " "); for (i in k) want["total." k[i]] = 1
+      split(each, k, " "); for (i in k) want[k[i]] = 1
+    }
     NR == 1 {
       m = 0
       for (i = 1; i <= NF; i++) {
         f = $i; sub(/^[^.]*\./, "", f)
-        if ($i != "path" && (f in want)) col[++m] = i
+        if ($i ~ /^total\./ ? ($i in want) : (f in want)) col[++m] = i
       }
     }
     {
