@@ -22,7 +22,8 @@
 //! - c(α) = √(−ln(α/2) / 2) (the Kolmogorov distribution's tail,
 //!   P(√(NM/(N+M)) D > c) ≈ 2 e^(−2c²); conservative for discrete columns).
 //!
-//! With about 300 columns, α ≈ 1.7e-6, z* ≈ 4.8 and c(α) ≈ 2.7.
+//! With the 267 columns of the six scenarios, K = 534, α = 1.87e-6,
+//! z* = 4.767 and c(α) = 2.635.
 //!
 //! Numerics, not statistics: the reference keeps 10 significant digits, so
 //! the new values are rounded the same way; values within 2e-9 relative
@@ -199,7 +200,14 @@ fn ks(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// One column's comparison: a failure's description, if any.
-fn compare(column: &str, reference: &[f64], new: &[f64], z_star: f64, c: f64) -> Option<String> {
+/// `worst` keeps the largest z and the largest D / critical value seen.
+fn compare(
+    column: &str,
+    reference: &[f64],
+    new: &[f64],
+    (z_star, c): (f64, f64),
+    worst: &mut (f64, f64),
+) -> Option<String> {
     let nan_ref = reference.iter().filter(|v| v.is_nan()).count();
     let nan_new = new.iter().filter(|v| v.is_nan()).count();
     let mut failure = Vec::new();
@@ -214,8 +222,8 @@ fn compare(column: &str, reference: &[f64], new: &[f64], z_star: f64, c: f64) ->
             &format!("{column} is NaN"),
             &flag(reference),
             &flag(new),
-            z_star,
-            c,
+            (z_star, c),
+            worst,
         ) {
             failure.push(f);
         }
@@ -235,6 +243,10 @@ fn compare(column: &str, reference: &[f64], new: &[f64], z_star: f64, c: f64) ->
     let d = ks(&r, &w);
     let d_crit = c * ((n + m) / (n * m)).sqrt();
     let means_agree = diff <= 1e-9 * scale || z <= z_star;
+    if diff > 1e-9 * scale {
+        worst.0 = worst.0.max(z);
+    }
+    worst.1 = worst.1.max(d / d_crit);
     if !means_agree || d >= d_crit {
         failure.push(format!(
             "{column}: mean new {mw:.9e} (se {:.3e}, M = {m}) vs reference {mr:.9e} \
@@ -257,7 +269,10 @@ fn agree(scenario: &str, paths: u32) {
         .get(scenario)
         .unwrap_or_else(|| panic!("{scenario}: not in tests/agreement/manifest.csv"));
     let file = folder().join(format!("scenarios/{scenario}.toml"));
-    let sha = format!("{:x}", Sha256::digest(fs::read(&file).unwrap()));
+    let sha: String = Sha256::digest(fs::read(&file).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     assert_eq!(
         sha,
         reference.sha256,
@@ -284,9 +299,14 @@ fn agree(scenario: &str, paths: u32) {
     let (new_header, new_rows) = csv_rows(&out.join("paths.csv"));
     assert_eq!(new_rows.len(), paths as usize);
     let (ref_header, ref_rows) = csv_rows(&folder().join(format!("{scenario}.csv")));
-    assert_eq!(ref_rows.len(), reference.paths, "{scenario}: reference rows");
+    assert_eq!(
+        ref_rows.len(),
+        reference.paths,
+        "{scenario}: reference rows"
+    );
 
     let mut failures = Vec::new();
+    let mut worst = (0.0, 0.0);
     for (i, column) in ref_header.iter().enumerate() {
         let Some(at) = new_header.iter().position(|h| h == column) else {
             failures.push(format!("{column}: not in the new paths.csv"));
@@ -304,15 +324,18 @@ fn agree(scenario: &str, paths: u32) {
             }
             continue;
         }
-        if let Some(f) = compare(column, &r, &w, z_star, c) {
+        if let Some(f) = compare(column, &r, &w, (z_star, c), &mut worst) {
             failures.push(f);
         }
     }
     eprintln!(
         "{scenario}: {} columns, N = {}, M = {paths}; K = {k}, α = {alpha:.3e}, \
-         z* = {z_star:.3}, c(α) = {c:.3}; {} failed",
+         z* = {z_star:.3}, c(α) = {c:.3}; largest z {:.2}, largest D / critical {:.2}; \
+         {} failed",
         ref_header.len(),
         reference.paths,
+        worst.0,
+        worst.1,
         failures.len()
     );
     assert!(
@@ -341,27 +364,27 @@ fn agreement_bounds() {
 
 #[test]
 fn agreement_babylon_btc() {
-    agree("babylon-btc", 200);
+    agree("babylon-btc", 500);
 }
 
 #[test]
 fn agreement_eigenlayer_avs() {
-    agree("eigenlayer-avs", 200);
+    agree("eigenlayer-avs", 300);
 }
 
 #[test]
 fn agreement_multi_protocol_l3() {
-    agree("multi-protocol-l3", 200);
+    agree("multi-protocol-l3", 400);
 }
 
 #[test]
 fn agreement_symbiotic_karak() {
-    agree("symbiotic-karak", 200);
+    agree("symbiotic-karak", 400);
 }
 
 #[test]
 fn agreement_rm1() {
-    agree("rm1", 64);
+    agree("rm1", 128);
 }
 
 #[test]
