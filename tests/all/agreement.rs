@@ -34,7 +34,14 @@
 //!
 //! M per scenario is in the tests below: enough for the comparison to mean
 //! something (the standard errors shrink as 1/√M) with the whole module
-//! under about a minute in the dev profile.
+//! under about a minute in the dev profile. What that buys, measured on
+//! multi-protocol-l3: a 20 % larger reward budget of one protocol fails
+//! (z = 9.3 on `total.rewards_usd`, KS on the returns), as does a 10× higher
+//! slashing rate of another (z = 7.6); a 5 % budget or a doubled rate of a
+//! rare slash does not: the test guards the law, not small effects.
+//!
+//! Not covered: l3-stacking, lrt-loop and security-cascade, shipped after
+//! 985c9fb, which that engine cannot read (lending markets, corruption).
 
 use std::collections::HashMap;
 use std::fs;
