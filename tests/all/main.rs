@@ -2,6 +2,7 @@
 
 mod support;
 
+mod agreement;
 mod batch_sweep_stress;
 mod charts;
 mod cli_run;
