@@ -561,7 +561,13 @@ mod tests {
         rate[0] = 0.06;
         let mut tvl = vec![0.0; slot_index_count(1)];
         let mut commission = [0.0];
-        reward_pass::<false, true>(&mut st, 0..1, per_slot(&rate, &[0.9]), &mut commission, &mut tvl);
+        reward_pass::<false, true>(
+            &mut st,
+            0..1,
+            per_slot(&rate, &[0.9]),
+            &mut commission,
+            &mut tvl,
+        );
         assert_eq!(st.stake[0], 1.0);
         assert!((st.rewards[0] - 0.054).abs() < 1e-15);
         // The operator kept the rest of the 0.06.

@@ -40,8 +40,11 @@
 //! slashing rate of another (z = 7.6); a 5 % budget or a doubled rate of a
 //! rare slash does not: the test guards the law, not small effects.
 //!
-//! Not covered: l3-stacking, lrt-loop and security-cascade, shipped after
-//! 985c9fb, which that engine cannot read (lending markets, corruption).
+//! l3-stacking, lrt-loop and security-cascade were shipped after 985c9fb,
+//! which cannot read them (lending markets, corruption): for those the
+//! reference is the current engine with every staker on its own
+//! (`run.cohorts = false`), the per-agent engine the cohorts replace, run
+//! at another seed ([`agree_with_per_agent`]).
 
 use std::collections::HashMap;
 use std::fs;
@@ -58,7 +61,7 @@ const FAMILY_ALPHA: f64 = 0.001;
 const SEED: u64 = 20_261_127;
 
 /// Paths of market-2026 (250,000 stakers per path).
-const MARKET_2026_PATHS: u32 = 64;
+const MARKET_2026_PATHS: u32 = 200;
 
 /// Significant digits the reference keeps.
 const DIGITS: usize = 10;
@@ -268,50 +271,16 @@ fn compare(
     (!failure.is_empty()).then(|| failure.join("\n"))
 }
 
-/// Runs the current binary on `scenario` at `paths` paths and compares
-/// every reference column.
-fn agree(scenario: &str, paths: u32) {
-    let manifest = manifest();
-    let reference = manifest
-        .get(scenario)
-        .unwrap_or_else(|| panic!("{scenario}: not in tests/agreement/manifest.csv"));
-    let file = folder().join(format!("scenarios/{scenario}.toml"));
-    let sha: String = Sha256::digest(fs::read(&file).unwrap())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    assert_eq!(
-        sha,
-        reference.sha256,
-        "{}: not the file the reference ran; rerun scripts/agreement-reference.sh",
-        file.display()
-    );
-    assert_ne!(reference.seed, SEED, "the two samples must be independent");
-    let k = comparisons(&manifest);
-    let alpha = FAMILY_ALPHA / k as f64;
-    let (z_star, c) = bounds(alpha);
+/// A sample: a `paths.csv` header and its rows.
+type Sample<'a> = (&'a [String], &'a [Vec<String>]);
 
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join(scenario);
-    restake_sim()
-        .arg("run")
-        .arg(&file)
-        .args(["--paths", &paths.to_string()])
-        .args(["--seed", &SEED.to_string()])
-        .arg("--quiet")
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
-    let (new_header, new_rows) = csv_rows(&out.join("paths.csv"));
-    assert_eq!(new_rows.len(), paths as usize);
-    let (ref_header, ref_rows) = csv_rows(&folder().join(format!("{scenario}.csv")));
-    assert_eq!(
-        ref_rows.len(),
-        reference.paths,
-        "{scenario}: reference rows"
-    );
-
+/// Compares every column of `reference` with the same column of `new`:
+/// the failures, and the largest z and D / critical value seen.
+fn compare_columns(
+    (ref_header, ref_rows): Sample<'_>,
+    (new_header, new_rows): Sample<'_>,
+    (z_star, c): (f64, f64),
+) -> (Vec<String>, (f64, f64)) {
     let mut failures = Vec::new();
     let mut worst = (0.0, 0.0);
     for (i, column) in ref_header.iter().enumerate() {
@@ -335,6 +304,123 @@ fn agree(scenario: &str, paths: u32) {
             failures.push(f);
         }
     }
+    (failures, worst)
+}
+
+/// Runs the current binary on `file` at `paths` paths and `seed` with the
+/// extra arguments `extra`: its `paths.csv`.
+fn run_sample(
+    file: &std::path::Path,
+    paths: u32,
+    seed: u64,
+    extra: &[&str],
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    restake_sim()
+        .arg("run")
+        .arg(file)
+        .args(["--paths", &paths.to_string()])
+        .args(["--seed", &seed.to_string()])
+        .args(extra)
+        .arg("--quiet")
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let sample = csv_rows(&out.join("paths.csv"));
+    assert_eq!(sample.1.len(), paths as usize);
+    sample
+}
+
+/// Runs the current binary on `scenario`, from `scenarios/`, with cohorts
+/// (the default) and with every staker on its own (`run.cohorts = false`,
+/// another seed), each at `paths` paths, and compares the key columns as
+/// [`agree`] does: the total figures, and per class its stake, losses, net
+/// return, median net return and stakers, per protocol its TVL, losses and
+/// slash events. The family-wise error of these tests is `FAMILY_ALPHA`,
+/// a third for each of the three scenarios, split over 2 × its columns.
+fn agree_with_per_agent(scenario: &str, paths: u32) {
+    let file = root().join(format!("scenarios/{scenario}.toml"));
+    let new = run_sample(&file, paths, SEED, &[]);
+    let per_agent = run_sample(&file, paths, SEED + 1, &["--set", "run.cohorts=false"]);
+    let key = |h: &str| {
+        h.starts_with("total.")
+            || [
+                ".stake",
+                ".losses",
+                ".net_return",
+                ".median_net_return",
+                ".stakers",
+                ".tvl_native",
+                ".losses_native",
+                ".slash_events",
+            ]
+            .iter()
+            .any(|s| h.ends_with(s))
+    };
+    let columns: Vec<usize> = (0..per_agent.0.len())
+        .filter(|&i| key(&per_agent.0[i]))
+        .collect();
+    let header: Vec<String> = columns.iter().map(|&i| per_agent.0[i].clone()).collect();
+    let rows: Vec<Vec<String>> = per_agent
+        .1
+        .iter()
+        .map(|row| columns.iter().map(|&i| row[i].clone()).collect())
+        .collect();
+    let alpha = FAMILY_ALPHA / 3.0 / (2 * header.len()) as f64;
+    let (z_star, c) = bounds(alpha);
+    let (failures, worst) = compare_columns((&header, &rows), (&new.0, &new.1), (z_star, c));
+    eprintln!(
+        "{scenario}, cohorts vs per-agent: {} columns, M = N = {paths}; α = {alpha:.3e}, \
+         z* = {z_star:.3}, c(α) = {c:.3}; largest z {:.2}, largest D / critical {:.2}; {} failed",
+        header.len(),
+        worst.0,
+        worst.1,
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{scenario}: cohorts disagree with the per-agent engine (α = {alpha:.3e}, \
+         z* = {z_star:.3}, c(α) = {c:.3}):\n{}",
+        failures.join("\n")
+    );
+}
+
+/// Runs the current binary on `scenario` at `paths` paths and compares
+/// every reference column.
+fn agree(scenario: &str, paths: u32) {
+    let manifest = manifest();
+    let reference = manifest
+        .get(scenario)
+        .unwrap_or_else(|| panic!("{scenario}: not in tests/agreement/manifest.csv"));
+    let file = folder().join(format!("scenarios/{scenario}.toml"));
+    let sha: String = Sha256::digest(fs::read(&file).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        sha,
+        reference.sha256,
+        "{}: not the file the reference ran; rerun scripts/agreement-reference.sh",
+        file.display()
+    );
+    assert_ne!(reference.seed, SEED, "the two samples must be independent");
+    let k = comparisons(&manifest);
+    let alpha = FAMILY_ALPHA / k as f64;
+    let (z_star, c) = bounds(alpha);
+
+    let (new_header, new_rows) = run_sample(&file, paths, SEED, &[]);
+    let (ref_header, ref_rows) = csv_rows(&folder().join(format!("{scenario}.csv")));
+    assert_eq!(
+        ref_rows.len(),
+        reference.paths,
+        "{scenario}: reference rows"
+    );
+
+    let reference_sample = (&ref_header[..], &ref_rows[..]);
+    let (failures, worst) =
+        compare_columns(reference_sample, (&new_header, &new_rows), (z_star, c));
     eprintln!(
         "{scenario}: {} columns, N = {}, M = {paths}; K = {k}, α = {alpha:.3e}, \
          z* = {z_star:.3}, c(α) = {c:.3}; largest z {:.2}, largest D / critical {:.2}; \
@@ -395,7 +481,21 @@ fn agreement_rm1() {
 }
 
 #[test]
-#[ignore = "enable when cohort aggregation lands: 250,000 stakers per path are slow in the dev profile"]
 fn agreement_market_2026() {
     agree("market-2026", MARKET_2026_PATHS);
+}
+
+#[test]
+fn cohorts_agree_with_per_agent_l3_stacking() {
+    agree_with_per_agent("l3-stacking", 300);
+}
+
+#[test]
+fn cohorts_agree_with_per_agent_lrt_loop() {
+    agree_with_per_agent("lrt-loop", 300);
+}
+
+#[test]
+fn cohorts_agree_with_per_agent_security_cascade() {
+    agree_with_per_agent("security-cascade", 300);
 }
