@@ -93,3 +93,178 @@ impl Behaviour {
         e
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::outcome::class_finals;
+    use crate::engine::stakers::{SlotState, Status};
+    use crate::engine::test_support::{Parts, model, with_cohorts};
+    use crate::model::Model;
+
+    /// Two protocols, "low" at 2 % and "high" at 9 % (min_stake 50), and
+    /// `count` ETH stakers of `stake` in "low" with the extra class keys.
+    fn tables(count: u32, stake: &str, extra: &str) -> String {
+        format!(
+            r#"
+[[protocol]]
+name = "low"
+assets = ["ETH"]
+apr = {{ curve = "constant", value = 0.02 }}
+unbonding_days = 2
+
+[[protocol]]
+name = "high"
+assets = ["ETH"]
+apr = {{ curve = "constant", value = 0.09 }}
+min_stake = 50
+
+[[staker]]
+class = "c"
+count = {count}
+asset = "ETH"
+stake = {stake}
+allocate = {{ low = 1.0 }}
+review_every_days = 1
+{extra}
+"#
+        )
+    }
+
+    const SPREAD: &str = r#"{ dist = "uniform", low = 1, high = 100 }"#;
+
+    fn review(model: &Model, parts: &mut Parts, step: u32, exit_fraction: f64) {
+        let Parts {
+            behaviour,
+            classes,
+            protocols,
+            ..
+        } = parts;
+        behaviour.review(model, step, exit_fraction, classes, protocols);
+    }
+
+    #[test]
+    fn stakers_alike_enter_as_one_cohort_with_the_stakes_drawn_one_by_one() {
+        let text = tables(50, SPREAD, "");
+        let (gathered, alone) = (with_cohorts(&text), model(&text));
+        let (cohort, agents) = (Parts::start(&gathered), Parts::start(&alone));
+        let st = &cohort.classes.stakers;
+        assert_eq!(cohort.classes.runs[0].members(), 0..1);
+        assert_eq!(st.members[0], 50);
+        // The same draws, in the same order, as each staker on its own.
+        assert_eq!(st.base[0..50], agents.classes.stakers.stake[0..50]);
+        let sum: f64 = st.base[0..50].iter().sum();
+        assert_eq!((st.stake[0], st.initial[0]), (sum, sum));
+        let run = &cohort.classes.runs[0];
+        assert_eq!((run.active, run.joined), (50, 50));
+        assert_eq!(cohort.protocols.backers, [50, 0]);
+        assert_eq!(agents.classes.runs[0].members(), 0..50);
+    }
+
+    #[test]
+    fn a_shock_exit_splits_off_a_binomial_share_of_a_cohort() {
+        // 400 stakers leave with probability 0.25 each: Binomial(400, 1/4),
+        // mean 100, sd √75; over 200 paths the mean count has sd 0.61.
+        let model = with_cohorts(&tables(400, SPREAD, ""));
+        let start = Parts::start(&model);
+        let trials = 200;
+        let mut total = 0.0;
+        for path in 0..trials {
+            let mut parts = Parts::start(&model);
+            parts.behaviour = Behaviour::new(&model, path);
+            review(&model, &mut parts, 0, 0.25);
+            let st = &parts.classes.stakers;
+            let run = &parts.classes.runs[0];
+            let leaving: u32 = run
+                .members()
+                .filter(|&i| st.status[i] == Status::Exiting)
+                .map(|i| st.members[i])
+                .sum();
+            assert_eq!(run.active + leaving, 400);
+            assert_eq!(parts.protocols.backers[0], run.active);
+            // Every member keeps its own stake: the cohorts' stakes are the
+            // sums of their members' stakes at entry.
+            for i in run.members() {
+                let own: f64 = st.base[st.member_range(i)].iter().sum();
+                assert!((st.stake[i] - own).abs() <= 1e-12 * own);
+            }
+            let total_stake: f64 = run.members().map(|i| st.stake[i]).sum();
+            assert!((total_stake - start.classes.stakers.stake[0]).abs() < 1e-9);
+            assert!(st.bookkeeping_error() < 1e-12);
+            total += f64::from(leaving);
+        }
+        let mean = total / f64::from(trials);
+        let se = (400.0f64 * 0.25 * 0.75 / f64::from(trials)).sqrt();
+        assert!((mean - 100.0).abs() < 4.0 * se, "mean {mean}, se {se}");
+    }
+
+    #[test]
+    fn a_chase_splits_a_cohort_at_a_min_stake_it_straddles() {
+        // Everyone acts; only members with 50 or more may move to "high".
+        let strategy = r#"strategy = { kind = "yield_chasing", probability = 1.0 }"#;
+        let model = with_cohorts(&tables(40, SPREAD, strategy));
+        let mut parts = Parts::start(&model);
+        let bases = parts.classes.stakers.base[0..40].to_vec();
+        let rich = bases.iter().filter(|&&b| b >= 50.0).count() as u32;
+        assert!(rich > 0 && rich < 40);
+        review(&model, &mut parts, 0, 0.0);
+        let st = &parts.classes.stakers;
+        let run = &parts.classes.runs[0];
+        assert_eq!(run.members(), 0..2, "split once, at the threshold");
+        for i in run.members() {
+            let members = &st.base[st.member_range(i)];
+            let moved = st.slot_state(st.slot_range(i).start) == SlotState::Active(1);
+            assert!(members.iter().all(|&b| (b >= 50.0) == moved), "cohort {i}");
+            assert_eq!(st.members[i], if moved { rich } else { 40 - rich });
+        }
+        assert_eq!(parts.protocols.backers, [40 - rich, rich]);
+        // The running TVL agrees with a recount.
+        let kept = parts.classes.runs[0].tvl.clone();
+        parts.classes.recount();
+        let recounted = &parts.classes.runs[0].tvl;
+        for (a, b) in kept.iter().zip(recounted) {
+            assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0));
+        }
+    }
+
+    #[test]
+    fn a_cohort_that_would_not_move_is_not_split() {
+        // "high" is out of reach of everyone: nobody moves, nothing splits.
+        let strategy = r#"strategy = { kind = "yield_chasing", probability = 0.5 }"#;
+        let small = r#"{ dist = "uniform", low = 1, high = 10 }"#;
+        let model = with_cohorts(&tables(40, small, strategy));
+        let mut parts = Parts::start(&model);
+        for step in 0..5 {
+            review(&model, &mut parts, step, 0.0);
+        }
+        assert_eq!(parts.classes.runs[0].members(), 0..1);
+        assert_eq!(parts.classes.stakers.members[0], 40);
+    }
+
+    #[test]
+    fn per_staker_outputs_count_every_member() {
+        // Without randomness after entry, cohorts and stakers on their own
+        // give the same counts, median and yield histogram.
+        let text = tables(30, SPREAD, "");
+        let finals = |model: &Model| {
+            let mut parts = Parts::start(model);
+            parts.classes.pay_rewards(model, &parts.protocols.rate);
+            let mut st = parts.classes.stakers.clone();
+            for i in parts.classes.runs[0].members() {
+                st.left[i] = 10;
+            }
+            parts.classes.stakers = st;
+            class_finals(model, &parts.market, &parts.classes)
+        };
+        let (gathered, alone) = (finals(&with_cohorts(&text)), finals(&model(&text)));
+        assert_eq!(gathered.0[0].stakers, 30);
+        assert_eq!(gathered.0[0].stakers, alone.0[0].stakers);
+        let (a, b) = (
+            gathered.0[0].median_net_return,
+            alone.0[0].median_net_return,
+        );
+        assert!((a - b).abs() < 1e-15, "{a} vs {b}");
+        assert_eq!(gathered.1[0].count(), alone.1[0].count());
+        assert_eq!(gathered.1[0].count(), 30);
+    }
+}
