@@ -1,5 +1,6 @@
 //! Engine benches with fixed seeds: one staker-day step (the reward pass
-//! over 10,000 stakers), one RM-1 path, and a full small run.
+//! over 10,000 stakers), one path of RM-1 and of market-2026 with and
+//! without cohorts, and a full small run.
 //!
 //! `cargo bench --bench engine`; see docs/performance.md.
 
@@ -9,18 +10,23 @@ use std::path::Path;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use restake_sim::engine::path::simulate_path;
 use restake_sim::engine::simulate;
-use restake_sim::engine::stakers::{Stakers, reward_pass, slot_index_count};
+use restake_sim::engine::stakers::{Rates, Stakers, Weights, reward_pass, slot_index_count};
 use restake_sim::results::{PathRange, series_of};
 use restake_sim::scenario::{self, Override};
 
 fn rm1(overrides: &[&str]) -> restake_sim::model::Model {
+    scenario_model("scenarios/rm1.toml", overrides)
+}
+
+/// The model of the shipped scenario at `path` with `overrides`.
+fn scenario_model(path: &str, overrides: &[&str]) -> restake_sim::model::Model {
     let overrides: Vec<Override> = overrides
         .iter()
         .map(|s| Override::parse(s).expect("valid override"))
         .collect();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    scenario::load(&root.join("scenarios/rm1.toml"), &overrides)
-        .expect("rm1.toml is valid")
+    scenario::load(&root.join(path), &overrides)
+        .expect("shipped scenarios are valid")
         .model
 }
 
@@ -54,11 +60,15 @@ fn staker_day(c: &mut Criterion) {
     g.bench_function("reward_pass_10k_stakers", |b| {
         b.iter(|| {
             tvl.fill(0.0);
+            let rates = Rates {
+                rate: &rate,
+                keep_by_operator: &[],
+                weights: Weights::PerSlot,
+            };
             black_box(reward_pass::<true, false>(
                 &mut st,
                 0..n,
-                &rate,
-                &[],
+                rates,
                 &mut [],
                 &mut tvl,
             ))
@@ -67,17 +77,29 @@ fn staker_day(c: &mut Criterion) {
     g.finish();
 }
 
-/// One full RM-1 path: 10,000 stakers, 20 protocols, 365 days.
-fn rm1_path(c: &mut Criterion) {
-    let model = rm1(&[]);
-    let series = series_of(&model);
-    let mut g = c.benchmark_group("rm1");
-    g.sample_size(10);
-    g.throughput(Throughput::Elements(model.agent_steps(1)));
-    g.bench_function("one_path", |b| {
-        b.iter(|| black_box(simulate_path(&model, &series, 0)))
-    });
-    g.finish();
+/// One full path of RM-1 (10,000 stakers, 20 protocols, 365 days) and of
+/// market-2026 (250,000 stakers, 15 protocols), with cohorts (the default)
+/// and with every staker on its own.
+fn one_path(c: &mut Criterion) {
+    for (group, file) in [
+        ("rm1", "scenarios/rm1.toml"),
+        ("market_2026", "scenarios/market-2026.toml"),
+    ] {
+        let mut g = c.benchmark_group(group);
+        g.sample_size(10);
+        for (name, overrides) in [
+            ("one_path", &[][..]),
+            ("one_path_per_agent", &["run.cohorts=false"][..]),
+        ] {
+            let model = scenario_model(file, overrides);
+            let series = series_of(&model);
+            g.throughput(Throughput::Elements(model.agent_steps(1)));
+            g.bench_function(name, |b| {
+                b.iter(|| black_box(simulate_path(&model, &series, 0)))
+            });
+        }
+        g.finish();
+    }
 }
 
 /// A full small run: RM-1 with 1,000 stakers over 16 paths, in parallel.
@@ -101,5 +123,5 @@ fn small_run(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, staker_day, rm1_path, small_run);
+criterion_group!(benches, staker_day, one_path, small_run);
 criterion_main!(benches);

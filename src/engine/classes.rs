@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::stakers::{Rates, Stakers, Weights, recount, reward_pass, slot_index_count};
-use crate::model::{Model, StakerClass, Strategy};
+use crate::model::{Allocation, Model, StakerClass, Strategy};
 use crate::results::SourceLosses;
 
 /// One class's running state.
@@ -48,6 +48,10 @@ pub struct ClassRun {
     /// Protocols that accept the class's asset, ascending (yield chasing
     /// reorders it while it works and restores it).
     pub candidates: Vec<usize>,
+    /// How the reward pass weighs its slots: one common weight when its
+    /// allocation has one and no protocol it can hold rescales weights
+    /// (unique stake does, on a slash).
+    pub weights: Weights,
 }
 
 impl ClassRun {
@@ -118,6 +122,15 @@ impl Classes {
                     exiting_started: 0.0,
                     active: 0,
                     candidates: (0..n_protocols).filter(|&p| accepts[p]).collect(),
+                    weights: if (0..n_protocols).any(|p| {
+                        accepts[p] && model.protocols[p].allocation == Allocation::UniqueStake
+                    }) {
+                        Weights::PerSlot
+                    } else {
+                        c.allocation
+                            .common_weight()
+                            .map_or(Weights::PerSlot, Weights::Common)
+                    },
                     accepts,
                 };
                 start += len;
@@ -174,10 +187,7 @@ impl Classes {
             let rates = Rates {
                 rate,
                 keep_by_operator: keep,
-                weights: class
-                    .allocation
-                    .common_weight()
-                    .map_or(Weights::PerSlot, Weights::Common),
+                weights: run.weights,
             };
             let (paid, stake) = match (class.compounding, operators) {
                 (true, false) => reward_pass::<true, false>(st, range, rates, fee, tvl),
@@ -329,6 +339,51 @@ operators = { op = 1.0 }
         assert_eq!(classes.keep, [0.9]);
         let of: Vec<usize> = (0..7).map(|i| classes.class_of(i)).collect();
         assert_eq!(of, [0, 0, 0, 0, 0, 1, 2]);
+    }
+
+    #[test]
+    fn a_common_weight_is_used_only_where_no_slash_rescales_weights() {
+        let model = three_classes();
+        let classes = Classes::new(&model);
+        let weights: Vec<Weights> = classes.runs.iter().map(|r| r.weights).collect();
+        // Weight 1, two weights of 0.5, weight 1.
+        assert_eq!(
+            weights,
+            [
+                Weights::Common(1.0),
+                Weights::Common(0.5),
+                Weights::Common(1.0)
+            ]
+        );
+        let unique = model_with_unique_stake();
+        assert_eq!(Classes::new(&unique).runs[0].weights, Weights::PerSlot);
+    }
+
+    /// One class of equal weights in a unique-stake protocol, whose slashes
+    /// rescale its weights.
+    fn model_with_unique_stake() -> Model {
+        model(
+            r#"
+[[protocol]]
+name = "a"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+allocation = { model = "unique_stake" }
+
+[[protocol]]
+name = "b"
+assets = ["ETH"]
+apr = { curve = "constant", value = 0.05 }
+allocation = { model = "unique_stake" }
+
+[[staker]]
+class = "c"
+count = 1
+asset = "ETH"
+stake = { dist = "fixed", value = 1 }
+allocate = { a = 0.5, b = 0.5 }
+"#,
+        )
     }
 
     #[test]

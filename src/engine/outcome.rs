@@ -287,6 +287,18 @@ pub fn median_of_counted(values: &mut [(f64, u32)]) -> f64 {
     if total == 0 {
         return f64::NAN;
     }
+    if total == values.len() as u64 {
+        // Stakers on their own: a selection, not a sort.
+        let mid = values.len() / 2;
+        let (lower, m, _) = values.select_nth_unstable_by(mid, |a, b| a.0.total_cmp(&b.0));
+        let upper = m.0;
+        return if total % 2 == 1 {
+            upper
+        } else {
+            let below = lower.iter().map(|v| v.0).fold(f64::NEG_INFINITY, f64::max);
+            0.5 * (below + upper)
+        };
+    }
     values.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     // The value at 0-based rank `rank` of the expanded list.
     let at = |rank: u64| {

@@ -108,8 +108,6 @@ pub struct Stakers {
     pub first_member: Vec<u32>,
     /// Per member (grouped by entry): its stake at entry.
     pub base: Vec<f64>,
-    /// Scratch: the reward pass's TVL accumulators.
-    banks: Vec<f64>,
 }
 
 impl Stakers {
@@ -136,7 +134,6 @@ impl Stakers {
             members: vec![0; len],
             first_member: vec![0; len],
             base: vec![0.0; len],
-            banks: Vec::new(),
         }
     }
 
@@ -182,7 +179,8 @@ impl Stakers {
         ] {
             let moved = figure[i] * share;
             figure[e] = moved;
-            figure[i] -= moved;
+            // Never below 0 by rounding: every figure is a sum of amounts.
+            figure[i] = (figure[i] - moved).max(0.0);
         }
         self.members[i] = n - k;
         self.members[e] = k;
@@ -291,9 +289,6 @@ pub fn empty_slot_index(protocols: usize, k: usize) -> u16 {
     (2 * protocols + k % JUNK_SLOTS) as u16
 }
 
-/// TVL accumulators [`reward_pass`] spreads consecutive stakers over.
-const BANKS: usize = 4;
-
 /// How a class's slots are weighted in [`reward_pass`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Weights {
@@ -308,7 +303,7 @@ pub enum Weights {
 /// rate[slot]` (rates already per step, net of network-limit shares),
 /// operators keep their commission (added up per operator in
 /// `commission`), and the new stake is added to the TVL accumulator of
-/// each slot (`tvl` is overwritten). Returns (rewards paid, stake after).
+/// each slot (the empty slots' part of `tvl` is left at 0). Returns (rewards paid, stake after).
 ///
 /// This is the hot loop: no allocation, no locking, no dynamic dispatch; the
 /// class's compounding, delegation and common weight are compile-time
@@ -371,13 +366,6 @@ fn pass<const COMPOUND: bool, const OPERATORS: bool, const K: usize, const COMMO
         ..
     } = rates;
     let k = if K > 0 { K } else { st.slots };
-    // Consecutive stakers add to different banks, so that stakers backing
-    // the same protocol do not wait on each other's store; the banks are
-    // summed into `tvl` at the end.
-    let len = tvl.len();
-    let mut banks = std::mem::take(&mut st.banks);
-    banks.clear();
-    banks.resize(BANKS * len, 0.0);
     let (mut paid, mut total) = (0.0, 0.0);
     let slots = st.slot[range.start * k..range.end * k].chunks_exact(k);
     let weights = st.weight[range.start * k..range.end * k].chunks_exact(k);
@@ -410,27 +398,22 @@ fn pass<const COMPOUND: bool, const OPERATORS: bool, const K: usize, const COMMO
             c
         };
         stake[i] = c_new;
-        let bank = &mut banks[(i % BANKS) * len..(i % BANKS + 1) * len];
         if COMMON {
             let add = common * c_new;
             for &sj in s {
-                bank[sj as usize] += add;
+                tvl[sj as usize] += add;
             }
         } else {
             for (&sj, &wj) in s.iter().zip(w) {
-                bank[sj as usize] += wj * c_new;
+                tvl[sj as usize] += wj * c_new;
             }
         }
         paid += r;
         total += c_new;
     }
     // Empty slots hold nothing, whatever a common weight added to them.
-    let junk = len - JUNK_SLOTS;
-    for (x, t) in tvl[..junk].iter_mut().enumerate() {
-        *t = (banks[x] + banks[len + x]) + (banks[2 * len + x] + banks[3 * len + x]);
-    }
+    let junk = tvl.len() - JUNK_SLOTS;
     tvl[junk..].fill(0.0);
-    st.banks = banks;
     (paid, total)
 }
 

@@ -80,7 +80,8 @@ impl InitialAllocation {
     /// The one weight every allocation of the class has, if it has one: a
     /// random allocation's `weight`, or a fixed allocation's when all its
     /// weights are equal. Moves and exits keep a slot's weight, so every
-    /// slot of such a class holds it.
+    /// slot of such a class holds it, unless a unique-stake slash rescales
+    /// its weights.
     pub fn common_weight(&self) -> Option<f64> {
         match self {
             InitialAllocation::Fixed(pairs) => {

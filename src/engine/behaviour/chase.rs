@@ -118,12 +118,12 @@ impl Behaviour {
         choice: Choice<'_>,
     ) {
         let stake = member_stake(model, classes, i, choice);
-        if let Err(threshold) = stake {
-            if let Some(above) = self.split_at_stake(classes, c, i, threshold) {
-                self.chase_cohort(model, classes, protocols, c, i, step, choice);
-                self.chase_cohort(model, classes, protocols, c, above, step, choice);
-                return;
-            }
+        if let Err(threshold) = stake
+            && let Some(above) = self.split_at_stake(classes, c, i, threshold)
+        {
+            self.chase_cohort(model, classes, protocols, c, i, step, choice);
+            self.chase_cohort(model, classes, protocols, c, above, step, choice);
+            return;
         }
         let stake = stake.unwrap_or_else(|_| classes.stakers.member_stake_bounds(i).1);
         if let Some(plan) = plan_move(model, classes, protocols, c, i, stake, choice) {

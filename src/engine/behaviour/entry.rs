@@ -248,6 +248,9 @@ impl Grouping {
         alike: bool,
         stake: f64,
     ) -> u32 {
+        if !alike || stake <= 0.0 {
+            return self.new_group(operator, picks, None);
+        }
         // Pairs in protocol order: the order drawn does not matter in law.
         self.pairs.clear();
         self.pairs
@@ -260,19 +263,23 @@ impl Grouping {
             self.scratch.push(w);
         }
         let hash = hash_words(&self.scratch);
-        if alike && stake > 0.0 {
-            if let Some(&g) = self.by_hash.get(&hash) {
-                if self.keys[self.key_range[g as usize].clone()] == self.scratch[..] {
-                    return g;
-                }
-            }
+        if let Some(&g) = self.by_hash.get(&hash)
+            && self.keys[self.key_range[g as usize].clone()] == self.scratch[..]
+        {
+            return g;
         }
+        self.new_group(operator, picks, Some(hash))
+    }
+
+    /// A new cohort of one staker with `operator` and `picks`, found
+    /// again by `hash` (its key is in `scratch`) if given.
+    fn new_group(&mut self, operator: usize, picks: &[(usize, f64)], hash: Option<u64>) -> u32 {
         let g = self.key_range.len() as u32;
-        if alike && stake > 0.0 {
-            self.by_hash.entry(hash).or_insert(g);
-        }
         let k = self.keys.len();
-        self.keys.extend_from_slice(&self.scratch);
+        if let Some(hash) = hash {
+            self.by_hash.entry(hash).or_insert(g);
+            self.keys.extend_from_slice(&self.scratch);
+        }
         self.key_range.push(k..self.keys.len());
         self.operators.push(operator);
         let q = self.picks.len();

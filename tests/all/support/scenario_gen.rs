@@ -1180,7 +1180,7 @@ fn run_file(r: &RunSpec) -> RunFile {
         memory_limit_gib: 8.0,
         attacks: r.attacks,
         // Both engines: cohorts on for two seeds in three.
-        cohorts: r.seed % 3 != 0,
+        cohorts: !r.seed.is_multiple_of(3),
     }
 }
 
