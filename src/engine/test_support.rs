@@ -88,6 +88,18 @@ impl Parts {
         }
     }
 
+    /// The stakers' review of `step` (`Behaviour::review`), with shock
+    /// exits at `exit_fraction`.
+    pub fn review(&mut self, model: &Model, step: u32, exit_fraction: f64) {
+        self.behaviour.review(
+            model,
+            step,
+            exit_fraction,
+            &mut self.classes,
+            &mut self.protocols,
+        );
+    }
+
     /// Brings TVL and APRs up to date.
     pub fn update_aprs(&mut self, model: &Model) {
         self.protocols

@@ -367,16 +367,6 @@ strategy = {{ kind = "yield_chasing", probability = {probability}{strategy} }}
         )
     }
 
-    fn review(model: &Model, parts: &mut Parts, step: u32) {
-        let Parts {
-            behaviour,
-            classes,
-            protocols,
-            ..
-        } = parts;
-        behaviour.review(model, step, 0.0, classes, protocols);
-    }
-
     /// Staker i's allocations: (slot offset, state, weight), empty slots left out.
     fn held(parts: &Parts, i: usize) -> Vec<(usize, SlotState, f64)> {
         let st = &parts.classes.stakers;
@@ -396,7 +386,7 @@ strategy = {{ kind = "yield_chasing", probability = {probability}{strategy} }}
             &chasers(2, "p0 = 0.5, p2 = 0.5", 1.0, ", min_improvement = 0.0"),
         );
         let mut parts = Parts::start(&model);
-        review(&model, &mut parts, 0);
+        parts.review(&model, 0, 0.0);
         for i in 0..2 {
             assert_eq!(held(&parts, i), [(0, Active(1), 0.5), (1, Active(2), 0.5)]);
         }
@@ -405,7 +395,7 @@ strategy = {{ kind = "yield_chasing", probability = {probability}{strategy} }}
         assert_eq!(parts.protocols.backers, [0, 2, 2, 0]);
         assert_eq!(run.candidates, [0, 1, 2, 3], "restored");
         // Next: the worst held (p2, 4 %) beats the best left (p3, 3 %).
-        review(&model, &mut parts, 1);
+        parts.review(&model, 1, 0.0);
         assert_eq!(held(&parts, 0), [(0, Active(1), 0.5), (1, Active(2), 0.5)]);
         // The running TVL agrees with a recount.
         let kept = parts.classes.runs[0].tvl.clone();
@@ -420,7 +410,7 @@ strategy = {{ kind = "yield_chasing", probability = {probability}{strategy} }}
             let strategy = format!(", min_improvement = {min}");
             let model = market(&protocols, &chasers(1, "p0 = 1.0", 1.0, &strategy));
             let mut parts = Parts::start(&model);
-            review(&model, &mut parts, 0);
+            parts.review(&model, 0, 0.0);
             let to = if moves { 1 } else { 0 };
             assert_eq!(held(&parts, 0), [(0, Active(to), 1.0)], "min {min}");
         }
@@ -442,7 +432,7 @@ strategy = {{ kind = "yield_chasing", probability = {probability}{strategy} }}
             let strategy = format!(", min_improvement = 0.0, risk_weight = {weight}");
             let model = market(&protocols, &chasers(1, "p0 = 1.0", 1.0, &strategy));
             let mut parts = Parts::start(&model);
-            review(&model, &mut parts, 0);
+            parts.review(&model, 0, 0.0);
             assert_eq!(
                 held(&parts, 0),
                 [(0, Active(to), 1.0)],
@@ -455,7 +445,7 @@ strategy = {{ kind = "yield_chasing", probability = {probability}{strategy} }}
     fn without_a_minimum_improvement_a_chaser_always_moves() {
         let model = market(&[(0.05, ""), (0.01, "")], &chasers(1, "p0 = 1.0", 1.0, ""));
         let mut parts = Parts::start(&model);
-        review(&model, &mut parts, 0);
+        parts.review(&model, 0, 0.0);
         assert_eq!(held(&parts, 0), [(0, Active(1), 1.0)]);
     }
 
@@ -467,7 +457,7 @@ strategy = {{ kind = "yield_chasing", probability = {probability}{strategy} }}
         );
         let mut parts = Parts::start(&model);
         assert_eq!(parts.classes.stakers.slots, 3);
-        review(&model, &mut parts, 6);
+        parts.review(&model, 6, 0.0);
         for i in 0..2 {
             assert_eq!(
                 held(&parts, i),
@@ -518,7 +508,7 @@ strategy = {{ kind = "yield_chasing", probability = {probability}{strategy} }}
             ),
         );
         let mut parts = Parts::start(&model);
-        review(&model, &mut parts, 0);
+        parts.review(&model, 0, 0.0);
         let after_first = [
             (0, Leaving(0), 0.3),
             (1, Active(1), 0.3),
@@ -528,12 +518,12 @@ strategy = {{ kind = "yield_chasing", probability = {probability}{strategy} }}
         assert_eq!(held(&parts, 0), after_first);
         // p1 would go to p4 (p0 is still held, leaving), but every slot is taken.
         for step in 1..5 {
-            review(&model, &mut parts, step);
+            parts.review(&model, step, 0.0);
             parts.behaviour.release(step, &mut parts.classes);
             assert_eq!(held(&parts, 0), after_first, "step {step}");
         }
         parts.behaviour.release(5, &mut parts.classes);
-        review(&model, &mut parts, 6);
+        parts.review(&model, 6, 0.0);
         assert_eq!(
             held(&parts, 0),
             [
@@ -580,7 +570,7 @@ allocate = { p1 = 1.0 }
         );
         let mut parts = Parts::start(&model);
         // p1 is full, p2 out of reach, p3 not served by the operator.
-        review(&model, &mut parts, 0);
+        parts.review(&model, 0, 0.0);
         assert_eq!(held(&parts, 0), [(0, Active(4), 1.0)]);
     }
 
@@ -594,7 +584,7 @@ allocate = { p1 = 1.0 }
                 &chasers(1, "p0 = 0.5, p1 = 0.5", 1.0, ", min_improvement = 0.0"),
             );
             let mut parts = Parts::start(&model);
-            review(&model, &mut parts, 0);
+            parts.review(&model, 0, 0.0);
             // Instant: 0.5 freed for 0.5 moved. Deallocating: 0.5 + 0.5 +
             // 0.5 would exceed the stake.
             let to = if moves { 2 } else { 0 };
@@ -628,7 +618,7 @@ allocate = { p1 = 1.0 }
             expected[i] = true;
             i += 1;
         }
-        review(&model, &mut parts, 0);
+        parts.review(&model, 0, 0.0);
         let moved: Vec<bool> = (0..COUNT)
             .map(|i| held(&parts, i) == [(0, Active(1), 1.0)])
             .collect();
@@ -647,7 +637,7 @@ allocate = { p1 = 1.0 }
         let model = market(&[(0.02, ""), (0.05, "")], &chasers(5, "p0 = 1.0", 0.0, ""));
         let mut parts = Parts::start(&model);
         let rng = parts.behaviour.rng.clone();
-        review(&model, &mut parts, 0);
+        parts.review(&model, 0, 0.0);
         assert!((0..5).all(|i| held(&parts, i) == [(0, Active(0), 1.0)]));
         assert_eq!(parts.behaviour.rng, rng);
     }

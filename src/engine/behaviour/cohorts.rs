@@ -133,16 +133,6 @@ review_every_days = 1
 
     const SPREAD: &str = r#"{ dist = "uniform", low = 1, high = 100 }"#;
 
-    fn review(model: &Model, parts: &mut Parts, step: u32, exit_fraction: f64) {
-        let Parts {
-            behaviour,
-            classes,
-            protocols,
-            ..
-        } = parts;
-        behaviour.review(model, step, exit_fraction, classes, protocols);
-    }
-
     #[test]
     fn stakers_alike_enter_as_one_cohort_with_the_stakes_drawn_one_by_one() {
         let text = tables(50, SPREAD, "");
@@ -172,7 +162,7 @@ review_every_days = 1
         for path in 0..trials {
             let mut parts = Parts::start(&model);
             parts.behaviour = Behaviour::new(&model, path);
-            review(&model, &mut parts, 0, 0.25);
+            parts.review(&model, 0, 0.25);
             let st = &parts.classes.stakers;
             let run = &parts.classes.runs[0];
             let leaving: u32 = run
@@ -207,7 +197,7 @@ review_every_days = 1
         let bases = parts.classes.stakers.base[0..40].to_vec();
         let rich = bases.iter().filter(|&&b| b >= 50.0).count() as u32;
         assert!(rich > 0 && rich < 40);
-        review(&model, &mut parts, 0, 0.0);
+        parts.review(&model, 0, 0.0);
         let st = &parts.classes.stakers;
         let run = &parts.classes.runs[0];
         assert_eq!(run.members(), 0..2, "split once, at the threshold");
@@ -235,7 +225,7 @@ review_every_days = 1
         let model = with_cohorts(&tables(40, small, strategy));
         let mut parts = Parts::start(&model);
         for step in 0..5 {
-            review(&model, &mut parts, step, 0.0);
+            parts.review(&model, step, 0.0);
         }
         assert_eq!(parts.classes.runs[0].members(), 0..1);
         assert_eq!(parts.classes.stakers.members[0], 40);

@@ -195,16 +195,6 @@ review_every_days = {review}
         ))
     }
 
-    fn review(model: &Model, parts: &mut Parts, step: u32, exit_fraction: f64) {
-        let Parts {
-            behaviour,
-            classes,
-            protocols,
-            ..
-        } = parts;
-        behaviour.review(model, step, exit_fraction, classes, protocols);
-    }
-
     fn statuses(parts: &Parts) -> Vec<Status> {
         parts.classes.stakers.status[parts.classes.runs[0].range.clone()].to_vec()
     }
@@ -217,7 +207,7 @@ review_every_days = {review}
         let mut parts = Parts::start(&model);
         // 5 % exactly is not beyond the threshold.
         parts.classes.stakers.losses[0..3].copy_from_slice(&[5.0, 5.0 + 1e-9, 0.0]);
-        review(&model, &mut parts, 0, 0.0);
+        parts.review(&model, 0, 0.0);
         assert_eq!(statuses(&parts), [Active, Exiting, Active]);
         assert_eq!(parts.classes.runs[0].active, 2);
         assert_eq!(parts.protocols.backers, [2]);
@@ -233,11 +223,11 @@ review_every_days = {review}
         let mut parts = Parts::start(&model);
         parts.classes.stakers.losses[0] = 1.0;
         for step in 0..6 {
-            review(&model, &mut parts, step, 0.0);
+            parts.review(&model, step, 0.0);
             assert_eq!(statuses(&parts), [Active; 3], "step {step}");
         }
         // Reviews fall at the end of day 7: step 6.
-        review(&model, &mut parts, 6, 0.0);
+        parts.review(&model, 6, 0.0);
         assert_eq!(statuses(&parts), [Exiting, Active, Active]);
     }
 
@@ -245,10 +235,10 @@ review_every_days = {review}
     fn a_shock_exit_fraction_of_one_empties_every_class_and_zero_none() {
         let model = one_class(0.05, r#"kind = "fixed""#, 7, "");
         let mut parts = Parts::start(&model);
-        review(&model, &mut parts, 0, 0.0);
+        parts.review(&model, 0, 0.0);
         assert_eq!(statuses(&parts), [Active; 3]);
         let rng = parts.behaviour.rng.clone();
-        review(&model, &mut parts, 0, 1.0);
+        parts.review(&model, 0, 1.0);
         assert_eq!(statuses(&parts), [Exiting; 3]);
         assert_eq!(parts.classes.runs[0].active, 0);
         assert_eq!(parts.protocols.backers, [0]);
@@ -265,11 +255,11 @@ review_every_days = {review}
         let text = |apr| one_class(apr, r#"kind = "fixed""#, 1, "opportunity_apr = 0.05");
         let poor = text(0.049);
         let mut parts = Parts::start(&poor);
-        review(&poor, &mut parts, 0, 0.0);
+        parts.review(&poor, 0, 0.0);
         assert_eq!(statuses(&parts), [Exiting; 3]);
         let rich = text(0.051);
         let mut parts = Parts::start(&rich);
-        review(&rich, &mut parts, 0, 0.0);
+        parts.review(&rich, 0, 0.0);
         assert_eq!(statuses(&parts), [Active; 3]);
     }
 
@@ -282,20 +272,20 @@ review_every_days = {review}
             statuses(&parts),
             [Active, Active, Active, Reserve, Reserve, Reserve]
         );
-        review(&model, &mut parts, 0, 0.0);
+        parts.review(&model, 0, 0.0);
         assert_eq!(parts.classes.runs[0].next_entry, 3, "not a review step");
-        review(&model, &mut parts, 1, 0.0);
+        parts.review(&model, 1, 0.0);
         assert_eq!(parts.classes.runs[0].next_entry, 5);
         assert_eq!(statuses(&parts)[3..], [Active, Active, Reserve]);
         // They enter at the start of the next step.
         assert_eq!(parts.classes.stakers.entered[3..5], [2, 2]);
-        review(&model, &mut parts, 3, 0.0);
+        parts.review(&model, 3, 0.0);
         let run = &parts.classes.runs[0];
         assert_eq!((run.next_entry, run.active), (6, 6));
         assert_eq!((run.stake, run.initial, run.tvl[0]), (600.0, 600.0, 600.0));
         assert_eq!(parts.classes.stakers.entered[5], 4);
         // Full: no more entries.
-        review(&model, &mut parts, 5, 0.0);
+        parts.review(&model, 5, 0.0);
         assert_eq!(parts.classes.runs[0].active, 6);
         assert_eq!(parts.protocols.backers, [6]);
     }
@@ -305,7 +295,7 @@ review_every_days = {review}
         let extra = "opportunity_apr = 0.05\nentry = { per_review = 2, max_new = 3 }";
         let model = one_class(0.05, r#"kind = "fixed""#, 1, extra);
         let mut parts = Parts::start(&model);
-        review(&model, &mut parts, 0, 0.0);
+        parts.review(&model, 0, 0.0);
         assert_eq!(parts.classes.runs[0].next_entry, 3);
     }
 
