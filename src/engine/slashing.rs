@@ -117,6 +117,10 @@ fn slash_class(
     let mut lost = 0.0;
     let n_protocols = model.protocols.len();
     for i in members {
+        // Most stakers do not hold the protocol: the cheapest test first.
+        if !st.holds_protocol(i, hit.protocol) {
+            continue;
+        }
         let stake = st.stake[i];
         if stake == 0.0 || hit.operator.is_some_and(|o| st.operator[i] as usize != o) {
             continue;

@@ -137,6 +137,16 @@ impl Stakers {
         }
     }
 
+    /// Whether entry `i` holds stake in protocol `p`, active or leaving: a
+    /// test of its slot indices alone, cheap enough to run over every entry.
+    #[inline]
+    pub fn holds_protocol(&self, i: usize, p: usize) -> bool {
+        let (active, leaving) = (self.active_index(p) as u16, self.leaving_index(p) as u16);
+        self.slot[self.slot_range(i)]
+            .iter()
+            .any(|&s| s == active || s == leaving)
+    }
+
     /// Positions in `base` of entry `i`'s members.
     #[inline]
     pub fn member_range(&self, i: usize) -> Range<usize> {
@@ -508,6 +518,23 @@ mod tests {
             7 * size_of::<f64>() + size_of::<u16>() + size_of::<Status>() + 4 * size_of::<u32>();
         assert!(per_staker <= STAKER_BYTES, "{per_staker} bytes per staker");
         assert_eq!(SLOT_BYTES, 10);
+    }
+
+    #[test]
+    fn a_staker_holds_a_protocol_through_an_active_or_leaving_slot_only() {
+        let mut st = Stakers::new(2, 3, 3, 10);
+        st.allocate(0, 2, 1.0);
+        st.allocate(1, 0, 1.0);
+        st.start_leaving(1, 0);
+        assert!(st.holds_protocol(0, 2), "active");
+        assert!(st.holds_protocol(0, 0), "leaving");
+        assert!(!st.holds_protocol(0, 1), "not held");
+        assert!(
+            (0..3).all(|p| !st.holds_protocol(1, p)),
+            "empty slots hold nothing"
+        );
+        st.clear_slot(0);
+        assert!(!st.holds_protocol(0, 2));
     }
 
     #[test]

@@ -319,16 +319,18 @@ impl Hasher for KeyHashHasher {
     }
 }
 
-/// A 64-bit hash of `words` (splitmix64 steps folded together).
+/// A 64-bit hash of `words`: one multiply per word (as FxHash does),
+/// finished with a splitmix64 step so that every bit of the result depends
+/// on every word.
 fn hash_words(words: &[u64]) -> u64 {
     let mut h: u64 = 0x9E37_79B9_7F4A_7C15;
     for &w in words {
-        let mut z = (h ^ w).wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        h = z ^ (z >> 31);
+        h = (h.rotate_left(5) ^ w).wrapping_mul(0x51_7CC1_B727_220A_95);
     }
-    h
+    let mut z = h;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// One staker's stake at entry, native units.
