@@ -325,7 +325,7 @@ impl Hasher for KeyHashHasher {
 fn hash_words(words: &[u64]) -> u64 {
     let mut h: u64 = 0x9E37_79B9_7F4A_7C15;
     for &w in words {
-        h = (h.rotate_left(5) ^ w).wrapping_mul(0x51_7CC1_B727_220A_95);
+        h = (h.rotate_left(5) ^ w).wrapping_mul(0x517C_C1B7_2722_0A95);
     }
     let mut z = h;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
