@@ -251,6 +251,35 @@ backing = ["holders"]
     }
 
     #[test]
+    fn panicking_exits_sell_at_the_nav_and_nothing_once_the_nav_is_0() {
+        use super::Lrts;
+        use crate::engine::test_support::Parts;
+        let m = backed(0.0, "panic_sell_share = 0.5\npool = { depth = 1000 }");
+        let mut parts = Parts::start(&m);
+        let sell_after_exits = |nav: f64, parts: &mut Parts| {
+            let mut lrts = Lrts::new(&m);
+            lrts.start(&m, &parts.classes);
+            lrts.tokens[0].nav = nav;
+            let before = lrts.tokens[0].price();
+            parts.classes.runs[0].exiting_started += 50.0;
+            lrts.sell_exits(&m, &parts.classes);
+            (before, lrts.tokens[0].price(), lrts.tokens[0].last_exiting)
+        };
+        // NAV 1: half of the 50 ETH that started exiting is sold, 25
+        // tokens into a pool of 1000 a side.
+        let (before, after, seen) = sell_after_exits(1.0, &mut parts);
+        assert_close(before, 1.0, 1e-15);
+        assert_close(after, (1000.0 * 1000.0 / 1025.0) / 1025.0, 1e-12);
+        assert_eq!(seen, 50.0);
+        // NAV 0 (a backing slashed to nothing): no token count to sell, the
+        // pool does not move, and the exits are taken as seen.
+        let (before, after, seen) = sell_after_exits(0.0, &mut parts);
+        assert_eq!(after, before);
+        assert!(after.is_finite());
+        assert_eq!(seen, 100.0);
+    }
+
+    #[test]
     fn with_an_infinitely_deep_pool_the_price_never_leaves_the_nav() {
         let m = backed(0.05, "panic_sell_share = 1.0");
         let layout = series_of(&m);
