@@ -4,7 +4,10 @@
 
 use std::ops::Range;
 
-use super::stakers::{Rates, Stakers, Weights, recount, reward_pass, slot_index_count};
+use super::members::MemberRegion;
+use super::stakers::{
+    MEMBER_ROOM, Rates, Stakers, Weights, recount, reward_pass, slot_index_count,
+};
 use crate::model::{Allocation, Model, StakerClass, Strategy};
 use crate::results::SourceLosses;
 
@@ -18,7 +21,10 @@ pub struct ClassRun {
     /// The next unused entry: entries `range.start..next_entry` are in use
     /// (active, exiting or gone).
     pub next_entry: usize,
-    /// The next unused member position in [`Stakers::base`].
+    /// Its region of the member arrays ([`Stakers::base`] and the others):
+    /// [`MEMBER_ROOM`] positions per staker it can hold.
+    pub member_range: Range<usize>,
+    /// The first member position in its region that no entry holds.
     pub next_member: usize,
     /// Stakers that have entered, t = 0 included.
     pub joined: u32,
@@ -109,7 +115,8 @@ impl Classes {
                 let run = ClassRun {
                     range: start..start + len,
                     next_entry: start,
-                    next_member: start,
+                    member_range: MEMBER_ROOM * start..MEMBER_ROOM * (start + len),
+                    next_member: MEMBER_ROOM * start,
                     joined: 0,
                     tvl: vec![0.0; slot_count],
                     stake: 0.0,
@@ -198,6 +205,40 @@ impl Classes {
             run.rewards += paid;
             run.stake = stake;
         }
+    }
+
+    /// Cohort `t` of class `c` absorbs cohort `e` of the same class (see
+    /// [`Stakers::absorb`]); `e` is left unused.
+    pub fn absorb(&mut self, c: usize, t: usize, e: usize) {
+        let run = &mut self.runs[c];
+        let entries = run.members();
+        let region = MemberRegion {
+            range: run.member_range.clone(),
+            next: &mut run.next_member,
+            entries,
+        };
+        self.stakers.absorb(t, e, region);
+    }
+
+    /// A free member position in class `c`'s region for one more staker,
+    /// packing the region's members first when none is left.
+    pub fn take_member_position(&mut self, c: usize) -> usize {
+        let run = &mut self.runs[c];
+        if run.next_member >= run.member_range.end {
+            let entries = run.members();
+            let mut region = MemberRegion {
+                range: run.member_range.clone(),
+                next: &mut run.next_member,
+                entries,
+            };
+            self.stakers.compact_members(&mut region, true);
+            if *region.next >= region.range.end {
+                self.stakers.compact_members(&mut region, false);
+            }
+        }
+        let m = run.next_member;
+        run.next_member += 1;
+        m
     }
 
     /// Recomputes every class's TVL and stake from its stakers.

@@ -25,6 +25,7 @@ pub mod events;
 pub mod lending;
 pub mod lrt;
 pub mod market;
+pub mod members;
 pub mod operators;
 pub mod outcome;
 pub mod path;

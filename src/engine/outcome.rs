@@ -63,16 +63,26 @@ pub fn class_finals(
     for (run, class) in classes.runs.iter().zip(&model.classes) {
         let mut sketch = LogHistogram::new(YIELD_SKETCH_ACCURACY);
         returns.clear();
-        // Every member of a cohort has the cohort's net return: its
-        // rewards and losses are the same share of the cohort's as its
-        // stake at entry.
         for i in run.members() {
-            let net = (st.rewards[i] - st.losses[i]) / st.initial[i];
-            let members = st.members[i];
-            returns.push((net, members));
             let held = st.left[i].min(horizon) - st.entered[i].min(horizon);
-            if held > 0 {
-                sketch.add_times(net / (f64::from(held) * step_years), u64::from(members));
+            let mut add = |net: f64, members: u32| {
+                returns.push((net, members));
+                if held > 0 {
+                    sketch.add_times(net / (f64::from(held) * step_years), u64::from(members));
+                }
+            };
+            if st.mixed[i] {
+                for m in st.member_range(i) {
+                    add(st.member_net_return(i, m), 1);
+                }
+            } else {
+                // Every member of a cohort that absorbed none has the
+                // cohort's net return: its rewards and losses are the same
+                // share of the cohort's as its stake at entry.
+                add(
+                    (st.rewards[i] - st.losses[i]) / st.initial[i],
+                    st.members[i],
+                );
             }
         }
         sketches.push(sketch);

@@ -5,9 +5,9 @@
 //! An entry is a cohort: one or more stakers alike in law (the same
 //! class, allocation, operator, status and entry step) whose stakes differ
 //! only by a factor. Its stake, rewards, losses, exits and payouts are the
-//! sums over its members; each member holds the share of them its stake at
-//! entry (`base`) has of the cohort's. Rewards and slashes act on stake in
-//! proportion, so a cohort evolves exactly as its members would one by one.
+//! sums over its members; rewards and slashes act on stake in proportion,
+//! so a cohort evolves exactly as its members would one by one. How a
+//! member's own figures are kept is in [`crate::engine::members`].
 //!
 //! Slot indices: `p` (0 ≤ p < P) is an active allocation to protocol p,
 //! earning and slashable; `p + P` is stake leaving protocol p (unbonding or
@@ -22,6 +22,8 @@
 
 use std::ops::Range;
 
+pub use super::members::Member;
+
 /// Operator index of a staker that delegates to nobody: operator-level
 /// slashes never match it.
 pub const NO_OPERATOR: u16 = u16::MAX;
@@ -35,10 +37,14 @@ pub fn slot_index_count(protocols: usize) -> usize {
 }
 
 /// Bytes of per-staker state in [`Stakers`], rounded up to a multiple of 16
-/// (per entry six `f64`, an operator `u16`, a status byte, two `u32` steps
-/// and two `u32` for its members; per member its `f64` stake at entry); the
-/// memory estimate uses it.
-pub const STAKER_BYTES: usize = 80;
+/// (per entry nine `f64`, an operator `u16`, a status and a mixed byte, two
+/// `u32` steps and three `u32` for its members; per member room for two of
+/// its four `f64`, as merges need slack); the memory estimate uses it.
+pub const STAKER_BYTES: usize = 160;
+
+/// Member positions per staker a class has room for: merging cohorts
+/// moves members to free room, which compaction takes back.
+pub const MEMBER_ROOM: usize = 2;
 
 /// Bytes per allocation slot in [`Stakers`]: a `u16` slot index and an
 /// `f64` weight.
@@ -77,6 +83,8 @@ pub struct Stakers {
     pub slots: usize,
     /// Number of protocols P.
     pub protocols: usize,
+    /// The horizon: `left` of a staker never released.
+    pub(super) horizon: u32,
     /// Current stake, native units of the class's asset.
     pub stake: Vec<f64>,
     /// Stake at entry.
@@ -103,11 +111,24 @@ pub struct Stakers {
     pub weight: Vec<f64>,
     /// Stakers per entry (0 for an entry not in use).
     pub members: Vec<u32>,
-    /// Per entry: the position of its first member in `base`; its members
-    /// are `base[first_member..first_member + members]`.
+    /// Per entry: the position of its first member in the member arrays;
+    /// its members are `first_member..first_member + members`.
     pub first_member: Vec<u32>,
-    /// Per member (grouped by entry): its stake at entry.
-    pub base: Vec<f64>,
+    /// Per entry: member positions it holds from `first_member` on (its
+    /// members and free room after them).
+    pub member_room: Vec<u32>,
+    /// Per entry: the sum of its members' `base`.
+    pub scale: Vec<f64>,
+    /// Per entry: the sum of its members' `rewards` offsets.
+    pub rewards_offset: Vec<f64>,
+    /// Per entry: the sum of its members' `losses` offsets.
+    pub losses_offset: Vec<f64>,
+    /// Per entry: whether it absorbed another cohort, so that its members'
+    /// figures are no longer one share of its own.
+    pub mixed: Vec<bool>,
+    /// Per member position (members grouped by entry, see
+    /// [`crate::engine::members`]).
+    pub member: Vec<Member>,
 }
 
 impl Stakers {
@@ -117,6 +138,7 @@ impl Stakers {
         Stakers {
             slots,
             protocols,
+            horizon,
             stake: vec![0.0; len],
             initial: vec![0.0; len],
             rewards: vec![0.0; len],
@@ -133,7 +155,12 @@ impl Stakers {
             weight: vec![0.0; len * slots],
             members: vec![0; len],
             first_member: vec![0; len],
-            base: vec![0.0; len],
+            member_room: vec![0; len],
+            scale: vec![0.0; len],
+            rewards_offset: vec![0.0; len],
+            losses_offset: vec![0.0; len],
+            mixed: vec![false; len],
+            member: vec![Member::default(); MEMBER_ROOM * len],
         }
     }
 
@@ -145,68 +172,6 @@ impl Stakers {
         self.slot[self.slot_range(i)]
             .iter()
             .any(|&s| s == active || s == leaving)
-    }
-
-    /// Positions in `base` of entry `i`'s members.
-    #[inline]
-    pub fn member_range(&self, i: usize) -> Range<usize> {
-        let first = self.first_member[i] as usize;
-        first..first + self.members[i] as usize
-    }
-
-    /// The smallest and largest stake among entry `i`'s members now.
-    pub fn member_stake_bounds(&self, i: usize) -> (f64, f64) {
-        if self.members[i] == 1 {
-            return (self.stake[i], self.stake[i]);
-        }
-        let growth = self.stake[i] / self.initial[i];
-        let (lo, hi) = self.base[self.member_range(i)]
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &b| {
-                (lo.min(b), hi.max(b))
-            });
-        (lo * growth, hi * growth)
-    }
-
-    /// Makes entry `e` (unused) a cohort of the last `k` members of entry
-    /// `i` (0 < k < members of `i`), with the same state and the share of
-    /// `i`'s stake, rewards, losses, exits and payouts their stakes at
-    /// entry hold; `i` keeps the rest.
-    pub fn split_tail(&mut self, i: usize, k: u32, e: usize) {
-        let all = self.member_range(i);
-        let n = self.members[i];
-        debug_assert!(k > 0 && k < n && self.members[e] == 0);
-        let tail = all.end - k as usize..all.end;
-        let share =
-            self.base[tail.clone()].iter().sum::<f64>() / self.base[all].iter().sum::<f64>();
-        for figure in [
-            &mut self.stake,
-            &mut self.initial,
-            &mut self.rewards,
-            &mut self.losses,
-            &mut self.exited,
-            &mut self.paid_out,
-        ] {
-            let moved = figure[i] * share;
-            figure[e] = moved;
-            // Never below 0 by rounding: every figure is a sum of amounts.
-            figure[i] = (figure[i] - moved).max(0.0);
-        }
-        self.members[i] = n - k;
-        self.members[e] = k;
-        self.first_member[e] = tail.start as u32;
-        self.operator[e] = self.operator[i];
-        self.status[e] = self.status[i];
-        self.entered[e] = self.entered[i];
-        self.left[e] = self.left[i];
-        for (from, to) in self.slot_range(i).zip(self.slot_range(e)) {
-            if self.slot_state(from) == SlotState::Empty {
-                self.clear_slot(to);
-            } else {
-                self.slot[to] = self.slot[from];
-                self.weight[to] = self.weight[from];
-            }
-        }
     }
 
     /// Position, in per-slot-index arrays, of stake active in protocol `p`.
@@ -514,8 +479,12 @@ mod tests {
     #[test]
     fn the_memory_estimate_sizes_cover_the_arrays() {
         use std::mem::size_of;
-        let per_staker =
-            7 * size_of::<f64>() + size_of::<u16>() + size_of::<Status>() + 4 * size_of::<u32>();
+        let per_entry = 9 * size_of::<f64>()
+            + size_of::<u16>()
+            + size_of::<Status>()
+            + size_of::<bool>()
+            + 5 * size_of::<u32>();
+        let per_staker = per_entry + MEMBER_ROOM * 4 * size_of::<f64>();
         assert!(per_staker <= STAKER_BYTES, "{per_staker} bytes per staker");
         assert_eq!(SLOT_BYTES, 10);
     }

@@ -62,10 +62,14 @@ impl Behaviour {
         // Geometric skipping over the class's stakers, cohort by cohort:
         // each staker acts with `probability`; `next` counts the stakers
         // to pass over from the start of the current cohort.
+        // Members who arrived in a cohort in this review (see
+        // [`super::merges`]) have acted already.
+        self.start_merging(model, classes, c);
         let log_keep = (1.0 - rule.probability).ln();
         let mut next = self.skip(rule.probability, log_keep);
         for i in range {
-            let n = u64::from(classes.stakers.members[i]);
+            let waiting = self.merges.not_yet_acted(&classes.stakers.members, i);
+            let n = u64::from(waiting);
             let mut acting = 0;
             while next < n {
                 acting += 1;
@@ -77,10 +81,11 @@ impl Behaviour {
                 && (classes.stakers.members[i] == 1
                     || any_move(model, classes, protocols, c, i, choice))
             {
-                let movers = self.split_random(classes, c, i, acting);
+                let movers = self.split_random_among(classes, c, i, acting, waiting);
                 self.chase_cohort(model, classes, protocols, c, movers, step, choice);
             }
         }
+        self.end_merging(classes, c);
         order.sort_unstable();
         classes.runs[c].candidates = order;
         self.scores = scores;
@@ -168,6 +173,7 @@ impl Behaviour {
         }
         st.allocate(target, p_best, w);
         run.tvl[st.active_index(p_best)] += w * stake;
+        self.join_moved(classes, c, i);
     }
 }
 

@@ -2,8 +2,8 @@
 //! yield-chasing move) or a stake threshold (`min_stake`) separates some of
 //! a cohort's members from the others, they become a cohort of their own,
 //! with the same state and their share of every figure (see
-//! [`crate::engine::stakers`]). Splits only ever separate; cohorts never
-//! merge.
+//! [`crate::engine::members`]). Cohorts join again only after a
+//! yield-chasing move ([`super::merges`]).
 
 use rand::RngExt;
 use rand_distr::{Binomial, Distribution};
@@ -32,16 +32,34 @@ impl Behaviour {
     /// the members of `i`, `i` itself acts whole and is returned.
     pub fn split_random(&mut self, classes: &mut Classes, c: usize, i: usize, k: u32) -> usize {
         let n = classes.stakers.members[i];
-        if k >= n {
+        self.split_random_among(classes, c, i, k, n)
+    }
+
+    /// [`Self::split_random`] choosing among the first `n` members of `i`
+    /// only (the others arrived in a review and have acted in it).
+    pub fn split_random_among(
+        &mut self,
+        classes: &mut Classes,
+        c: usize,
+        i: usize,
+        k: u32,
+        n: u32,
+    ) -> usize {
+        let all = classes.stakers.members[i] as usize;
+        if k as usize >= all {
             return i;
         }
-        // A partial Fisher–Yates shuffle draws the k to the end.
-        let members = classes.stakers.member_range(i);
-        let base = &mut classes.stakers.base[members.clone()];
+        // A partial Fisher–Yates shuffle draws the k to the end of the
+        // first n, which then trade places with the last k.
+        let first = classes.stakers.member_range(i).start;
+        let member = &mut classes.stakers.member;
         for t in 0..k as usize {
-            let last = base.len() - 1 - t;
+            let last = n as usize - 1 - t;
             let j = self.rng.random_range(0..=last);
-            base.swap(j, last);
+            member.swap(first + j, first + last);
+        }
+        for t in 1..=k as usize {
+            member.swap(first + n as usize - t, first + all - t);
         }
         self.split_tail(classes, c, i, k)
     }
@@ -58,18 +76,18 @@ impl Behaviour {
         threshold: f64,
     ) -> Option<usize> {
         let st = &mut classes.stakers;
-        let growth = st.stake[i] / st.initial[i];
+        let growth = st.stake[i] / st.scale[i];
         let members = st.member_range(i);
-        let base = &mut st.base[members];
         // Those below first, those at or above at the end.
-        let mut below = 0;
-        for j in 0..base.len() {
-            if base[j] * growth < threshold {
-                base.swap(below, j);
+        let mut below = members.start;
+        for j in members.clone() {
+            if st.member[j].base * growth < threshold {
+                st.member.swap(below, j);
                 below += 1;
             }
         }
-        let above = (base.len() - below) as u32;
+        let above = (members.end - below) as u32;
+        let below = below - members.start;
         if below == 0 || above == 0 {
             return None;
         }
@@ -142,8 +160,9 @@ review_every_days = 1
         assert_eq!(cohort.classes.runs[0].members(), 0..1);
         assert_eq!(st.members[0], 50);
         // The same draws, in the same order, as each staker on its own.
-        assert_eq!(st.base[0..50], agents.classes.stakers.stake[0..50]);
-        let sum: f64 = st.base[0..50].iter().sum();
+        let bases: Vec<f64> = st.member[0..50].iter().map(|m| m.base).collect();
+        assert_eq!(bases, agents.classes.stakers.stake[0..50]);
+        let sum: f64 = bases.iter().sum();
         assert_eq!((st.stake[0], st.initial[0]), (sum, sum));
         let run = &cohort.classes.runs[0];
         assert_eq!((run.active, run.joined), (50, 50));
@@ -175,7 +194,7 @@ review_every_days = 1
             // Every member keeps its own stake: the cohorts' stakes are the
             // sums of their members' stakes at entry.
             for i in run.members() {
-                let own: f64 = st.base[st.member_range(i)].iter().sum();
+                let own: f64 = st.member[st.member_range(i)].iter().map(|m| m.base).sum();
                 assert!((st.stake[i] - own).abs() <= 1e-12 * own);
             }
             let total_stake: f64 = run.members().map(|i| st.stake[i]).sum();
@@ -194,17 +213,22 @@ review_every_days = 1
         let strategy = r#"strategy = { kind = "yield_chasing", probability = 1.0 }"#;
         let model = with_cohorts(&tables(40, SPREAD, strategy));
         let mut parts = Parts::start(&model);
-        let bases = parts.classes.stakers.base[0..40].to_vec();
-        let rich = bases.iter().filter(|&&b| b >= 50.0).count() as u32;
+        let rich = parts.classes.stakers.member[0..40]
+            .iter()
+            .filter(|m| m.base >= 50.0)
+            .count() as u32;
         assert!(rich > 0 && rich < 40);
         parts.review(&model, 0, 0.0);
         let st = &parts.classes.stakers;
         let run = &parts.classes.runs[0];
         assert_eq!(run.members(), 0..2, "split once, at the threshold");
         for i in run.members() {
-            let members = &st.base[st.member_range(i)];
+            let members = &st.member[st.member_range(i)];
             let moved = st.slot_state(st.slot_range(i).start) == SlotState::Active(1);
-            assert!(members.iter().all(|&b| (b >= 50.0) == moved), "cohort {i}");
+            assert!(
+                members.iter().all(|m| (m.base >= 50.0) == moved),
+                "cohort {i}"
+            );
             assert_eq!(st.members[i], if moved { rich } else { 40 - rich });
         }
         assert_eq!(parts.protocols.backers, [40 - rich, rich]);

@@ -11,7 +11,7 @@ use super::Behaviour;
 use crate::engine::classes::Classes;
 use crate::engine::protocols::ProtocolBook;
 use crate::engine::rng::{PathRng, Stream};
-use crate::engine::stakers::{NO_OPERATOR, Status};
+use crate::engine::stakers::{Member, NO_OPERATOR, Status};
 use crate::model::{InitialAllocation, Model, StakeDist};
 
 impl Behaviour {
@@ -33,10 +33,8 @@ impl Behaviour {
         stream: Stream,
     ) {
         let (stake, operator) = self.draw_entrant(model, &protocols.tvl_native, c, step, stream);
-        let run = &mut classes.runs[c];
-        let member = run.next_member;
-        run.next_member += 1;
-        classes.stakers.base[member] = stake;
+        let member = classes.take_member_position(c);
+        classes.stakers.member[member].base = stake;
         let picks = std::mem::take(&mut self.picks);
         let cohort = Cohort {
             stake,
@@ -142,14 +140,18 @@ impl Behaviour {
             offset[g + 1] += offset[g];
         }
         let start = classes.runs[c].range.start;
+        let first_member = classes.runs[c].member_range.start;
         let mut fill = offset.clone();
         for (&g, &stake) in group_of.iter().zip(&stakes) {
-            classes.stakers.base[start + fill[g as usize]] = stake;
+            classes.stakers.member[first_member + fill[g as usize]].base = stake;
             fill[g as usize] += 1;
         }
         for g in 0..groups {
-            let members = start + offset[g]..start + offset[g + 1];
-            let stake = classes.stakers.base[members.clone()].iter().sum();
+            let members = first_member + offset[g]..first_member + offset[g + 1];
+            let stake = classes.stakers.member[members.clone()]
+                .iter()
+                .map(|m| m.base)
+                .sum();
             let (operator, picks) = grouping.cohort(g);
             let cohort = Cohort {
                 stake,
@@ -161,7 +163,7 @@ impl Behaviour {
         }
         let run = &mut classes.runs[c];
         run.next_entry = start + groups;
-        run.next_member = start + count;
+        run.next_member = first_member + count;
     }
 }
 
@@ -173,7 +175,7 @@ struct Cohort<'a> {
     operator: usize,
     /// The protocols they back: (protocol, weight).
     picks: &'a [(usize, f64)],
-    /// Positions of their stakes at entry in [`crate::engine::stakers::Stakers::base`].
+    /// Positions of their stakes at entry in the member arrays.
     members: std::ops::Range<usize>,
 }
 
@@ -209,6 +211,16 @@ fn install(
     st.entered[i] = step;
     st.members[i] = count;
     st.first_member[i] = members.start as u32;
+    st.member_room[i] = count;
+    st.scale[i] = stake;
+    for m in &mut st.member[members] {
+        *m = Member {
+            base: m.base,
+            initial: m.base,
+            rewards: 0.0,
+            losses: 0.0,
+        };
+    }
     run.stake += stake;
     run.initial += stake;
     run.active += count;
@@ -301,7 +313,7 @@ impl Grouping {
 
 /// Hashes a key's [`hash_words`] as itself: it is a hash already.
 #[derive(Default)]
-struct KeyHashHasher(u64);
+pub(super) struct KeyHashHasher(u64);
 
 impl Hasher for KeyHashHasher {
     fn finish(&self) -> u64 {
@@ -322,7 +334,7 @@ impl Hasher for KeyHashHasher {
 /// A 64-bit hash of `words`: one multiply per word (as FxHash does),
 /// finished with a splitmix64 step so that every bit of the result depends
 /// on every word.
-fn hash_words(words: &[u64]) -> u64 {
+pub(super) fn hash_words(words: &[u64]) -> u64 {
     let mut h: u64 = 0x9E37_79B9_7F4A_7C15;
     for &w in words {
         h = (h.rotate_left(5) ^ w).wrapping_mul(0x517C_C1B7_2722_0A95);

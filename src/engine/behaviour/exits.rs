@@ -60,6 +60,13 @@ impl Releases {
         self.queue.extend(copies);
     }
 
+    /// Whether a release is pending for any staker in `stakers`.
+    pub fn any_pending_in(&self, stakers: std::ops::Range<usize>) -> bool {
+        self.queue
+            .iter()
+            .any(|Reverse((_, staker, _))| stakers.contains(&(*staker as usize)))
+    }
+
     /// The next release due at or before `step`, if any.
     pub fn pop_due(&mut self, step: u32) -> Option<Release> {
         let &Reverse((due, staker, which)) = self.queue.peek()?;

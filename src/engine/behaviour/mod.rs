@@ -9,6 +9,7 @@ pub mod chase;
 pub mod cohorts;
 pub mod entry;
 pub mod exits;
+pub mod merges;
 
 use super::classes::Classes;
 use super::protocols::ProtocolBook;
@@ -39,6 +40,8 @@ pub struct Behaviour {
     picks: Vec<(usize, f64)>,
     /// Scratch for yield chasing's protocol scores.
     scores: Vec<f64>,
+    /// Cohorts joining again after yield-chasing moves.
+    merges: merges::Merges,
 }
 
 impl Behaviour {
@@ -55,6 +58,7 @@ impl Behaviour {
             scratch: Vec::new(),
             picks: Vec::new(),
             scores: Vec::new(),
+            merges: merges::Merges::new(model),
         }
     }
 
@@ -138,10 +142,9 @@ impl Behaviour {
             if let Some(entry) = class.entry
                 && class.allocation.expected_apr(&protocols.earning) > class.opportunity_apr
             {
-                let end = classes.runs[c].range.end;
                 for _ in 0..entry.per_review {
                     let run = &mut classes.runs[c];
-                    if run.next_member >= end {
+                    if u64::from(run.joined) >= class.capacity() {
                         break;
                     }
                     let i = run.next_entry;

@@ -1,0 +1,316 @@
+//! Cohorts joining again: in a yield-chasing review, each cohort that
+//! moves joins a cohort of its class that holds the allocation it moved to
+//! and is alike in law from now on (the same operator, entry step, status
+//! and (protocol, weight) pairs, nothing pending), with every member's
+//! figures kept as they were (see [`crate::engine::members`]). Without it,
+//! chasers split off one by one and a class's entries grow toward one per
+//! staker; with it, they stay about one per allocation held.
+//!
+//! Members who arrive in a cohort during a review have acted in it
+//! already: the cohort counts them (`arrived`) so that the review draws
+//! among its other members only. Entries left unused are filled with the
+//! class's last ones when the review ends, so a class's entries stay
+//! contiguous.
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use super::Behaviour;
+use super::entry::{KeyHashHasher, hash_words};
+use crate::engine::classes::Classes;
+use crate::engine::stakers::{SlotState, Stakers, Status};
+use crate::model::Model;
+
+/// What merging keeps between reviews.
+#[derive(Debug, Clone, Default)]
+pub struct Merges {
+    /// Per class: hash of a key → an entry that had that key when it was
+    /// stored (confirmed against the entry before use).
+    by_key: Vec<HashMap<u64, u32, BuildHasherDefault<KeyHashHasher>>>,
+    /// Per class: whether `by_key` has been filled with its entries.
+    filled: Vec<bool>,
+    /// Whether the current review merges.
+    active: bool,
+    /// Per entry: members that arrived in it in the current review.
+    arrived: Vec<u32>,
+    /// Entries left unused in the current review.
+    unused: Vec<u32>,
+}
+
+impl Merges {
+    /// Nothing stored yet, for the classes of `model`.
+    pub fn new(model: &Model) -> Merges {
+        let classes = model.classes.len();
+        let entries = model.classes.iter().map(|c| c.capacity() as usize).sum();
+        Merges {
+            by_key: vec![HashMap::default(); classes],
+            filled: vec![false; classes],
+            arrived: vec![0; entries],
+            ..Merges::default()
+        }
+    }
+
+    /// Members of entry `i` that have not acted in the current review.
+    pub fn not_yet_acted(&self, members: &[u32], i: usize) -> u32 {
+        members[i] - self.arrived[i]
+    }
+}
+
+/// Whether entry `i` can join or be joined: in use, active, and with no
+/// slot still leaving.
+fn mergeable(st: &Stakers, i: usize) -> bool {
+    st.members[i] > 0
+        && st.status[i] == Status::Active
+        && st
+            .slot_range(i)
+            .all(|j| !matches!(st.slot_state(j), SlotState::Leaving(_)))
+}
+
+/// A 64-bit hash of entry `i`'s key: its operator, entry step and release
+/// step, and its set of (protocol, weight) pairs, whatever slots hold them
+/// (slot order does not matter in law).
+fn key_hash(st: &Stakers, i: usize) -> u64 {
+    let pairs = st
+        .slot_range(i)
+        .filter(|&j| st.slot_state(j) != SlotState::Empty)
+        .map(|j| hash_words(&[st.slot[j] as u64, st.weight[j].to_bits()]))
+        .fold(0u64, u64::wrapping_add);
+    hash_words(&[
+        u64::from(st.operator[i]),
+        u64::from(st.entered[i]),
+        u64::from(st.left[i]),
+        pairs,
+    ])
+}
+
+/// Whether entries `a` and `b` (both [`mergeable`]) are alike in law: the
+/// same operator, entry and release steps, and the same (protocol, weight)
+/// pairs (an entry holds a protocol in one slot at most).
+fn same_key(st: &Stakers, a: usize, b: usize) -> bool {
+    let held = |i: usize| {
+        st.slot_range(i)
+            .filter(|&j| st.slot_state(j) != SlotState::Empty)
+            .count()
+    };
+    st.operator[a] == st.operator[b]
+        && st.entered[a] == st.entered[b]
+        && st.left[a] == st.left[b]
+        && held(a) == held(b)
+        && st
+            .slot_range(a)
+            .filter(|&j| st.slot_state(j) != SlotState::Empty)
+            .all(|j| {
+                st.slot_range(b).any(|k| {
+                    st.slot[k] == st.slot[j] && st.weight[k].to_bits() == st.weight[j].to_bits()
+                })
+            })
+}
+
+impl Behaviour {
+    /// Starts a review of class `c` that merges cohorts when the class
+    /// may: cohorts are on (`run.cohorts`), it does not loop (a loop's
+    /// position belongs to its entry) and no release is pending for its
+    /// stakers.
+    pub fn start_merging(&mut self, model: &Model, classes: &Classes, c: usize) {
+        let run = &classes.runs[c];
+        self.merges.active = model.run.cohorts
+            && !model.classes[c].is_loop()
+            && !self.releases.any_pending_in(run.range.clone());
+        if self.merges.active {
+            self.merges.fill(classes, c);
+        }
+    }
+
+    /// Cohort `e` of class `c`, just moved, joins the cohort alike in law
+    /// stored under its key, if the review merges and there is one; else
+    /// it is stored under its key itself.
+    pub fn join_moved(&mut self, classes: &mut Classes, c: usize, e: usize) {
+        if !self.merges.active {
+            return;
+        }
+        let Some(t) = self.merges.target(classes, c, e) else {
+            return;
+        };
+        self.merges.arrived[t] += classes.stakers.members[e];
+        self.merges.arrived[e] = 0;
+        classes.absorb(c, t, e);
+        let run = &mut classes.runs[c];
+        if e + 1 == run.next_entry {
+            run.next_entry = e;
+        } else {
+            self.merges.unused.push(e as u32);
+        }
+    }
+
+    /// Ends a review of class `c`: fills the entries left unused with the
+    /// class's last entries in use.
+    pub fn end_merging(&mut self, classes: &mut Classes, c: usize) {
+        if !self.merges.active {
+            return;
+        }
+        self.merges.active = false;
+        self.merges.arrived[classes.runs[c].range.clone()].fill(0);
+        let mut unused = std::mem::take(&mut self.merges.unused);
+        unused.sort_unstable();
+        let start = classes.runs[c].range.start;
+        let mut end = classes.runs[c].next_entry;
+        let st = &mut classes.stakers;
+        for &hole in &unused {
+            let hole = hole as usize;
+            while end > hole && st.members[end - 1] == 0 {
+                end -= 1;
+            }
+            if end <= hole {
+                break;
+            }
+            let last = end - 1;
+            st.move_entry(last, hole);
+            self.exit_began[hole] = self.exit_began[last];
+            self.merges.store(st, c, hole);
+            end = last;
+        }
+        while end > start && st.members[end - 1] == 0 {
+            end -= 1;
+        }
+        classes.runs[c].next_entry = end;
+        unused.clear();
+        self.merges.unused = unused;
+    }
+}
+
+impl Merges {
+    /// Stores every entry of class `c` by its key, the first time.
+    fn fill(&mut self, classes: &Classes, c: usize) {
+        if self.filled[c] {
+            return;
+        }
+        self.filled[c] = true;
+        for i in classes.runs[c].members() {
+            self.store(&classes.stakers, c, i);
+        }
+    }
+
+    /// Stores entry `i` of class `c` by its key, if it can merge.
+    fn store(&mut self, st: &Stakers, c: usize, i: usize) {
+        if mergeable(st, i) {
+            self.by_key[c].insert(key_hash(st, i), i as u32);
+        }
+    }
+
+    /// The cohort of class `c` that entry `e` can join: the one stored
+    /// under `e`'s key, if it still has that key and both can merge. When
+    /// there is none, `e` is stored under its key.
+    fn target(&mut self, classes: &Classes, c: usize, e: usize) -> Option<usize> {
+        let st = &classes.stakers;
+        if !mergeable(st, e) {
+            return None;
+        }
+        let hash = key_hash(st, e);
+        let entries = classes.runs[c].members();
+        let target = self.by_key[c].get(&hash).map(|&t| t as usize).filter(|&t| {
+            t != e
+                && entries.contains(&t)
+                && mergeable(st, t)
+                && same_key(st, t, e)
+                && st.can_absorb(t, e)
+        });
+        if target.is_none() {
+            self.by_key[c].insert(hash, e as u32);
+        }
+        target
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::members::MemberFigures;
+    use crate::engine::path::PathState;
+    use crate::engine::test_support::{model, with_cohorts};
+    use crate::model::Model;
+
+    /// Protocols "a", "b" and "c" at constant APRs (c the best), slashed
+    /// often; 60 chasers with spread stakes, each in one protocol drawn at
+    /// random, all acting on every review (days 2, 5 and 8).
+    fn tables() -> String {
+        let mut text = String::new();
+        for (name, apr) in [("a", 0.05), ("b", 0.03), ("c", 0.08)] {
+            text.push_str(&format!(
+                r#"
+[[protocol]]
+name = "{name}"
+assets = ["ETH"]
+apr = {{ curve = "constant", value = {apr} }}
+slashing = {{ daily_probability = 0.2, severity = {{ dist = "beta", alpha = 2, beta = 18 }} }}
+"#
+            ));
+        }
+        text.push_str(
+            r#"
+[[staker]]
+class = "chasers"
+count = 60
+asset = "ETH"
+stake = { dist = "uniform", low = 1, high = 100 }
+random_allocation = { min = 1, max = 1, weight = 1.0 }
+review_every_days = 3
+strategy = { kind = "yield_chasing", probability = 1.0, min_improvement = 0.0 }
+"#,
+        );
+        text
+    }
+
+    /// Path 0 of `model` to its horizon.
+    fn run(model: &Model) -> PathState<'_> {
+        let mut state = PathState::new(model, &[], 0);
+        state.start();
+        for step in 0..model.run.steps {
+            state.step(step);
+        }
+        state
+    }
+
+    /// Every staker's figures, ordered by stake at entry.
+    fn per_staker(state: &PathState<'_>) -> Vec<MemberFigures> {
+        let st = &state.classes.stakers;
+        let mut all: Vec<MemberFigures> = state.classes.runs[0]
+            .members()
+            .flat_map(|i| st.member_range(i).map(move |m| st.member_figures(i, m)))
+            .collect();
+        all.sort_by(|a, b| a.initial.total_cmp(&b.initial));
+        all
+    }
+
+    #[test]
+    fn chasers_arriving_at_one_allocation_join_one_cohort_and_keep_their_own_figures() {
+        let text = tables();
+        let (cohorts, agents) = (with_cohorts(&text), model(&text));
+        let (merged, alone) = (run(&cohorts), run(&agents));
+        let st = &merged.classes.stakers;
+        let classes = &merged.classes.runs[0];
+        // Cohorts of a and b move to c on day 2 and join the cohort there.
+        assert_eq!(classes.members(), 0..1);
+        assert_eq!(st.members[0], 60);
+        assert!(st.mixed[0]);
+        assert_eq!(merged.protocols.backers, [0, 0, 60]);
+        assert!(st.bookkeeping_error() < 1e-13);
+        // Each staker's figures are its figures staker by staker.
+        let (found, expected) = (per_staker(&merged), per_staker(&alone));
+        assert_eq!(expected.len(), 60);
+        assert!(expected.iter().any(|f| f.losses > 0.0), "slashes hit");
+        for (f, e) in found.iter().zip(&expected) {
+            for (x, y) in [
+                (f.stake, e.stake),
+                (f.initial, e.initial),
+                (f.rewards, e.rewards),
+                (f.losses, e.losses),
+            ] {
+                assert!((x - y).abs() <= 1e-12 * y.abs().max(1.0), "{f:?} vs {e:?}");
+            }
+        }
+        // The running TVL agrees with a recount.
+        let tvl = classes.tvl[2];
+        let mut recounted = merged.classes.clone();
+        recounted.recount();
+        assert!((recounted.runs[0].tvl[2] - tvl).abs() <= 1e-12 * tvl);
+    }
+}

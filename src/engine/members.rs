@@ -1,0 +1,601 @@
+//! A cohort's members: how each member's figures are kept, how a cohort
+//! splits, and how one cohort absorbs another.
+//!
+//! A [`Member`] m of entry i keeps four numbers: `base`, its stake at
+//! entry (`initial`) and offsets for rewards and losses. Its figures now:
+//! - stake: `base × stake_i / scale_i`;
+//! - rewards: `m.rewards + base × (rewards_i − rewards_offset_i) / scale_i`;
+//! - losses: the same with `m.losses`, `losses_i` and `losses_offset_i`;
+//! - exits and payouts: its `base / scale_i` share of the entry's.
+//!
+//! Rewards, slashes, exits and payouts act on stake in proportion, so they
+//! change the entry's sums only, never a member's numbers. A cohort formed
+//! at entry has offsets 0 and `base` = stake at entry, so every member's
+//! figures are one share of the cohort's. When a cohort absorbs another whose
+//! members' histories differ (yield chasers arriving at the same
+//! allocation), the newcomers' numbers are restated against the absorbing
+//! cohort so that none of their figures changes, and the cohort is marked
+//! `mixed`.
+//!
+//! An entry's members sit together at `first_member..first_member +
+//! members`, followed by free room up to `member_room`. A cohort absorbing
+//! more members than its room holds moves to the end of its class's member
+//! region with room for twice as many; when the region is full, every
+//! entry's members are packed again, entry by entry.
+
+use std::ops::Range;
+
+use crate::engine::stakers::{SlotState, Stakers, Status};
+
+/// One staker of a cohort.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Member {
+    /// Its stake now is `base × stake / scale` of its entry (in a cohort
+    /// that never absorbed another: its stake at entry).
+    pub base: f64,
+    /// Its stake at entry.
+    pub initial: f64,
+    /// Its rewards are this plus `base` × its entry's rewards per unit of
+    /// scale beyond the entry's offset (0 unless it was absorbed).
+    pub rewards: f64,
+    /// As `rewards`, for losses.
+    pub losses: f64,
+}
+
+/// A member's own figures, native units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MemberFigures {
+    /// Stake now.
+    pub stake: f64,
+    /// Stake at entry.
+    pub initial: f64,
+    /// Rewards earned, cumulative.
+    pub rewards: f64,
+    /// Stake slashed, cumulative.
+    pub losses: f64,
+}
+
+/// Where a class keeps its members: its region of the member arrays, the
+/// first free position in it, and the entries in use.
+#[derive(Debug)]
+pub struct MemberRegion<'a> {
+    /// The class's member positions.
+    pub range: Range<usize>,
+    /// The first position no entry holds.
+    pub next: &'a mut usize,
+    /// The class's entries in use.
+    pub entries: Range<usize>,
+}
+
+impl Stakers {
+    /// Positions of entry `i`'s members in the member arrays.
+    #[inline]
+    pub fn member_range(&self, i: usize) -> Range<usize> {
+        let first = self.first_member[i] as usize;
+        first..first + self.members[i] as usize
+    }
+
+    /// The smallest and largest stake among entry `i`'s members now.
+    pub fn member_stake_bounds(&self, i: usize) -> (f64, f64) {
+        if self.members[i] == 1 {
+            return (self.stake[i], self.stake[i]);
+        }
+        let growth = self.stake[i] / self.scale[i];
+        let (lo, hi) = self.member[self.member_range(i)]
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), m| {
+                (lo.min(m.base), hi.max(m.base))
+            });
+        (lo * growth, hi * growth)
+    }
+
+    /// The figures now of the member at position `m` of entry `i`.
+    pub fn member_figures(&self, i: usize, m: usize) -> MemberFigures {
+        let scale = self.scale[i];
+        let member = self.member[m];
+        let unit = |sum: f64, offset: f64| (sum - offset) / scale;
+        MemberFigures {
+            stake: member.base * self.stake[i] / scale,
+            initial: member.initial,
+            rewards: member.rewards + member.base * unit(self.rewards[i], self.rewards_offset[i]),
+            losses: member.losses + member.base * unit(self.losses[i], self.losses_offset[i]),
+        }
+    }
+
+    /// Net return of the member at position `m` of entry `i`: (rewards −
+    /// losses) / stake at entry.
+    pub fn member_net_return(&self, i: usize, m: usize) -> f64 {
+        let f = self.member_figures(i, m);
+        (f.rewards - f.losses) / f.initial
+    }
+
+    /// Makes entry `e` (unused) a cohort of the last `k` members of entry
+    /// `i` (0 < k < members of `i`), with the same state and the members'
+    /// part of `i`'s stake, rewards, losses, exits and payouts; `i` keeps
+    /// the rest.
+    pub fn split_tail(&mut self, i: usize, k: u32, e: usize) {
+        let all = self.member_range(i);
+        let n = self.members[i];
+        debug_assert!(k > 0 && k < n && self.members[e] == 0);
+        let tail = all.end - k as usize..all.end;
+        let tail_base: f64 = self.member[tail.clone()].iter().map(|m| m.base).sum();
+        if self.mixed[i] {
+            self.split_mixed(i, tail.clone(), tail_base, e);
+        } else {
+            // Every figure is the members' share of their stakes at entry.
+            let share = tail_base / self.member[all].iter().map(|m| m.base).sum::<f64>();
+            for figure in [
+                &mut self.stake,
+                &mut self.initial,
+                &mut self.rewards,
+                &mut self.losses,
+                &mut self.exited,
+                &mut self.paid_out,
+                &mut self.scale,
+            ] {
+                move_share(figure, i, e, share);
+            }
+        }
+        self.mixed[e] = self.mixed[i];
+        self.members[i] = n - k;
+        self.members[e] = k;
+        self.first_member[e] = tail.start as u32;
+        self.member_room[e] = self.member_room[i] - (n - k);
+        self.member_room[i] = n - k;
+        self.operator[e] = self.operator[i];
+        self.status[e] = self.status[i];
+        self.entered[e] = self.entered[i];
+        self.left[e] = self.left[i];
+        for (from, to) in self.slot_range(i).zip(self.slot_range(e)) {
+            if self.slot_state(from) == SlotState::Empty {
+                self.clear_slot(to);
+            } else {
+                self.slot[to] = self.slot[from];
+                self.weight[to] = self.weight[from];
+            }
+        }
+    }
+
+    /// [`Self::split_tail`]'s figures for a mixed cohort: stake, exits and
+    /// payouts by `base` share, the rest summed member by member.
+    fn split_mixed(&mut self, i: usize, tail: Range<usize>, tail_base: f64, e: usize) {
+        let share = tail_base / self.scale[i];
+        for figure in [&mut self.stake, &mut self.exited, &mut self.paid_out] {
+            move_share(figure, i, e, share);
+        }
+        let members = &self.member[tail];
+        let initial: f64 = members.iter().map(|m| m.initial).sum();
+        let rewards_offset: f64 = members.iter().map(|m| m.rewards).sum();
+        let losses_offset: f64 = members.iter().map(|m| m.losses).sum();
+        move_amount(&mut self.initial, i, e, initial);
+        let rewards_unit = (self.rewards[i] - self.rewards_offset[i]) / self.scale[i];
+        move_amount(
+            &mut self.rewards,
+            i,
+            e,
+            rewards_offset + tail_base * rewards_unit,
+        );
+        let losses_unit = (self.losses[i] - self.losses_offset[i]) / self.scale[i];
+        move_amount(
+            &mut self.losses,
+            i,
+            e,
+            losses_offset + tail_base * losses_unit,
+        );
+        self.scale[e] = tail_base;
+        self.scale[i] -= tail_base;
+        self.rewards_offset[e] = rewards_offset;
+        self.rewards_offset[i] -= rewards_offset;
+        self.losses_offset[e] = losses_offset;
+        self.losses_offset[i] -= losses_offset;
+    }
+
+    /// Whether cohort `t` can absorb cohort `e` as far as their figures
+    /// go: both active with stake, and neither has exits or payouts (which
+    /// members would then hold in other shares than their stake's).
+    pub fn can_absorb(&self, t: usize, e: usize) -> bool {
+        [t, e].iter().all(|&i| {
+            self.status[i] == Status::Active
+                && self.members[i] > 0
+                && self.stake[i] > 0.0
+                && self.scale[i] > 0.0
+                && self.exited[i] == 0.0
+                && self.paid_out[i] == 0.0
+        })
+    }
+
+    /// Cohort `t` absorbs cohort `e` of the same class (alike in law from
+    /// now on, see [`Self::can_absorb`]): `e`'s members join `t`'s with
+    /// their figures unchanged, and `e` is left unused.
+    pub fn absorb(&mut self, t: usize, e: usize, region: MemberRegion<'_>) {
+        debug_assert!(self.can_absorb(t, e) && t != e);
+        let unit = |st: &Stakers, i: usize| {
+            let scale = st.scale[i];
+            (
+                st.stake[i] / scale,
+                (st.rewards[i] - st.rewards_offset[i]) / scale,
+                (st.losses[i] - st.losses_offset[i]) / scale,
+            )
+        };
+        let (growth_e, rewards_e, losses_e) = unit(self, e);
+        let (growth_t, rewards_t, losses_t) = unit(self, t);
+        let (mut scale, mut rewards_offset, mut losses_offset) = (0.0, 0.0, 0.0);
+        let range = self.member_range(e);
+        for m in &mut self.member[range] {
+            let rewards = m.rewards + m.base * rewards_e;
+            let losses = m.losses + m.base * losses_e;
+            m.base *= growth_e / growth_t;
+            m.rewards = rewards - m.base * rewards_t;
+            m.losses = losses - m.base * losses_t;
+            scale += m.base;
+            rewards_offset += m.rewards;
+            losses_offset += m.losses;
+        }
+        self.scale[t] += scale;
+        self.rewards_offset[t] += rewards_offset;
+        self.losses_offset[t] += losses_offset;
+        for figure in [
+            &mut self.stake,
+            &mut self.initial,
+            &mut self.rewards,
+            &mut self.losses,
+        ] {
+            figure[t] += figure[e];
+        }
+        self.mixed[t] = true;
+        self.append_members(t, e, region);
+        self.clear_entry(e);
+    }
+
+    /// Moves entry `e`'s members after entry `t`'s, moving `t` to the end
+    /// of the region (with room for twice as many) when its room is short.
+    fn append_members(&mut self, t: usize, e: usize, mut region: MemberRegion<'_>) {
+        let need = (self.members[t] + self.members[e]) as usize;
+        if need > self.member_room[t] as usize && *region.next + 2 * need > region.range.end {
+            self.compact_members(&mut region, true);
+        }
+        if need > self.member_room[t] as usize {
+            if *region.next + need > region.range.end {
+                self.compact_members(&mut region, false);
+            }
+            let room = (2 * need).min(region.range.end - *region.next);
+            let to = *region.next;
+            self.copy_members(self.member_range(t), to);
+            self.first_member[t] = to as u32;
+            self.member_room[t] = room as u32;
+            *region.next += room;
+        }
+        let end = self.member_range(t).end;
+        self.copy_members(self.member_range(e), end);
+        self.members[t] = need as u32;
+        self.members[e] = 0;
+        self.member_room[e] = 0;
+    }
+
+    /// Copies the members at `from` to positions from `to` on (the two
+    /// ranges do not overlap).
+    fn copy_members(&mut self, from: Range<usize>, to: usize) {
+        self.member.copy_within(from, to);
+    }
+
+    /// Packs the members of the region's entries from its start, entry by
+    /// entry, each with room for half as many again with `slack` when the
+    /// region has it (so that a cohort absorbing a few does not move at
+    /// once), else with room for its members only.
+    pub fn compact_members(&mut self, region: &mut MemberRegion<'_>, slack: bool) {
+        let live: usize = region
+            .entries
+            .clone()
+            .map(|i| self.members[i] as usize)
+            .sum();
+        let slack = slack && live + live / 2 <= region.range.len();
+        let mut packed = Vec::with_capacity(region.range.len());
+        for i in region.entries.clone() {
+            let first = region.range.start + packed.len();
+            let members = self.members[i] as usize;
+            let room = if slack {
+                members + members / 2
+            } else {
+                members
+            };
+            packed.extend_from_slice(&self.member[self.member_range(i)]);
+            packed.resize(packed.len() + room - members, Member::default());
+            self.first_member[i] = first as u32;
+            self.member_room[i] = room as u32;
+        }
+        let end = region.range.start + packed.len();
+        self.member[region.range.start..end].copy_from_slice(&packed);
+        *region.next = end;
+    }
+
+    /// Moves entry `from` (in use) to entry `to` (unused), members, slots
+    /// and all, and leaves `from` unused.
+    pub fn move_entry(&mut self, from: usize, to: usize) {
+        macro_rules! move_all {
+            ($($array:ident),*) => {
+                $(self.$array[to] = self.$array[from];)*
+            };
+        }
+        move_all!(
+            stake,
+            initial,
+            rewards,
+            losses,
+            exited,
+            paid_out,
+            operator,
+            status,
+            entered,
+            left,
+            members,
+            first_member,
+            member_room,
+            scale,
+            rewards_offset,
+            losses_offset,
+            mixed
+        );
+        for (a, b) in self.slot_range(from).zip(self.slot_range(to)) {
+            if self.slot_state(a) == SlotState::Empty {
+                self.clear_slot(b);
+            } else {
+                self.slot[b] = self.slot[a];
+                self.weight[b] = self.weight[a];
+            }
+        }
+        self.clear_entry(from);
+    }
+
+    /// Leaves entry `i` unused: no members, every figure 0, slots empty.
+    pub fn clear_entry(&mut self, i: usize) {
+        for figure in [
+            &mut self.stake,
+            &mut self.initial,
+            &mut self.rewards,
+            &mut self.losses,
+            &mut self.exited,
+            &mut self.paid_out,
+            &mut self.scale,
+            &mut self.rewards_offset,
+            &mut self.losses_offset,
+        ] {
+            figure[i] = 0.0;
+        }
+        self.members[i] = 0;
+        self.member_room[i] = 0;
+        self.mixed[i] = false;
+        self.status[i] = Status::Reserve;
+        self.left[i] = self.horizon;
+        for j in self.slot_range(i) {
+            self.clear_slot(j);
+        }
+    }
+}
+
+/// Moves the `share` of `figure[i]` to `figure[e]`; `i` keeps the rest,
+/// never below 0 by rounding (every figure is a sum of amounts).
+fn move_share(figure: &mut [f64], i: usize, e: usize, share: f64) {
+    let moved = figure[i] * share;
+    figure[e] = moved;
+    figure[i] = (figure[i] - moved).max(0.0);
+}
+
+/// Moves `amount` of `figure[i]` to `figure[e]`, as [`move_share`].
+fn move_amount(figure: &mut [f64], i: usize, e: usize, amount: f64) {
+    figure[e] = amount;
+    figure[i] = (figure[i] - amount).max(0.0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::stakers::Stakers;
+
+    /// One staker followed on its own: stake, rewards and losses.
+    #[derive(Debug, Clone, Copy)]
+    struct Alone {
+        stake: f64,
+        initial: f64,
+        rewards: f64,
+        losses: f64,
+    }
+
+    impl Alone {
+        fn new(stake: f64) -> Alone {
+            Alone {
+                stake,
+                initial: stake,
+                rewards: 0.0,
+                losses: 0.0,
+            }
+        }
+
+        fn earn(&mut self, rate: f64) {
+            let r = self.stake * rate;
+            self.stake += r;
+            self.rewards += r;
+        }
+
+        fn slash(&mut self, severity: f64) {
+            let loss = self.stake * severity;
+            self.stake -= loss;
+            self.losses += loss;
+        }
+    }
+
+    /// `entries` free entries of one slot each, for one protocol; every
+    /// member position is the class's region.
+    fn stakers(entries: usize) -> Stakers {
+        Stakers::new(entries, 1, 1, 100)
+    }
+
+    /// Makes entry `i` a cohort entering now with `stakes`, at member
+    /// positions from `*next` on, allocated to protocol 0.
+    fn enter(st: &mut Stakers, i: usize, stakes: &[f64], next: &mut usize) {
+        let first = *next;
+        for (k, &stake) in stakes.iter().enumerate() {
+            st.member[first + k] = Member {
+                base: stake,
+                initial: stake,
+                rewards: 0.0,
+                losses: 0.0,
+            };
+        }
+        let sum: f64 = stakes.iter().sum();
+        st.stake[i] = sum;
+        st.initial[i] = sum;
+        st.scale[i] = sum;
+        st.members[i] = stakes.len() as u32;
+        st.first_member[i] = first as u32;
+        st.member_room[i] = stakes.len() as u32;
+        st.status[i] = Status::Active;
+        st.allocate(st.slot_range(i).start, 0, 1.0);
+        *next += stakes.len();
+    }
+
+    /// What the reward pass and a slash do to entry `i`'s sums.
+    fn earn(st: &mut Stakers, i: usize, rate: f64) {
+        let r = st.stake[i] * rate;
+        st.stake[i] += r;
+        st.rewards[i] += r;
+    }
+
+    fn slash(st: &mut Stakers, i: usize, severity: f64) {
+        let loss = st.stake[i] * severity;
+        st.stake[i] -= loss;
+        st.losses[i] += loss;
+    }
+
+    /// Entry `i`'s members' figures, in position order.
+    fn figures(st: &Stakers, i: usize) -> Vec<MemberFigures> {
+        st.member_range(i)
+            .map(|m| st.member_figures(i, m))
+            .collect()
+    }
+
+    #[track_caller]
+    fn assert_same(found: &[MemberFigures], expected: &[Alone]) {
+        assert_eq!(found.len(), expected.len());
+        for (f, a) in found.iter().zip(expected) {
+            for (x, y) in [
+                (f.stake, a.stake),
+                (f.initial, a.initial),
+                (f.rewards, a.rewards),
+                (f.losses, a.losses),
+            ] {
+                assert!((x - y).abs() <= 1e-12 * y.abs().max(1.0), "{f:?} vs {a:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_absorbed_cohort_keeps_every_members_figures_and_then_moves_with_its_new_one() {
+        let mut st = stakers(4);
+        let mut next = 0;
+        enter(&mut st, 0, &[10.0, 30.0], &mut next);
+        enter(&mut st, 1, &[20.0], &mut next);
+        let mut a = [Alone::new(10.0), Alone::new(30.0)];
+        let mut b = [Alone::new(20.0)];
+        // Different histories: 0 earns 10 % and loses 5 %, 1 earns 2 %.
+        earn(&mut st, 0, 0.10);
+        slash(&mut st, 0, 0.05);
+        earn(&mut st, 1, 0.02);
+        a.iter_mut().for_each(|x| {
+            x.earn(0.10);
+            x.slash(0.05);
+        });
+        b[0].earn(0.02);
+        let region = MemberRegion {
+            range: 0..8,
+            next: &mut next,
+            entries: 0..2,
+        };
+        assert!(st.can_absorb(0, 1));
+        st.absorb(0, 1, region);
+        let mut all = [a[0], a[1], b[0]];
+        assert!(st.mixed[0]);
+        assert_eq!((st.members[0], st.members[1]), (3, 0));
+        assert_eq!(st.status[1], Status::Reserve);
+        assert_same(&figures(&st, 0), &all);
+        // From now on they earn and lose alike, member by member.
+        earn(&mut st, 0, 0.03);
+        slash(&mut st, 0, 0.10);
+        all.iter_mut().for_each(|x| {
+            x.earn(0.03);
+            x.slash(0.10);
+        });
+        assert_same(&figures(&st, 0), &all);
+        for (m, x) in st.member_range(0).zip(&all) {
+            let net = (x.rewards - x.losses) / x.initial;
+            assert!((st.member_net_return(0, m) - net).abs() < 1e-14);
+        }
+        assert!(st.bookkeeping_error() < 1e-14);
+        // A split of a mixed cohort: each part keeps its members' figures.
+        st.split_tail(0, 1, 2);
+        assert_same(&figures(&st, 0), &all[..2]);
+        assert_same(&figures(&st, 2), &all[2..]);
+        for i in [0, 2] {
+            let members = figures(&st, i);
+            let sum = |f: fn(&MemberFigures) -> f64| members.iter().map(f).sum::<f64>();
+            assert!((st.stake[i] - sum(|f| f.stake)).abs() < 1e-12);
+            assert!((st.rewards[i] - sum(|f| f.rewards)).abs() < 1e-12);
+            assert!((st.losses[i] - sum(|f| f.losses)).abs() < 1e-12);
+            assert!((st.initial[i] - sum(|f| f.initial)).abs() < 1e-12);
+        }
+        assert!(st.bookkeeping_error() < 1e-14);
+    }
+
+    #[test]
+    fn a_cohort_absorbing_beyond_its_room_moves_and_a_full_region_is_packed() {
+        let mut st = stakers(6);
+        let mut next = 0;
+        for (i, stake) in [1.0, 2.0, 3.0, 4.0, 5.0].into_iter().enumerate() {
+            enter(&mut st, i, &[stake], &mut next);
+        }
+        let absorb = |st: &mut Stakers, next: &mut usize, e: usize| {
+            let region = MemberRegion {
+                range: 0..12,
+                next,
+                entries: 0..5,
+            };
+            st.absorb(0, e, region);
+        };
+        // Room 1: entry 0 moves to the region's end with room for 4.
+        absorb(&mut st, &mut next, 1);
+        assert_eq!((st.first_member[0], st.member_room[0], next), (5, 4, 9));
+        absorb(&mut st, &mut next, 2);
+        absorb(&mut st, &mut next, 3);
+        assert_eq!((st.first_member[0], next), (5, 9), "within its room");
+        // The fifth does not fit and 10 more positions are not free: the
+        // region is packed (with room for half as many again) first.
+        absorb(&mut st, &mut next, 4);
+        assert_eq!(st.first_member[0], 0);
+        assert_eq!(st.members[0], 5);
+        let mut initial: Vec<f64> = st.member[st.member_range(0)]
+            .iter()
+            .map(|m| m.initial)
+            .collect();
+        initial.sort_by(f64::total_cmp);
+        assert_eq!(initial, [1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(st.stake[0], 15.0);
+        assert!((1..5).all(|i| st.members[i] == 0 && st.stake[i] == 0.0));
+    }
+
+    #[test]
+    fn moving_an_entry_carries_everything_and_leaves_the_old_one_unused() {
+        let mut st = stakers(3);
+        let mut next = 0;
+        enter(&mut st, 0, &[7.0, 9.0], &mut next);
+        earn(&mut st, 0, 0.5);
+        st.move_entry(0, 2);
+        assert_eq!((st.members[2], st.stake[2], st.rewards[2]), (2, 24.0, 8.0));
+        assert_eq!(st.member_range(2), 0..2);
+        assert_eq!(st.slot_state(st.slot_range(2).start), SlotState::Active(0));
+        assert_eq!(
+            (st.members[0], st.stake[0], st.status[0]),
+            (0, 0.0, Status::Reserve)
+        );
+        assert_eq!(st.slot_state(st.slot_range(0).start), SlotState::Empty);
+        assert_eq!(st.left[0], 100);
+    }
+}
