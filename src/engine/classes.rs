@@ -14,15 +14,14 @@ use crate::results::SourceLosses;
 /// One class's running state.
 #[derive(Debug, Clone)]
 pub struct ClassRun {
-    /// Its entries' indices (cohorts of stakers, see [`Stakers`]), and the
-    /// positions of its members' stakes at entry in [`Stakers::base`]: one
-    /// per staker it can hold, reserves for entries included.
+    /// Its entries' indices (cohorts of stakers, see [`Stakers`]): one per
+    /// staker it can hold, reserves for entries included.
     pub range: Range<usize>,
     /// The next unused entry: entries `range.start..next_entry` are in use
     /// (active, exiting or gone).
     pub next_entry: usize,
-    /// Its region of the member arrays ([`Stakers::base`] and the others):
-    /// [`MEMBER_ROOM`] positions per staker it can hold.
+    /// Its region of [`Stakers::member`]: [`MEMBER_ROOM`] positions per
+    /// staker it can hold.
     pub member_range: Range<usize>,
     /// The first member position in its region that no entry holds.
     pub next_member: usize,
