@@ -289,7 +289,8 @@ impl Stakers {
             .map(|i| self.members[i] as usize)
             .sum();
         let slack = slack && live + live / 2 <= region.range.len();
-        let mut packed = Vec::with_capacity(region.range.len());
+        let mut packed = std::mem::take(&mut self.member_scratch);
+        packed.clear();
         for i in region.entries.clone() {
             let first = region.range.start + packed.len();
             let members = self.members[i] as usize;
@@ -305,6 +306,7 @@ impl Stakers {
         }
         let end = region.range.start + packed.len();
         self.member[region.range.start..end].copy_from_slice(&packed);
+        self.member_scratch = packed;
         *region.next = end;
     }
 

@@ -38,13 +38,15 @@ pub fn slot_index_count(protocols: usize) -> usize {
 
 /// Bytes of per-staker state in [`Stakers`], rounded up to a multiple of 16
 /// (per entry nine `f64`, an operator `u16`, a status and a mixed byte, two
-/// `u32` steps and three `u32` for its members; per member room for two of
-/// its four `f64`, as merges need slack); the memory estimate uses it.
-pub const STAKER_BYTES: usize = 160;
+/// `u32` steps and three `u32` for its members; [`MEMBER_ROOM`] member
+/// positions of four `f64`); the memory estimate uses it.
+pub const STAKER_BYTES: usize = 192;
 
-/// Member positions per staker a class has room for: merging cohorts
-/// moves members to free room, which compaction takes back.
-pub const MEMBER_ROOM: usize = 2;
+/// Member positions per staker a class has room for: a cohort absorbing
+/// more members than its room holds moves to free room, and packing the
+/// region takes back the room left behind (see [`crate::engine::members`]).
+/// Three rather than two leave three times as much free room after packing.
+pub const MEMBER_ROOM: usize = 3;
 
 /// Bytes per allocation slot in [`Stakers`]: a `u16` slot index and an
 /// `f64` weight.
@@ -129,6 +131,8 @@ pub struct Stakers {
     /// Per member position (members grouped by entry, see
     /// [`crate::engine::members`]).
     pub member: Vec<Member>,
+    /// Scratch for packing members (see [`crate::engine::members`]).
+    pub(super) member_scratch: Vec<Member>,
 }
 
 impl Stakers {
@@ -161,6 +165,7 @@ impl Stakers {
             losses_offset: vec![0.0; len],
             mixed: vec![false; len],
             member: vec![Member::default(); MEMBER_ROOM * len],
+            member_scratch: Vec::new(),
         }
     }
 

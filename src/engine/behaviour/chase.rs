@@ -53,8 +53,18 @@ impl Behaviour {
         // Best first; ties to the lowest index.
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         let range = classes.runs[c].members();
+        // Whether each candidate has room, in the same order: TVL does not
+        // change within a review.
+        let mut open = std::mem::take(&mut self.open);
+        open.clear();
+        open.extend(
+            order
+                .iter()
+                .map(|&p| protocols.tvl_native[p] < model.protocols[p].capacity),
+        );
         let choice = Choice {
             order: &order,
+            open: &open,
             scores: &scores,
             min_improvement: rule.min_improvement,
             thresholds: order.iter().any(|&p| model.protocols[p].min_stake > 0.0),
@@ -78,14 +88,14 @@ impl Behaviour {
             next -= n;
             if acting > 0
                 && classes.stakers.status[i] == Status::Active
-                && (classes.stakers.members[i] == 1
-                    || any_move(model, classes, protocols, c, i, choice))
+                && (classes.stakers.members[i] == 1 || any_move(model, classes, c, i, choice))
             {
                 let movers = self.split_random_among(classes, c, i, acting, waiting);
                 self.chase_cohort(model, classes, protocols, c, movers, step, choice);
             }
         }
         self.end_merging(classes, c);
+        self.open = open;
         order.sort_unstable();
         classes.runs[c].candidates = order;
         self.scores = scores;
@@ -132,7 +142,7 @@ impl Behaviour {
             return;
         }
         let stake = stake.unwrap_or_else(|_| classes.stakers.member_stake_bounds(i).1);
-        if let Some(plan) = plan_move(model, classes, protocols, c, i, stake, choice) {
+        if let Some(plan) = plan_move(model, classes, c, i, stake, choice) {
             self.apply_move(model, classes, protocols, c, i, step, plan);
         }
     }
@@ -209,15 +219,8 @@ fn member_stake(
 /// depends on a member's stake only through the candidates' `min_stake`,
 /// so it is found at the smallest stake and at each threshold within the
 /// members' stakes. A cohort none of whose members would move is not split.
-fn any_move(
-    model: &Model,
-    classes: &Classes,
-    protocols: &ProtocolBook,
-    c: usize,
-    i: usize,
-    choice: Choice<'_>,
-) -> bool {
-    let plan = |stake| plan_move(model, classes, protocols, c, i, stake, choice).is_some();
+fn any_move(model: &Model, classes: &Classes, c: usize, i: usize, choice: Choice<'_>) -> bool {
+    let plan = |stake| plan_move(model, classes, c, i, stake, choice).is_some();
     if let Ok(stake) = member_stake(model, classes, i, choice) {
         return plan(stake);
     }
@@ -250,7 +253,6 @@ struct Move {
 fn plan_move(
     model: &Model,
     classes: &Classes,
-    protocols: &ProtocolBook,
     c: usize,
     i: usize,
     stake: f64,
@@ -278,16 +280,28 @@ fn plan_move(
         }
     }
     let (j_worst, p_worst) = worst?;
-    let held = |p: usize| slots.clone().any(|j| st.slot_protocol(j) == Some(p));
+    // The protocols held, as a bit set when there are at most 64.
+    let mask = (st.protocols <= 64).then(|| {
+        slots
+            .clone()
+            .filter_map(|j| st.slot_protocol(j))
+            .fold(0u64, |m, p| m | 1 << p)
+    });
+    let held = |p: usize| match mask {
+        Some(m) => m >> p & 1 == 1,
+        None => slots.clone().any(|j| st.slot_protocol(j) == Some(p)),
+    };
     let op = st.operator[i] as usize;
     let has_ops = !model.classes[c].delegation.is_empty();
-    let p_best = order.iter().copied().find(|&p| {
-        let proto = &model.protocols[p];
-        !held(p)
-            && stake >= proto.min_stake
-            && protocols.tvl_native[p] < proto.capacity
-            && (!has_ops || model.operators[op].serves[p])
-    })?;
+    let p_best = order
+        .iter()
+        .zip(choice.open)
+        .find(|&(&p, &open)| {
+            open && !held(p)
+                && stake >= model.protocols[p].min_stake
+                && (!has_ops || model.operators[op].serves[p])
+        })
+        .map(|(&p, _)| p)?;
     if scores[p_best] - scores[p_worst] < min_improvement {
         return None;
     }
@@ -332,6 +346,8 @@ fn plan_move(
 #[derive(Debug, Clone, Copy)]
 struct Choice<'a> {
     order: &'a [usize],
+    /// Per protocol in `order`: whether it is below its capacity.
+    open: &'a [bool],
     scores: &'a [f64],
     min_improvement: f64,
     /// Whether any candidate has a `min_stake` above 0.

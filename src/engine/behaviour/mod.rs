@@ -40,6 +40,8 @@ pub struct Behaviour {
     picks: Vec<(usize, f64)>,
     /// Scratch for yield chasing's protocol scores.
     scores: Vec<f64>,
+    /// Scratch for yield chasing: whether each candidate has room.
+    open: Vec<bool>,
     /// Cohorts joining again after yield-chasing moves.
     merges: merges::Merges,
 }
@@ -58,6 +60,7 @@ impl Behaviour {
             scratch: Vec::new(),
             picks: Vec::new(),
             scores: Vec::new(),
+            open: Vec::new(),
             merges: merges::Merges::new(model),
         }
     }
