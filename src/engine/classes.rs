@@ -20,7 +20,7 @@ pub struct ClassRun {
     /// The next unused entry: entries `range.start..next_entry` are in use
     /// (active, exiting or gone).
     pub next_entry: usize,
-    /// Its region of [`Stakers::member`]: [`MEMBER_ROOM`] positions per
+    /// Its region of [`Stakers::member`]: [`member_room`] positions per
     /// staker it can hold.
     pub member_range: Range<usize>,
     /// The first member position in its region that no entry holds.
@@ -100,12 +100,13 @@ impl Classes {
             .max()
             .unwrap_or(1)
             .max(1);
-        let mut start = 0;
+        let (mut start, mut first_member) = (0, 0);
         let runs: Vec<ClassRun> = model
             .classes
             .iter()
             .map(|c| {
                 let len = c.capacity() as usize;
+                let positions = member_room(model, c) * len;
                 let accepts: Vec<bool> = model
                     .protocols
                     .iter()
@@ -114,8 +115,8 @@ impl Classes {
                 let run = ClassRun {
                     range: start..start + len,
                     next_entry: start,
-                    member_range: MEMBER_ROOM * start..MEMBER_ROOM * (start + len),
-                    next_member: MEMBER_ROOM * start,
+                    member_range: first_member..first_member + positions,
+                    next_member: first_member,
                     joined: 0,
                     tvl: vec![0.0; slot_count],
                     stake: 0.0,
@@ -140,11 +141,13 @@ impl Classes {
                     accepts,
                 };
                 start += len;
+                first_member += positions;
                 run
             })
             .collect();
         Classes {
-            stakers: Stakers::new(start, slots, n_protocols, model.run.steps),
+            stakers: Stakers::new(start, slots, n_protocols, model.run.steps)
+                .with_member_positions(first_member),
             runs,
             keep: model.operators.iter().map(|o| 1.0 - o.commission).collect(),
             lrt_keep: (0..model.classes.len())
@@ -298,6 +301,16 @@ impl Classes {
             .zip(&model.classes)
             .map(|(r, k)| figure(r) * prices[k.asset])
             .sum()
+    }
+}
+
+/// Member positions class `class` has per staker it can hold:
+/// [`MEMBER_ROOM`] when its cohorts may join again, else one.
+pub fn member_room(model: &Model, class: &StakerClass) -> usize {
+    if class.cohorts_may_join(model.run.cohorts) {
+        MEMBER_ROOM
+    } else {
+        1
     }
 }
 

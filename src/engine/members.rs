@@ -27,8 +27,9 @@ use std::ops::Range;
 
 use crate::engine::stakers::{SlotState, Stakers, Status};
 
-/// One staker of a cohort.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// One staker of a cohort. All-zero is a valid value (`Zeroable`), so the
+/// member arrays are allocated zeroed and cost nothing until used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, bytemuck::Zeroable)]
 pub struct Member {
     /// Its stake now is `base × stake / scale` of its entry (in a cohort
     /// that never absorbed another: its stake at entry).
@@ -40,6 +41,18 @@ pub struct Member {
     pub rewards: f64,
     /// As `rewards`, for losses.
     pub losses: f64,
+}
+
+impl Member {
+    /// A staker entering with `stake`.
+    pub fn entering(stake: f64) -> Member {
+        Member {
+            base: stake,
+            initial: stake,
+            rewards: 0.0,
+            losses: 0.0,
+        }
+    }
 }
 
 /// A member's own figures, native units.
@@ -428,7 +441,7 @@ mod tests {
     /// `entries` free entries of one slot each, for one protocol; every
     /// member position is the class's region.
     fn stakers(entries: usize) -> Stakers {
-        Stakers::new(entries, 1, 1, 100)
+        Stakers::new(entries, 1, 1, 100).with_member_positions(3 * entries)
     }
 
     /// Makes entry `i` a cohort entering now with `stakes`, at member

@@ -36,16 +36,20 @@ pub fn slot_index_count(protocols: usize) -> usize {
     2 * protocols + JUNK_SLOTS
 }
 
-/// Bytes of per-staker state in [`Stakers`], rounded up to a multiple of 16
-/// (per entry nine `f64`, an operator `u16`, a status and a mixed byte, two
-/// `u32` steps and three `u32` for its members; [`MEMBER_ROOM`] member
-/// positions of four `f64`); the memory estimate uses it.
-pub const STAKER_BYTES: usize = 192;
+/// Bytes of per-entry state in [`Stakers`] (nine `f64`, an operator `u16`,
+/// a status and a mixed byte, two `u32` steps and three `u32` for its
+/// members), rounded up to a multiple of 16; the memory estimate uses it.
+pub const ENTRY_BYTES: usize = 96;
 
-/// Member positions per staker a class has room for: a cohort absorbing
-/// more members than its room holds moves to free room, and packing the
-/// region takes back the room left behind (see [`crate::engine::members`]).
-/// Three rather than two leave three times as much free room after packing.
+/// Bytes per member position in [`Stakers`]: a [`Member`], four `f64`.
+pub const MEMBER_BYTES: usize = std::mem::size_of::<Member>();
+
+/// Member positions per staker of a class whose cohorts may join again
+/// (see [`crate::model::StakerClass::cohorts_may_join`]; other classes have
+/// one): a cohort absorbing more members than its room holds moves to free
+/// room, and packing the region takes back the room left behind (see
+/// [`crate::engine::members`]). Three rather than two leave three times as
+/// much free room after packing.
 pub const MEMBER_ROOM: usize = 3;
 
 /// Bytes per allocation slot in [`Stakers`]: a `u16` slot index and an
@@ -137,7 +141,7 @@ pub struct Stakers {
 
 impl Stakers {
     /// Empty state for `len` stakers with `slots` slots each and `protocols`
-    /// protocols, every slot empty.
+    /// protocols, every slot empty, with one member position per staker.
     pub fn new(len: usize, slots: usize, protocols: usize, horizon: u32) -> Stakers {
         Stakers {
             slots,
@@ -164,9 +168,15 @@ impl Stakers {
             rewards_offset: vec![0.0; len],
             losses_offset: vec![0.0; len],
             mixed: vec![false; len],
-            member: vec![Member::default(); MEMBER_ROOM * len],
+            member: bytemuck::allocation::zeroed_vec(len),
             member_scratch: Vec::new(),
         }
+    }
+
+    /// The same with `positions` member positions in all.
+    pub fn with_member_positions(mut self, positions: usize) -> Stakers {
+        self.member = bytemuck::allocation::zeroed_vec(positions);
+        self
     }
 
     /// Whether entry `i` holds stake in protocol `p`, active or leaving: a
@@ -489,8 +499,8 @@ mod tests {
             + size_of::<Status>()
             + size_of::<bool>()
             + 5 * size_of::<u32>();
-        let per_staker = per_entry + MEMBER_ROOM * 4 * size_of::<f64>();
-        assert!(per_staker <= STAKER_BYTES, "{per_staker} bytes per staker");
+        assert!(per_entry <= ENTRY_BYTES, "{per_entry} bytes per entry");
+        assert_eq!(MEMBER_BYTES, 4 * size_of::<f64>());
         assert_eq!(SLOT_BYTES, 10);
     }
 

@@ -221,4 +221,11 @@ impl StakerClass {
     pub fn is_loop(&self) -> bool {
         self.strategy.loop_market().is_some()
     }
+
+    /// Whether the class's cohorts may join again after yield-chasing
+    /// moves, with cohorts on (`cohorts`): a chasing class that does not
+    /// loop (a loop's position belongs to its entry).
+    pub fn cohorts_may_join(&self, cohorts: bool) -> bool {
+        cohorts && !self.is_loop() && matches!(self.strategy, Strategy::YieldChasing { .. })
+    }
 }

@@ -34,7 +34,7 @@ impl Behaviour {
     ) {
         let (stake, operator) = self.draw_entrant(model, &protocols.tvl_native, c, step, stream);
         let member = classes.take_member_position(c);
-        classes.stakers.member[member].base = stake;
+        classes.stakers.member[member] = Member::entering(stake);
         let picks = std::mem::take(&mut self.picks);
         let cohort = Cohort {
             stake,
@@ -143,7 +143,7 @@ impl Behaviour {
         let first_member = classes.runs[c].member_range.start;
         let mut fill = offset.clone();
         for (&g, &stake) in group_of.iter().zip(&stakes) {
-            classes.stakers.member[first_member + fill[g as usize]].base = stake;
+            classes.stakers.member[first_member + fill[g as usize]] = Member::entering(stake);
             fill[g as usize] += 1;
         }
         for g in 0..groups {
@@ -213,14 +213,6 @@ fn install(
     st.first_member[i] = members.start as u32;
     st.member_room[i] = count;
     st.scale[i] = stake;
-    for m in &mut st.member[members] {
-        *m = Member {
-            base: m.base,
-            initial: m.base,
-            rewards: 0.0,
-            losses: 0.0,
-        };
-    }
     run.stake += stake;
     run.initial += stake;
     run.active += count;

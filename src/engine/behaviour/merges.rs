@@ -33,6 +33,8 @@ pub struct Merges {
     active: bool,
     /// Per entry: members that arrived in it in the current review.
     arrived: Vec<u32>,
+    /// Entries with members arrived in the current review.
+    arrived_in: Vec<u32>,
     /// Entries left unused in the current review.
     unused: Vec<u32>,
 }
@@ -108,13 +110,11 @@ fn same_key(st: &Stakers, a: usize, b: usize) -> bool {
 
 impl Behaviour {
     /// Starts a review of class `c` that merges cohorts when the class
-    /// may: cohorts are on (`run.cohorts`), it does not loop (a loop's
-    /// position belongs to its entry) and no release is pending for its
-    /// stakers.
+    /// may ([`crate::model::StakerClass::cohorts_may_join`]) and no release
+    /// is pending for its stakers.
     pub fn start_merging(&mut self, model: &Model, classes: &Classes, c: usize) {
         let run = &classes.runs[c];
-        self.merges.active = model.run.cohorts
-            && !model.classes[c].is_loop()
+        self.merges.active = model.classes[c].cohorts_may_join(model.run.cohorts)
             && !self.releases.any_pending_in(run.range.clone());
         if self.merges.active {
             self.merges.fill(classes, c);
@@ -131,6 +131,9 @@ impl Behaviour {
         let Some(t) = self.merges.target(classes, c, e) else {
             return;
         };
+        if self.merges.arrived[t] == 0 {
+            self.merges.arrived_in.push(t as u32);
+        }
         self.merges.arrived[t] += classes.stakers.members[e];
         self.merges.arrived[e] = 0;
         classes.absorb(c, t, e);
@@ -149,7 +152,10 @@ impl Behaviour {
             return;
         }
         self.merges.active = false;
-        self.merges.arrived[classes.runs[c].range.clone()].fill(0);
+        for &t in &self.merges.arrived_in {
+            self.merges.arrived[t as usize] = 0;
+        }
+        self.merges.arrived_in.clear();
         let mut unused = std::mem::take(&mut self.merges.unused);
         unused.sort_unstable();
         let start = classes.runs[c].range.start;

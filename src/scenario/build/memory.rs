@@ -8,7 +8,8 @@
 
 use std::mem::size_of;
 
-use crate::engine::stakers::{SLOT_BYTES, STAKER_BYTES};
+use crate::engine::classes::member_room;
+use crate::engine::stakers::{ENTRY_BYTES, MEMBER_BYTES, SLOT_BYTES};
 use crate::model::Model;
 use crate::results::{
     ClassFinal, LoopFinal, LrtFinal, MarketFinal, OperatorFinal, PathRow, ProtocolFinal,
@@ -29,8 +30,12 @@ pub fn state_bytes(model: &Model, threads: usize) -> f64 {
         .iter()
         .map(|c| c.capacity() * (c.allocation.max_protocols() as u64 + 1))
         .sum();
-    let state =
-        model.staker_capacity() as f64 * STAKER_BYTES as f64 + slots as f64 * SLOT_BYTES as f64;
+    let stakers: u64 = model
+        .classes
+        .iter()
+        .map(|c| c.capacity() * (ENTRY_BYTES + member_room(model, c) * MEMBER_BYTES) as u64)
+        .sum();
+    let state = stakers as f64 + slots as f64 * SLOT_BYTES as f64;
     state * threads.max(1) as f64
 }
 
