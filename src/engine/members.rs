@@ -137,17 +137,10 @@ impl Stakers {
         } else {
             // Every figure is the members' share of their stakes at entry.
             let share = tail_base / self.member[all].iter().map(|m| m.base).sum::<f64>();
-            for figure in [
-                &mut self.stake,
-                &mut self.initial,
-                &mut self.rewards,
-                &mut self.losses,
-                &mut self.exited,
-                &mut self.paid_out,
-                &mut self.scale,
-            ] {
+            for figure in self.figures_mut() {
                 move_share(figure, i, e, share);
             }
+            move_share(&mut self.scale, i, e, share);
         }
         self.mixed[e] = self.mixed[i];
         self.members[i] = n - k;
@@ -159,14 +152,7 @@ impl Stakers {
         self.status[e] = self.status[i];
         self.entered[e] = self.entered[i];
         self.left[e] = self.left[i];
-        for (from, to) in self.slot_range(i).zip(self.slot_range(e)) {
-            if self.slot_state(from) == SlotState::Empty {
-                self.clear_slot(to);
-            } else {
-                self.slot[to] = self.slot[from];
-                self.weight[to] = self.weight[from];
-            }
-        }
+        self.copy_slots(i, e);
     }
 
     /// [`Self::split_tail`]'s figures for a mixed cohort: stake, exits and
@@ -350,6 +336,13 @@ impl Stakers {
             losses_offset,
             mixed
         );
+        self.copy_slots(from, to);
+        self.clear_entry(from);
+    }
+
+    /// Gives entry `to` the allocation slots of entry `from` (empty ones
+    /// pointing at `to`'s own empty-slot indices).
+    fn copy_slots(&mut self, from: usize, to: usize) {
         for (a, b) in self.slot_range(from).zip(self.slot_range(to)) {
             if self.slot_state(a) == SlotState::Empty {
                 self.clear_slot(b);
@@ -358,18 +351,27 @@ impl Stakers {
                 self.weight[b] = self.weight[a];
             }
         }
-        self.clear_entry(from);
     }
 
-    /// Leaves entry `i` unused: no members, every figure 0, slots empty.
-    pub fn clear_entry(&mut self, i: usize) {
-        for figure in [
+    /// The six figures every entry sums over its members: stake, initial,
+    /// rewards, losses, exits and payouts.
+    fn figures_mut(&mut self) -> [&mut Vec<f64>; 6] {
+        [
             &mut self.stake,
             &mut self.initial,
             &mut self.rewards,
             &mut self.losses,
             &mut self.exited,
             &mut self.paid_out,
+        ]
+    }
+
+    /// Leaves entry `i` unused: no members, every figure 0, slots empty.
+    pub fn clear_entry(&mut self, i: usize) {
+        for figure in self.figures_mut() {
+            figure[i] = 0.0;
+        }
+        for figure in [
             &mut self.scale,
             &mut self.rewards_offset,
             &mut self.losses_offset,
