@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::members::MemberRegion;
+use super::members::{Detached, MemberRegion};
 use super::stakers::{
     MEMBER_ROOM, Rates, Stakers, Weights, recount, reward_pass, slot_index_count,
 };
@@ -212,6 +212,12 @@ impl Classes {
     /// Cohort `t` of class `c` absorbs cohort `e` of the same class (see
     /// [`Stakers::absorb`]); `e` is left unused.
     pub fn absorb(&mut self, c: usize, t: usize, e: usize) {
+        let (stakers, region) = self.member_region(c);
+        stakers.absorb(t, e, region);
+    }
+
+    /// The stakers, and class `c`'s region of their member positions.
+    fn member_region(&mut self, c: usize) -> (&mut Stakers, MemberRegion<'_>) {
         let run = &mut self.runs[c];
         let entries = run.members();
         let region = MemberRegion {
@@ -219,25 +225,29 @@ impl Classes {
             next: &mut run.next_member,
             entries,
         };
-        self.stakers.absorb(t, e, region);
+        (&mut self.stakers, region)
+    }
+
+    /// Cohort `t` of class `c` absorbs the last `k` members of entry `i`,
+    /// whose figures `tail` were taken out of `i`'s (see
+    /// [`Stakers::absorb_tail`]).
+    pub fn absorb_tail(&mut self, c: usize, t: usize, i: usize, k: u32, tail: Detached) {
+        let (stakers, region) = self.member_region(c);
+        stakers.absorb_tail(t, i, k, tail, region);
     }
 
     /// A free member position in class `c`'s region for one more staker,
     /// packing the region's members first when none is left.
     pub fn take_member_position(&mut self, c: usize) -> usize {
-        let run = &mut self.runs[c];
+        let run = &self.runs[c];
         if run.next_member >= run.member_range.end {
-            let entries = run.members();
-            let mut region = MemberRegion {
-                range: run.member_range.clone(),
-                next: &mut run.next_member,
-                entries,
-            };
-            self.stakers.compact_members(&mut region, true);
+            let (stakers, mut region) = self.member_region(c);
+            stakers.compact_members(&mut region, true);
             if *region.next >= region.range.end {
-                self.stakers.compact_members(&mut region, false);
+                stakers.compact_members(&mut region, false);
             }
         }
+        let run = &mut self.runs[c];
         let m = run.next_member;
         run.next_member += 1;
         m

@@ -68,6 +68,51 @@ pub struct MemberFigures {
     pub losses: f64,
 }
 
+/// The summed figures of members taken out of a cohort on their way into
+/// another ([`Stakers::detach_tail`], [`Stakers::absorb`]): what an entry
+/// of their own would hold.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Detached {
+    /// Stake now.
+    pub stake: f64,
+    /// Stake at entry.
+    pub initial: f64,
+    /// Rewards earned.
+    pub rewards: f64,
+    /// Stake slashed.
+    pub losses: f64,
+    /// Stake released by exits.
+    pub exited: f64,
+    /// Rewards paid out.
+    pub paid_out: f64,
+    /// The sum of the members' `base`.
+    pub scale: f64,
+    /// The sum of the members' `rewards` offsets.
+    pub rewards_offset: f64,
+    /// The sum of the members' `losses` offsets.
+    pub losses_offset: f64,
+    /// Whether they come from a mixed cohort.
+    pub mixed: bool,
+}
+
+impl Detached {
+    /// Whether members with these figures can join another cohort: stake
+    /// above 0, and no exits or payouts (which members would then hold in
+    /// other shares than their stake's).
+    pub fn can_join(&self) -> bool {
+        figures_can_join(self.stake, self.scale, self.exited, self.paid_out)
+    }
+
+    /// Stake, rewards and losses per unit of scale beyond the offsets.
+    fn units(&self) -> (f64, f64, f64) {
+        (
+            self.stake / self.scale,
+            (self.rewards - self.rewards_offset) / self.scale,
+            (self.losses - self.losses_offset) / self.scale,
+        )
+    }
+}
+
 /// Where a class keeps its members: its region of the member arrays, the
 /// first free position in it, and the entries in use.
 #[derive(Debug)]
@@ -127,25 +172,86 @@ impl Stakers {
     /// part of `i`'s stake, rewards, losses, exits and payouts; `i` keeps
     /// the rest.
     pub fn split_tail(&mut self, i: usize, k: u32, e: usize) {
+        let tail = self.detach_tail(i, k);
+        self.attach_tail(i, k, e, tail);
+    }
+
+    /// Takes the figures of the last `k` members of entry `i` (0 < k <
+    /// members of `i`) out of `i`'s and returns them; the members stay in
+    /// `i`'s range, for [`Self::attach_tail`] or [`Self::absorb_tail`].
+    pub fn detach_tail(&mut self, i: usize, k: u32) -> Detached {
         let all = self.member_range(i);
-        let n = self.members[i];
-        debug_assert!(k > 0 && k < n && self.members[e] == 0);
+        debug_assert!(k > 0 && k < self.members[i]);
         let tail = all.end - k as usize..all.end;
         let tail_base: f64 = self.member[tail.clone()].iter().map(|m| m.base).sum();
         if self.mixed[i] {
-            self.split_mixed(i, tail.clone(), tail_base, e);
-        } else {
-            // Every figure is the members' share of their stakes at entry.
-            let share = tail_base / self.member[all].iter().map(|m| m.base).sum::<f64>();
-            for figure in self.figures_mut() {
-                move_share(figure, i, e, share);
-            }
-            move_share(&mut self.scale, i, e, share);
+            return self.detach_mixed(i, tail, tail_base);
         }
-        self.mixed[e] = self.mixed[i];
+        // Every figure is the members' share of their stakes at entry.
+        let share = tail_base / self.member[all].iter().map(|m| m.base).sum::<f64>();
+        let [stake, initial, rewards, losses, exited, paid_out] = self
+            .figures_mut()
+            .map(|figure| take_share(&mut figure[i], share));
+        Detached {
+            stake,
+            initial,
+            rewards,
+            losses,
+            exited,
+            paid_out,
+            scale: take_share(&mut self.scale[i], share),
+            rewards_offset: 0.0,
+            losses_offset: 0.0,
+            mixed: false,
+        }
+    }
+
+    /// [`Self::detach_tail`]'s figures for a mixed cohort: stake, exits and
+    /// payouts by `base` share, the rest summed member by member.
+    fn detach_mixed(&mut self, i: usize, tail: Range<usize>, tail_base: f64) -> Detached {
+        let share = tail_base / self.scale[i];
+        let stake = take_share(&mut self.stake[i], share);
+        let exited = take_share(&mut self.exited[i], share);
+        let paid_out = take_share(&mut self.paid_out[i], share);
+        let members = &self.member[tail];
+        let initial: f64 = members.iter().map(|m| m.initial).sum();
+        let rewards_offset: f64 = members.iter().map(|m| m.rewards).sum();
+        let losses_offset: f64 = members.iter().map(|m| m.losses).sum();
+        take_amount(&mut self.initial[i], initial);
+        let rewards_unit = (self.rewards[i] - self.rewards_offset[i]) / self.scale[i];
+        let rewards = rewards_offset + tail_base * rewards_unit;
+        take_amount(&mut self.rewards[i], rewards);
+        let losses_unit = (self.losses[i] - self.losses_offset[i]) / self.scale[i];
+        let losses = losses_offset + tail_base * losses_unit;
+        take_amount(&mut self.losses[i], losses);
+        self.scale[i] -= tail_base;
+        self.rewards_offset[i] -= rewards_offset;
+        self.losses_offset[i] -= losses_offset;
+        Detached {
+            stake,
+            initial,
+            rewards,
+            losses,
+            exited,
+            paid_out,
+            scale: tail_base,
+            rewards_offset,
+            losses_offset,
+            mixed: true,
+        }
+    }
+
+    /// Makes entry `e` (unused) the cohort of the last `k` members of entry
+    /// `i`, whose figures `tail` [`Self::detach_tail`] took out of `i`'s:
+    /// the same state, and the member positions from the tail on.
+    pub fn attach_tail(&mut self, i: usize, k: u32, e: usize, tail: Detached) {
+        let all = self.member_range(i);
+        let n = self.members[i];
+        debug_assert!(k > 0 && k < n && self.members[e] == 0);
+        self.set_detached(e, tail);
         self.members[i] = n - k;
         self.members[e] = k;
-        self.first_member[e] = tail.start as u32;
+        self.first_member[e] = (all.end - k as usize) as u32;
         self.member_room[e] = self.member_room[i] - (n - k);
         self.member_room[i] = n - k;
         self.operator[e] = self.operator[i];
@@ -155,52 +261,53 @@ impl Stakers {
         self.copy_slots(i, e);
     }
 
-    /// [`Self::split_tail`]'s figures for a mixed cohort: stake, exits and
-    /// payouts by `base` share, the rest summed member by member.
-    fn split_mixed(&mut self, i: usize, tail: Range<usize>, tail_base: f64, e: usize) {
-        let share = tail_base / self.scale[i];
-        for figure in [&mut self.stake, &mut self.exited, &mut self.paid_out] {
-            move_share(figure, i, e, share);
+    /// Entry `i`'s summed figures.
+    fn detached(&self, i: usize) -> Detached {
+        Detached {
+            stake: self.stake[i],
+            initial: self.initial[i],
+            rewards: self.rewards[i],
+            losses: self.losses[i],
+            exited: self.exited[i],
+            paid_out: self.paid_out[i],
+            scale: self.scale[i],
+            rewards_offset: self.rewards_offset[i],
+            losses_offset: self.losses_offset[i],
+            mixed: self.mixed[i],
         }
-        let members = &self.member[tail];
-        let initial: f64 = members.iter().map(|m| m.initial).sum();
-        let rewards_offset: f64 = members.iter().map(|m| m.rewards).sum();
-        let losses_offset: f64 = members.iter().map(|m| m.losses).sum();
-        move_amount(&mut self.initial, i, e, initial);
-        let rewards_unit = (self.rewards[i] - self.rewards_offset[i]) / self.scale[i];
-        move_amount(
-            &mut self.rewards,
-            i,
-            e,
-            rewards_offset + tail_base * rewards_unit,
-        );
-        let losses_unit = (self.losses[i] - self.losses_offset[i]) / self.scale[i];
-        move_amount(
-            &mut self.losses,
-            i,
-            e,
-            losses_offset + tail_base * losses_unit,
-        );
-        self.scale[e] = tail_base;
-        self.scale[i] -= tail_base;
-        self.rewards_offset[e] = rewards_offset;
-        self.rewards_offset[i] -= rewards_offset;
-        self.losses_offset[e] = losses_offset;
-        self.losses_offset[i] -= losses_offset;
+    }
+
+    /// Gives entry `e` the summed figures `d`.
+    fn set_detached(&mut self, e: usize, d: Detached) {
+        self.stake[e] = d.stake;
+        self.initial[e] = d.initial;
+        self.rewards[e] = d.rewards;
+        self.losses[e] = d.losses;
+        self.exited[e] = d.exited;
+        self.paid_out[e] = d.paid_out;
+        self.scale[e] = d.scale;
+        self.rewards_offset[e] = d.rewards_offset;
+        self.losses_offset[e] = d.losses_offset;
+        self.mixed[e] = d.mixed;
+    }
+
+    /// Whether entry `i` can join another cohort or be joined: active, in
+    /// use, and with figures that can join ([`Detached::can_join`]).
+    pub fn joinable(&self, i: usize) -> bool {
+        self.status[i] == Status::Active
+            && self.members[i] > 0
+            && figures_can_join(
+                self.stake[i],
+                self.scale[i],
+                self.exited[i],
+                self.paid_out[i],
+            )
     }
 
     /// Whether cohort `t` can absorb cohort `e` as far as their figures
-    /// go: both active with stake, and neither has exits or payouts (which
-    /// members would then hold in other shares than their stake's).
+    /// go: both [`Self::joinable`].
     pub fn can_absorb(&self, t: usize, e: usize) -> bool {
-        [t, e].iter().all(|&i| {
-            self.status[i] == Status::Active
-                && self.members[i] > 0
-                && self.stake[i] > 0.0
-                && self.scale[i] > 0.0
-                && self.exited[i] == 0.0
-                && self.paid_out[i] == 0.0
-        })
+        self.joinable(t) && self.joinable(e)
     }
 
     /// Cohort `t` absorbs cohort `e` of the same class (alike in law from
@@ -208,19 +315,51 @@ impl Stakers {
     /// their figures unchanged, and `e` is left unused.
     pub fn absorb(&mut self, t: usize, e: usize, region: MemberRegion<'_>) {
         debug_assert!(self.can_absorb(t, e) && t != e);
-        let unit = |st: &Stakers, i: usize| {
-            let scale = st.scale[i];
-            (
-                st.stake[i] / scale,
-                (st.rewards[i] - st.rewards_offset[i]) / scale,
-                (st.losses[i] - st.losses_offset[i]) / scale,
-            )
-        };
-        let (growth_e, rewards_e, losses_e) = unit(self, e);
-        let (growth_t, rewards_t, losses_t) = unit(self, t);
+        let mut moving = std::mem::take(&mut self.member_moving);
+        moving.clear();
+        moving.extend_from_slice(&self.member[self.member_range(e)]);
+        let figures = self.detached(e);
+        self.clear_entry(e);
+        self.absorb_moving(t, figures, &mut moving, region);
+        self.member_moving = moving;
+    }
+
+    /// Cohort `t` absorbs the last `k` members of entry `i`, whose figures
+    /// `tail` [`Self::detach_tail`] took out of `i`'s (they can join, and
+    /// `t` can absorb them): as a split of the tail into an entry of its
+    /// own that `t` then absorbs, without the entry.
+    pub fn absorb_tail(
+        &mut self,
+        t: usize,
+        i: usize,
+        k: u32,
+        tail: Detached,
+        region: MemberRegion<'_>,
+    ) {
+        debug_assert!(tail.can_join() && self.joinable(t) && t != i);
+        let all = self.member_range(i);
+        let mut moving = std::mem::take(&mut self.member_moving);
+        moving.clear();
+        moving.extend_from_slice(&self.member[all.end - k as usize..all.end]);
+        self.members[i] -= k;
+        self.absorb_moving(t, tail, &mut moving, region);
+        self.member_moving = moving;
+    }
+
+    /// Cohort `t` absorbs the members `moving`, whose summed figures are
+    /// `figures`: each member's numbers are restated against `t` so that
+    /// none of its figures changes, and they are appended to `t`'s.
+    fn absorb_moving(
+        &mut self,
+        t: usize,
+        figures: Detached,
+        moving: &mut [Member],
+        region: MemberRegion<'_>,
+    ) {
+        let (growth_e, rewards_e, losses_e) = figures.units();
+        let (growth_t, rewards_t, losses_t) = self.detached(t).units();
         let (mut scale, mut rewards_offset, mut losses_offset) = (0.0, 0.0, 0.0);
-        let range = self.member_range(e);
-        for m in &mut self.member[range] {
+        for m in moving.iter_mut() {
             let rewards = m.rewards + m.base * rewards_e;
             let losses = m.losses + m.base * losses_e;
             m.base *= growth_e / growth_t;
@@ -233,23 +372,21 @@ impl Stakers {
         self.scale[t] += scale;
         self.rewards_offset[t] += rewards_offset;
         self.losses_offset[t] += losses_offset;
-        for figure in [
-            &mut self.stake,
-            &mut self.initial,
-            &mut self.rewards,
-            &mut self.losses,
-        ] {
-            figure[t] += figure[e];
-        }
+        self.stake[t] += figures.stake;
+        self.initial[t] += figures.initial;
+        self.rewards[t] += figures.rewards;
+        self.losses[t] += figures.losses;
         self.mixed[t] = true;
-        self.append_members(t, e, region);
-        self.clear_entry(e);
+        self.make_room(t, moving.len(), region);
+        let end = self.member_range(t).end;
+        self.member[end..end + moving.len()].copy_from_slice(moving);
+        self.members[t] += moving.len() as u32;
     }
 
-    /// Moves entry `e`'s members after entry `t`'s, moving `t` to the end
+    /// Gives entry `t` room for `extra` more members, moving it to the end
     /// of the region (with room for twice as many) when its room is short.
-    fn append_members(&mut self, t: usize, e: usize, mut region: MemberRegion<'_>) {
-        let need = (self.members[t] + self.members[e]) as usize;
+    fn make_room(&mut self, t: usize, extra: usize, mut region: MemberRegion<'_>) {
+        let need = self.members[t] as usize + extra;
         if need > self.member_room[t] as usize && *region.next + 2 * need > region.range.end {
             self.compact_members(&mut region, true);
         }
@@ -264,11 +401,6 @@ impl Stakers {
             self.member_room[t] = room as u32;
             *region.next += room;
         }
-        let end = self.member_range(t).end;
-        self.copy_members(self.member_range(e), end);
-        self.members[t] = need as u32;
-        self.members[e] = 0;
-        self.member_room[e] = 0;
     }
 
     /// Copies the members at `from` to positions from `to` on (the two
@@ -389,18 +521,22 @@ impl Stakers {
     }
 }
 
-/// Moves the `share` of `figure[i]` to `figure[e]`; `i` keeps the rest,
-/// never below 0 by rounding (every figure is a sum of amounts).
-fn move_share(figure: &mut [f64], i: usize, e: usize, share: f64) {
-    let moved = figure[i] * share;
-    figure[e] = moved;
-    figure[i] = (figure[i] - moved).max(0.0);
+/// [`Detached::can_join`] for figures kept apart.
+fn figures_can_join(stake: f64, scale: f64, exited: f64, paid_out: f64) -> bool {
+    stake > 0.0 && scale > 0.0 && exited == 0.0 && paid_out == 0.0
 }
 
-/// Moves `amount` of `figure[i]` to `figure[e]`, as [`move_share`].
-fn move_amount(figure: &mut [f64], i: usize, e: usize, amount: f64) {
-    figure[e] = amount;
-    figure[i] = (figure[i] - amount).max(0.0);
+/// Takes the `share` of `figure` out of it and returns it; the rest is
+/// never below 0 by rounding (every figure is a sum of amounts).
+fn take_share(figure: &mut f64, share: f64) -> f64 {
+    let moved = *figure * share;
+    *figure = (*figure - moved).max(0.0);
+    moved
+}
+
+/// Takes `amount` out of `figure` and returns it, as [`take_share`].
+fn take_amount(figure: &mut f64, amount: f64) {
+    *figure = (*figure - amount).max(0.0);
 }
 
 #[cfg(test)]
@@ -596,6 +732,49 @@ mod tests {
         assert_eq!(initial, [1.0, 2.0, 3.0, 4.0, 5.0]);
         assert_eq!(st.stake[0], 15.0);
         assert!((1..5).all(|i| st.members[i] == 0 && st.stake[i] == 0.0));
+    }
+
+    #[test]
+    fn a_tail_absorbed_straight_gives_the_bytes_of_a_split_then_an_absorb() {
+        // Cohort 0 is mixed (it absorbed 1), cohort 2 plain; both had
+        // different histories. The last two members of 0 join 2, and the
+        // last one of 2 joins 0, each both ways.
+        let mut st = stakers(6);
+        let mut next = 0;
+        enter(&mut st, 0, &[10.0, 30.0, 5.0], &mut next);
+        enter(&mut st, 1, &[20.0, 2.0], &mut next);
+        enter(&mut st, 2, &[7.0, 11.0, 13.0], &mut next);
+        earn(&mut st, 0, 0.10);
+        slash(&mut st, 0, 0.05);
+        earn(&mut st, 1, 0.02);
+        earn(&mut st, 2, 0.07);
+        slash(&mut st, 2, 0.20);
+        let mut region_next = next;
+        fn region(next: &mut usize) -> MemberRegion<'_> {
+            MemberRegion {
+                range: 0..18,
+                next,
+                entries: 0..4,
+            }
+        }
+        st.absorb(0, 1, region(&mut region_next));
+        for (from, to, k) in [(0, 2, 2), (2, 0, 1)] {
+            let (mut split, mut straight) = (st.clone(), st.clone());
+            let (mut split_next, mut straight_next) = (region_next, region_next);
+            split.split_tail(from, k, 3);
+            split.absorb(to, 3, region(&mut split_next));
+            let tail = straight.detach_tail(from, k);
+            assert!(tail.can_join());
+            straight.absorb_tail(to, from, k, tail, region(&mut straight_next));
+            for i in [from, to] {
+                assert_eq!(straight.detached(i), split.detached(i), "entry {i}");
+                assert_eq!(straight.members[i], split.members[i]);
+                let (a, b) = (figures(&straight, i), figures(&split, i));
+                assert_eq!(a, b, "entry {i}'s members");
+            }
+            assert_eq!(straight.members[3], 0);
+            assert!(straight.bookkeeping_error() < 1e-14);
+        }
     }
 
     #[test]

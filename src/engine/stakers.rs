@@ -137,6 +137,8 @@ pub struct Stakers {
     pub member: Vec<Member>,
     /// Scratch for packing members (see [`crate::engine::members`]).
     pub(super) member_scratch: Vec<Member>,
+    /// Scratch for members moving from one cohort to another.
+    pub(super) member_moving: Vec<Member>,
 }
 
 impl Stakers {
@@ -170,6 +172,7 @@ impl Stakers {
             mixed: vec![false; len],
             member: bytemuck::allocation::zeroed_vec(len),
             member_scratch: Vec::new(),
+            member_moving: Vec::new(),
         }
     }
 

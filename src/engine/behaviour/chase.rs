@@ -7,9 +7,9 @@ use rand::RngExt;
 
 use super::Behaviour;
 use super::exits::Release;
-use crate::engine::classes::Classes;
+use crate::engine::classes::{ClassRun, Classes};
 use crate::engine::protocols::ProtocolBook;
-use crate::engine::stakers::{SlotState, Status};
+use crate::engine::stakers::{SlotState, Stakers, Status};
 use crate::model::{Allocation, Model};
 
 /// A class's yield-chasing parameters.
@@ -86,10 +86,17 @@ impl Behaviour {
                 next += 1 + self.skip(rule.probability, log_keep);
             }
             next -= n;
-            if acting > 0
-                && classes.stakers.status[i] == Status::Active
-                && (classes.stakers.members[i] == 1 || any_move(model, classes, c, i, choice))
-            {
+            if acting == 0 || classes.stakers.status[i] != Status::Active {
+                continue;
+            }
+            if acting < classes.stakers.members[i] && !choice.thresholds {
+                // Every member decides alike: the cohort's plan is theirs.
+                let stake = classes.stakers.stake[i];
+                if let Some(plan) = plan_move(model, classes, c, i, stake, choice) {
+                    let part = Part { acting, waiting };
+                    self.move_part(model, classes, protocols, c, i, part, step, plan);
+                }
+            } else if classes.stakers.members[i] == 1 || any_move(model, classes, c, i, choice) {
                 let movers = self.split_random_among(classes, c, i, acting, waiting);
                 self.chase_cohort(model, classes, protocols, c, movers, step, choice);
             }
@@ -147,6 +154,55 @@ impl Behaviour {
         }
     }
 
+    /// Makes the move `plan` for `part.acting` members of cohort `i` of
+    /// class `c` (fewer than all), drawn at random among its first
+    /// `part.waiting`, at `step`. They join the cohort alike in law that
+    /// holds the allocation they move to, when the review merges and
+    /// there is one, straight from `i` (as a split, the move and
+    /// [`Self::join_moved`] would, without an entry of their own in
+    /// between); else they become a cohort of their own that moves.
+    #[allow(clippy::too_many_arguments)]
+    fn move_part(
+        &mut self,
+        model: &Model,
+        classes: &mut Classes,
+        protocols: &mut ProtocolBook,
+        c: usize,
+        i: usize,
+        part: Part,
+        step: u32,
+        plan: Move,
+    ) {
+        let moves_into_active = plan.target == plan.j_worst;
+        let swap = (
+            plan.j_worst,
+            classes.stakers.active_index(plan.p_best) as u16,
+        );
+        let target = if moves_into_active {
+            self.merges.target_after(classes, c, i, swap)
+        } else {
+            None
+        };
+        let k = part.acting;
+        self.draw_to_tail(classes, i, k, part.waiting);
+        let tail = classes.stakers.detach_tail(i, k);
+        match target {
+            Some(t) if tail.can_join() => {
+                let w = classes.stakers.weight[plan.j_worst];
+                let run = &mut classes.runs[c];
+                shift_stake(&classes.stakers, run, protocols, plan, w * tail.stake, k);
+                self.merges.arrive(t, k);
+                classes.absorb_tail(c, t, i, k, tail);
+            }
+            _ => {
+                let e = self.attach_tail(classes, c, i, k, tail);
+                let st = &classes.stakers;
+                let plan = plan.for_entry(st.slot_range(i).start, st.slot_range(e).start);
+                self.apply_move(model, classes, protocols, c, e, step, plan);
+            }
+        }
+    }
+
     /// Makes the move `plan` for cohort `i` of class `c` at `step`.
     #[allow(clippy::too_many_arguments)]
     fn apply_move(
@@ -170,9 +226,7 @@ impl Behaviour {
         let stake = st.stake[i];
         let members = st.members[i];
         let w = st.weight[j_worst];
-        run.tvl[st.active_index(p_worst)] -= w * stake;
-        protocols.backers[p_worst] -= members;
-        protocols.backers[p_best] += members;
+        shift_stake(st, run, protocols, plan, w * stake, members);
         let delay = model.protocols[p_worst].deallocation_steps;
         if delay > 0 {
             st.start_leaving(j_worst, p_worst);
@@ -182,9 +236,32 @@ impl Behaviour {
                 .push(step + delay, Release::Deallocation { staker: i, slot });
         }
         st.allocate(target, p_best, w);
-        run.tvl[st.active_index(p_best)] += w * stake;
         self.join_moved(classes, c, i);
     }
+}
+
+/// How many members of a cohort act in a review, and among how many of
+/// them (the first ones) they are drawn.
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    acting: u32,
+    waiting: u32,
+}
+
+/// Moves `amount` of a class's TVL (weight × stake) and `members` backers
+/// from `plan`'s old protocol to its new one.
+fn shift_stake(
+    st: &Stakers,
+    run: &mut ClassRun,
+    protocols: &mut ProtocolBook,
+    plan: Move,
+    amount: f64,
+    members: u32,
+) {
+    run.tvl[st.active_index(plan.p_worst)] -= amount;
+    run.tvl[st.active_index(plan.p_best)] += amount;
+    protocols.backers[plan.p_worst] -= members;
+    protocols.backers[plan.p_best] += members;
 }
 
 /// A stake that stands for every member of cohort `i` in `choice`'s
@@ -242,6 +319,18 @@ struct Move {
     p_worst: usize,
     p_best: usize,
     target: usize,
+}
+
+impl Move {
+    /// The same move for an entry whose slots start at `to` and are those
+    /// of the entry whose slots start at `from`.
+    fn for_entry(self, from: usize, to: usize) -> Move {
+        Move {
+            j_worst: self.j_worst - from + to,
+            target: self.target - from + to,
+            ..self
+        }
+    }
 }
 
 /// The move of cohort i of class `c` whose members hold `stake` each: the

@@ -10,6 +10,7 @@ use rand_distr::{Binomial, Distribution};
 
 use super::Behaviour;
 use crate::engine::classes::Classes;
+use crate::engine::members::Detached;
 
 impl Behaviour {
     /// How many of `n` stakers act when each does, independently, with
@@ -45,10 +46,18 @@ impl Behaviour {
         k: u32,
         n: u32,
     ) -> usize {
-        let all = classes.stakers.members[i] as usize;
-        if k as usize >= all {
+        if k >= classes.stakers.members[i] {
             return i;
         }
+        self.draw_to_tail(classes, i, k, n);
+        self.split_tail(classes, c, i, k)
+    }
+
+    /// Puts `k` members of entry `i` (fewer than all), chosen uniformly at
+    /// random among its first `n`, at the end of its members.
+    pub fn draw_to_tail(&mut self, classes: &mut Classes, i: usize, k: u32, n: u32) {
+        let all = classes.stakers.members[i] as usize;
+        debug_assert!((k as usize) < all && k <= n);
         // A partial Fisher–Yates shuffle draws the k to the end of the
         // first n, which then trade places with the last k.
         let first = classes.stakers.member_range(i).start;
@@ -61,7 +70,6 @@ impl Behaviour {
         for t in 1..=k as usize {
             member.swap(first + n as usize - t, first + all - t);
         }
-        self.split_tail(classes, c, i, k)
     }
 
     /// Separates the members of entry `i` of class `c` whose stake now is
@@ -98,6 +106,21 @@ impl Behaviour {
     /// class `c`'s next unused entry, carrying `i`'s pending deallocations
     /// and exit start along.
     fn split_tail(&mut self, classes: &mut Classes, c: usize, i: usize, k: u32) -> usize {
+        let tail = classes.stakers.detach_tail(i, k);
+        self.attach_tail(classes, c, i, k, tail)
+    }
+
+    /// [`Self::split_tail`] for a tail whose figures
+    /// [`crate::engine::stakers::Stakers::detach_tail`] has taken out of
+    /// `i`'s already.
+    pub(super) fn attach_tail(
+        &mut self,
+        classes: &mut Classes,
+        c: usize,
+        i: usize,
+        k: u32,
+        tail: Detached,
+    ) -> usize {
         let run = &mut classes.runs[c];
         let e = run.next_entry;
         assert!(
@@ -105,7 +128,7 @@ impl Behaviour {
             "a class has at most one cohort per staker"
         );
         run.next_entry += 1;
-        classes.stakers.split_tail(i, k, e);
+        classes.stakers.attach_tail(i, k, e, tail);
         self.exit_began[e] = self.exit_began[i];
         self.releases.copy_pending(i, e);
         e

@@ -68,14 +68,30 @@ fn mergeable(st: &Stakers, i: usize) -> bool {
             .all(|j| !matches!(st.slot_state(j), SlotState::Leaving(_)))
 }
 
-/// A 64-bit hash of entry `i`'s key: its operator, entry step and release
-/// step, and its set of (protocol, weight) pairs, whatever slots hold them
-/// (slot order does not matter in law).
-fn key_hash(st: &Stakers, i: usize) -> u64 {
-    let pairs = st
-        .slot_range(i)
+/// A change to one allocation slot of an entry's key: slot `.0` holds slot
+/// index `.1` instead (the outcome of a move, before it is made).
+pub(super) type Swap = Option<(usize, u16)>;
+
+/// Entry `i`'s (slot index, weight bits) pairs, empty slots left out, with
+/// `swap` applied.
+fn pairs(st: &Stakers, i: usize, swap: Swap) -> impl Iterator<Item = (u16, u64)> + '_ {
+    st.slot_range(i)
         .filter(|&j| st.slot_state(j) != SlotState::Empty)
-        .map(|j| hash_words(&[st.slot[j] as u64, st.weight[j].to_bits()]))
+        .map(move |j| {
+            let index = match swap {
+                Some((k, index)) if k == j => index,
+                _ => st.slot[j],
+            };
+            (index, st.weight[j].to_bits())
+        })
+}
+
+/// A 64-bit hash of entry `i`'s key, with `swap` applied: its operator,
+/// entry step and release step, and its set of (protocol, weight) pairs,
+/// whatever slots hold them (slot order does not matter in law).
+fn key_hash(st: &Stakers, i: usize, swap: Swap) -> u64 {
+    let pairs = pairs(st, i, swap)
+        .map(|(index, weight)| hash_words(&[u64::from(index), weight]))
         .fold(0u64, u64::wrapping_add);
     hash_words(&[
         u64::from(st.operator[i]),
@@ -85,27 +101,16 @@ fn key_hash(st: &Stakers, i: usize) -> u64 {
     ])
 }
 
-/// Whether entries `a` and `b` (both [`mergeable`]) are alike in law: the
-/// same operator, entry and release steps, and the same (protocol, weight)
-/// pairs (an entry holds a protocol in one slot at most).
-fn same_key(st: &Stakers, a: usize, b: usize) -> bool {
-    let held = |i: usize| {
-        st.slot_range(i)
-            .filter(|&j| st.slot_state(j) != SlotState::Empty)
-            .count()
-    };
+/// Whether entry `a` and entry `b` with `swap` applied (both
+/// [`mergeable`]) are alike in law: the same operator, entry and release
+/// steps, and the same (protocol, weight) pairs (an entry holds a protocol
+/// in one slot at most).
+fn same_key(st: &Stakers, a: usize, b: usize, swap: Swap) -> bool {
     st.operator[a] == st.operator[b]
         && st.entered[a] == st.entered[b]
         && st.left[a] == st.left[b]
-        && held(a) == held(b)
-        && st
-            .slot_range(a)
-            .filter(|&j| st.slot_state(j) != SlotState::Empty)
-            .all(|j| {
-                st.slot_range(b).any(|k| {
-                    st.slot[k] == st.slot[j] && st.weight[k].to_bits() == st.weight[j].to_bits()
-                })
-            })
+        && pairs(st, a, None).count() == pairs(st, b, swap).count()
+        && pairs(st, b, swap).all(|pair| pairs(st, a, None).any(|held| held == pair))
 }
 
 impl Behaviour {
@@ -131,10 +136,7 @@ impl Behaviour {
         let Some(t) = self.merges.target(classes, c, e) else {
             return;
         };
-        if self.merges.arrived[t] == 0 {
-            self.merges.arrived_in.push(t as u32);
-        }
-        self.merges.arrived[t] += classes.stakers.members[e];
+        self.merges.arrive(t, classes.stakers.members[e]);
         self.merges.arrived[e] = 0;
         classes.absorb(c, t, e);
         let run = &mut classes.runs[c];
@@ -185,6 +187,44 @@ impl Behaviour {
 }
 
 impl Merges {
+    /// Notes that `k` members arrived in cohort `t` in the current review.
+    pub fn arrive(&mut self, t: usize, k: u32) {
+        if self.arrived[t] == 0 {
+            self.arrived_in.push(t as u32);
+        }
+        self.arrived[t] += k;
+    }
+
+    /// Whether the current review merges.
+    pub fn active(&self) -> bool {
+        self.active
+    }
+
+    /// The cohort of class `c` that members of entry `i` can join once
+    /// they have made the move `swap` (into an active slot): the one
+    /// stored under that key, if it has it and both can merge. Nothing is
+    /// stored.
+    pub fn target_after(
+        &self,
+        classes: &Classes,
+        c: usize,
+        i: usize,
+        swap: (usize, u16),
+    ) -> Option<usize> {
+        let st = &classes.stakers;
+        if !self.active || !mergeable(st, i) || !st.joinable(i) {
+            return None;
+        }
+        let hash = key_hash(st, i, Some(swap));
+        let t = *self.by_key[c].get(&hash)? as usize;
+        (t != i
+            && classes.runs[c].members().contains(&t)
+            && mergeable(st, t)
+            && same_key(st, t, i, Some(swap))
+            && st.joinable(t))
+        .then_some(t)
+    }
+
     /// Stores every entry of class `c` by its key, the first time.
     fn fill(&mut self, classes: &Classes, c: usize) {
         if self.filled[c] {
@@ -199,7 +239,7 @@ impl Merges {
     /// Stores entry `i` of class `c` by its key, if it can merge.
     fn store(&mut self, st: &Stakers, c: usize, i: usize) {
         if mergeable(st, i) {
-            self.by_key[c].insert(key_hash(st, i), i as u32);
+            self.by_key[c].insert(key_hash(st, i, None), i as u32);
         }
     }
 
@@ -211,13 +251,13 @@ impl Merges {
         if !mergeable(st, e) {
             return None;
         }
-        let hash = key_hash(st, e);
+        let hash = key_hash(st, e, None);
         let entries = classes.runs[c].members();
         let target = self.by_key[c].get(&hash).map(|&t| t as usize).filter(|&t| {
             t != e
                 && entries.contains(&t)
                 && mergeable(st, t)
-                && same_key(st, t, e)
+                && same_key(st, t, e, None)
                 && st.can_absorb(t, e)
         });
         if target.is_none() {
@@ -318,6 +358,55 @@ strategy = { kind = "yield_chasing", probability = 1.0, min_improvement = 0.0 }
         let mut recounted = merged.classes.clone();
         recounted.recount();
         assert!((recounted.runs[0].tvl[2] - tvl).abs() <= 1e-12 * tvl);
+    }
+
+    #[test]
+    fn part_of_a_cohort_moving_joins_the_cohort_there_with_tvl_backers_and_figures_kept() {
+        // 400 chasers in a, b or c, each acting with probability 0.3 on the
+        // reviews of days 2, 5 and 8: a part of a's and b's cohorts moves to
+        // c on each and joins c's cohort straight away.
+        let text = tables()
+            .replace("count = 60", "count = 400")
+            .replace("probability = 1.0", "probability = 0.3");
+        let cohorts = with_cohorts(&text);
+        let mut state = PathState::new(&cohorts, &[], 0);
+        state.start();
+        let held_in = |state: &PathState<'_>, i: usize| {
+            let st = &state.classes.stakers;
+            st.slot_range(i).find_map(|j| st.slot_protocol(j)).unwrap()
+        };
+        let mut moved_part = false;
+        for step in 0..cohorts.run.steps {
+            let before: Vec<u32> = state.protocols.backers.clone();
+            state.step(step);
+            let st = &state.classes.stakers;
+            let run = &state.classes.runs[0];
+            // One cohort per allocation held, never more.
+            assert!(run.members().len() <= 3, "step {step}: {:?}", run.members());
+            let mut backers = [0u32; 3];
+            for i in run.members() {
+                backers[held_in(&state, i)] += st.members[i];
+                let stake: f64 = st
+                    .member_range(i)
+                    .map(|m| st.member_figures(i, m).stake)
+                    .sum();
+                assert!((stake - st.stake[i]).abs() <= 1e-12 * st.stake[i]);
+            }
+            assert_eq!(state.protocols.backers, backers, "step {step}");
+            assert_eq!(backers.iter().sum::<u32>(), 400);
+            moved_part |= (0..2).any(|p| backers[p] > 0 && backers[p] < before[p]);
+            assert!(st.bookkeeping_error() < 1e-13);
+            let mut recounted = state.classes.clone();
+            recounted.recount();
+            for p in 0..3 {
+                let (found, expected) = (run.tvl[p], recounted.runs[0].tvl[p]);
+                assert!(
+                    (found - expected).abs() <= 1e-12 * expected.max(1.0),
+                    "step {step}, {p}"
+                );
+            }
+        }
+        assert!(moved_part, "some cohort moved in part");
     }
 
     /// Five protocols at constant APRs, "a" the worst and "e" the best, and
