@@ -282,24 +282,24 @@ impl Classes {
             run.tvl[st.slot_index(j)] -= st.weight[j] * taken;
         }
         st.stake[i] = stake - taken;
-        st.exited[i] += taken;
+        st.cohort[i].exited += taken;
         // A running sum: never below 0 by rounding (see `release`).
         run.stake = (run.stake - taken).max(0.0);
         run.exits += taken;
         if all {
             st.stake[i] = 0.0;
-            let members = st.members[i];
+            let members = st.cohort[i].members;
             for j in st.slot_range(i) {
                 if let super::stakers::SlotState::Active(p) = st.slot_state(j) {
                     backers[p] -= members;
                 }
                 st.clear_slot(j);
             }
-            if st.status[i] == super::stakers::Status::Active {
+            if st.cohort[i].status == super::stakers::Status::Active {
                 run.active -= members;
             }
-            st.status[i] = super::stakers::Status::Exited;
-            st.left[i] = step + 1;
+            st.cohort[i].status = super::stakers::Status::Exited;
+            st.cohort[i].left = step + 1;
         }
         taken
     }

@@ -169,9 +169,9 @@ impl Lending {
                 let book = &mut self.books[p.class];
                 book.interest += p.debt * (growth - 1.0);
                 p.debt *= growth;
-                if classes.stakers.status[p.staker] == Status::Exited {
+                if classes.stakers.cohort[p.staker].status == Status::Exited {
                     // The released stake repays the loop.
-                    let value = (classes.stakers.exited[p.staker] - p.seized) * ratio;
+                    let value = (classes.stakers.cohort[p.staker].exited - p.seized) * ratio;
                     let shortfall = (p.debt - value).max(0.0);
                     state.bad_debt_usd += shortfall * usd;
                     book.bad_debt += shortfall;
@@ -407,7 +407,7 @@ rate = {{ base = {borrow}, slope1 = 0.0, slope2 = 0.0, kink = 0.5 }}
         // Bookkeeping: initial − losses − exits = stake.
         let st = &parts.classes.stakers;
         assert_close(
-            st.initial[0] - st.losses[0] - st.exited[0],
+            st.cohort[0].initial - st.losses[0] - st.cohort[0].exited,
             st.stake[0],
             1e-12,
         );
@@ -502,9 +502,9 @@ rate = {{ base = {borrow}, slope1 = 0.0, slope2 = 0.0, kink = 0.5 }}
         let mut lending = Lending::new(&m, 0, &parts.classes);
         lending.open_positions(&m, &parts.classes);
         // The staker's stake is released: 100 covers the debt of 75.
-        parts.classes.stakers.exited[0] = 100.0;
+        parts.classes.stakers.cohort[0].exited = 100.0;
         parts.classes.stakers.stake[0] = 0.0;
-        parts.classes.stakers.status[0] = Status::Exited;
+        parts.classes.stakers.cohort[0].status = Status::Exited;
         lending.step(
             &m,
             0,

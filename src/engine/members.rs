@@ -25,7 +25,7 @@
 
 use std::ops::Range;
 
-use crate::engine::stakers::{SlotState, Stakers, Status};
+use crate::engine::stakers::{Cohort, SlotState, Stakers, Status};
 
 /// One staker of a cohort. All-zero is a valid value (`Zeroable`), so the
 /// member arrays are allocated zeroed and cost nothing until used.
@@ -129,16 +129,16 @@ impl Stakers {
     /// Positions of entry `i`'s members in the member arrays.
     #[inline]
     pub fn member_range(&self, i: usize) -> Range<usize> {
-        let first = self.first_member[i] as usize;
-        first..first + self.members[i] as usize
+        let first = self.cohort[i].first_member as usize;
+        first..first + self.cohort[i].members as usize
     }
 
     /// The smallest and largest stake among entry `i`'s members now.
     pub fn member_stake_bounds(&self, i: usize) -> (f64, f64) {
-        if self.members[i] == 1 {
+        if self.cohort[i].members == 1 {
             return (self.stake[i], self.stake[i]);
         }
-        let growth = self.stake[i] / self.scale[i];
+        let growth = self.stake[i] / self.cohort[i].scale;
         let (lo, hi) = self.member[self.member_range(i)]
             .iter()
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), m| {
@@ -149,14 +149,16 @@ impl Stakers {
 
     /// The figures now of the member at position `m` of entry `i`.
     pub fn member_figures(&self, i: usize, m: usize) -> MemberFigures {
-        let scale = self.scale[i];
+        let scale = self.cohort[i].scale;
         let member = self.member[m];
         let unit = |sum: f64, offset: f64| (sum - offset) / scale;
         MemberFigures {
             stake: member.base * self.stake[i] / scale,
             initial: member.initial,
-            rewards: member.rewards + member.base * unit(self.rewards[i], self.rewards_offset[i]),
-            losses: member.losses + member.base * unit(self.losses[i], self.losses_offset[i]),
+            rewards: member.rewards
+                + member.base * unit(self.rewards[i], self.cohort[i].rewards_offset),
+            losses: member.losses
+                + member.base * unit(self.losses[i], self.cohort[i].losses_offset),
         }
     }
 
@@ -181,25 +183,23 @@ impl Stakers {
     /// `i`'s range, for [`Self::attach_tail`] or [`Self::absorb_tail`].
     pub fn detach_tail(&mut self, i: usize, k: u32) -> Detached {
         let all = self.member_range(i);
-        debug_assert!(k > 0 && k < self.members[i]);
+        debug_assert!(k > 0 && k < self.cohort[i].members);
         let tail = all.end - k as usize..all.end;
         let tail_base: f64 = self.member[tail.clone()].iter().map(|m| m.base).sum();
-        if self.mixed[i] {
+        if self.cohort[i].mixed {
             return self.detach_mixed(i, tail, tail_base);
         }
         // Every figure is the members' share of their stakes at entry.
         let share = tail_base / self.member[all].iter().map(|m| m.base).sum::<f64>();
-        let [stake, initial, rewards, losses, exited, paid_out] = self
-            .figures_mut()
-            .map(|figure| take_share(&mut figure[i], share));
+        let cohort = &mut self.cohort[i];
         Detached {
-            stake,
-            initial,
-            rewards,
-            losses,
-            exited,
-            paid_out,
-            scale: take_share(&mut self.scale[i], share),
+            stake: take_share(&mut self.stake[i], share),
+            initial: take_share(&mut cohort.initial, share),
+            rewards: take_share(&mut self.rewards[i], share),
+            losses: take_share(&mut self.losses[i], share),
+            exited: take_share(&mut cohort.exited, share),
+            paid_out: take_share(&mut self.paid_out[i], share),
+            scale: take_share(&mut cohort.scale, share),
             rewards_offset: 0.0,
             losses_offset: 0.0,
             mixed: false,
@@ -209,24 +209,24 @@ impl Stakers {
     /// [`Self::detach_tail`]'s figures for a mixed cohort: stake, exits and
     /// payouts by `base` share, the rest summed member by member.
     fn detach_mixed(&mut self, i: usize, tail: Range<usize>, tail_base: f64) -> Detached {
-        let share = tail_base / self.scale[i];
+        let share = tail_base / self.cohort[i].scale;
         let stake = take_share(&mut self.stake[i], share);
-        let exited = take_share(&mut self.exited[i], share);
+        let exited = take_share(&mut self.cohort[i].exited, share);
         let paid_out = take_share(&mut self.paid_out[i], share);
         let members = &self.member[tail];
         let initial: f64 = members.iter().map(|m| m.initial).sum();
         let rewards_offset: f64 = members.iter().map(|m| m.rewards).sum();
         let losses_offset: f64 = members.iter().map(|m| m.losses).sum();
-        take_amount(&mut self.initial[i], initial);
-        let rewards_unit = (self.rewards[i] - self.rewards_offset[i]) / self.scale[i];
+        take_amount(&mut self.cohort[i].initial, initial);
+        let rewards_unit = (self.rewards[i] - self.cohort[i].rewards_offset) / self.cohort[i].scale;
         let rewards = rewards_offset + tail_base * rewards_unit;
         take_amount(&mut self.rewards[i], rewards);
-        let losses_unit = (self.losses[i] - self.losses_offset[i]) / self.scale[i];
+        let losses_unit = (self.losses[i] - self.cohort[i].losses_offset) / self.cohort[i].scale;
         let losses = losses_offset + tail_base * losses_unit;
         take_amount(&mut self.losses[i], losses);
-        self.scale[i] -= tail_base;
-        self.rewards_offset[i] -= rewards_offset;
-        self.losses_offset[i] -= losses_offset;
+        self.cohort[i].scale -= tail_base;
+        self.cohort[i].rewards_offset -= rewards_offset;
+        self.cohort[i].losses_offset -= losses_offset;
         Detached {
             stake,
             initial,
@@ -246,18 +246,18 @@ impl Stakers {
     /// the same state, and the member positions from the tail on.
     pub fn attach_tail(&mut self, i: usize, k: u32, e: usize, tail: Detached) {
         let all = self.member_range(i);
-        let n = self.members[i];
-        debug_assert!(k > 0 && k < n && self.members[e] == 0);
+        let n = self.cohort[i].members;
+        debug_assert!(k > 0 && k < n && self.cohort[e].members == 0);
         self.set_detached(e, tail);
-        self.members[i] = n - k;
-        self.members[e] = k;
-        self.first_member[e] = (all.end - k as usize) as u32;
-        self.member_room[e] = self.member_room[i] - (n - k);
-        self.member_room[i] = n - k;
+        self.cohort[i].members = n - k;
+        self.cohort[e].members = k;
+        self.cohort[e].first_member = (all.end - k as usize) as u32;
+        self.cohort[e].member_room = self.cohort[i].member_room - (n - k);
+        self.cohort[i].member_room = n - k;
         self.operator[e] = self.operator[i];
-        self.status[e] = self.status[i];
-        self.entered[e] = self.entered[i];
-        self.left[e] = self.left[i];
+        self.cohort[e].status = self.cohort[i].status;
+        self.cohort[e].entered = self.cohort[i].entered;
+        self.cohort[e].left = self.cohort[i].left;
         self.copy_slots(i, e);
     }
 
@@ -265,41 +265,41 @@ impl Stakers {
     fn detached(&self, i: usize) -> Detached {
         Detached {
             stake: self.stake[i],
-            initial: self.initial[i],
+            initial: self.cohort[i].initial,
             rewards: self.rewards[i],
             losses: self.losses[i],
-            exited: self.exited[i],
+            exited: self.cohort[i].exited,
             paid_out: self.paid_out[i],
-            scale: self.scale[i],
-            rewards_offset: self.rewards_offset[i],
-            losses_offset: self.losses_offset[i],
-            mixed: self.mixed[i],
+            scale: self.cohort[i].scale,
+            rewards_offset: self.cohort[i].rewards_offset,
+            losses_offset: self.cohort[i].losses_offset,
+            mixed: self.cohort[i].mixed,
         }
     }
 
     /// Gives entry `e` the summed figures `d`.
     fn set_detached(&mut self, e: usize, d: Detached) {
         self.stake[e] = d.stake;
-        self.initial[e] = d.initial;
+        self.cohort[e].initial = d.initial;
         self.rewards[e] = d.rewards;
         self.losses[e] = d.losses;
-        self.exited[e] = d.exited;
+        self.cohort[e].exited = d.exited;
         self.paid_out[e] = d.paid_out;
-        self.scale[e] = d.scale;
-        self.rewards_offset[e] = d.rewards_offset;
-        self.losses_offset[e] = d.losses_offset;
-        self.mixed[e] = d.mixed;
+        self.cohort[e].scale = d.scale;
+        self.cohort[e].rewards_offset = d.rewards_offset;
+        self.cohort[e].losses_offset = d.losses_offset;
+        self.cohort[e].mixed = d.mixed;
     }
 
     /// Whether entry `i` can join another cohort or be joined: active, in
     /// use, and with figures that can join ([`Detached::can_join`]).
     pub fn joinable(&self, i: usize) -> bool {
-        self.status[i] == Status::Active
-            && self.members[i] > 0
+        self.cohort[i].status == Status::Active
+            && self.cohort[i].members > 0
             && figures_can_join(
                 self.stake[i],
-                self.scale[i],
-                self.exited[i],
+                self.cohort[i].scale,
+                self.cohort[i].exited,
                 self.paid_out[i],
             )
     }
@@ -341,7 +341,7 @@ impl Stakers {
         let mut moving = std::mem::take(&mut self.member_moving);
         moving.clear();
         moving.extend_from_slice(&self.member[all.end - k as usize..all.end]);
-        self.members[i] -= k;
+        self.cohort[i].members -= k;
         self.absorb_moving(t, tail, &mut moving, region);
         self.member_moving = moving;
     }
@@ -369,36 +369,37 @@ impl Stakers {
             rewards_offset += m.rewards;
             losses_offset += m.losses;
         }
-        self.scale[t] += scale;
-        self.rewards_offset[t] += rewards_offset;
-        self.losses_offset[t] += losses_offset;
+        self.cohort[t].scale += scale;
+        self.cohort[t].rewards_offset += rewards_offset;
+        self.cohort[t].losses_offset += losses_offset;
         self.stake[t] += figures.stake;
-        self.initial[t] += figures.initial;
+        self.cohort[t].initial += figures.initial;
         self.rewards[t] += figures.rewards;
         self.losses[t] += figures.losses;
-        self.mixed[t] = true;
+        self.cohort[t].mixed = true;
         self.make_room(t, moving.len(), region);
         let end = self.member_range(t).end;
         self.member[end..end + moving.len()].copy_from_slice(moving);
-        self.members[t] += moving.len() as u32;
+        self.cohort[t].members += moving.len() as u32;
     }
 
     /// Gives entry `t` room for `extra` more members, moving it to the end
     /// of the region (with room for twice as many) when its room is short.
     fn make_room(&mut self, t: usize, extra: usize, mut region: MemberRegion<'_>) {
-        let need = self.members[t] as usize + extra;
-        if need > self.member_room[t] as usize && *region.next + 2 * need > region.range.end {
+        let need = self.cohort[t].members as usize + extra;
+        if need > self.cohort[t].member_room as usize && *region.next + 2 * need > region.range.end
+        {
             self.compact_members(&mut region, true);
         }
-        if need > self.member_room[t] as usize {
+        if need > self.cohort[t].member_room as usize {
             if *region.next + need > region.range.end {
                 self.compact_members(&mut region, false);
             }
             let room = (2 * need).min(region.range.end - *region.next);
             let to = *region.next;
             self.copy_members(self.member_range(t), to);
-            self.first_member[t] = to as u32;
-            self.member_room[t] = room as u32;
+            self.cohort[t].first_member = to as u32;
+            self.cohort[t].member_room = room as u32;
             *region.next += room;
         }
     }
@@ -417,14 +418,14 @@ impl Stakers {
         let live: usize = region
             .entries
             .clone()
-            .map(|i| self.members[i] as usize)
+            .map(|i| self.cohort[i].members as usize)
             .sum();
         let slack = slack && live + live / 2 <= region.range.len();
         let mut packed = std::mem::take(&mut self.member_scratch);
         packed.clear();
         for i in region.entries.clone() {
             let first = region.range.start + packed.len();
-            let members = self.members[i] as usize;
+            let members = self.cohort[i].members as usize;
             let room = if slack {
                 members + members / 2
             } else {
@@ -432,8 +433,8 @@ impl Stakers {
             };
             packed.extend_from_slice(&self.member[self.member_range(i)]);
             packed.resize(packed.len() + room - members, Member::default());
-            self.first_member[i] = first as u32;
-            self.member_room[i] = room as u32;
+            self.cohort[i].first_member = first as u32;
+            self.cohort[i].member_room = room as u32;
         }
         let end = region.range.start + packed.len();
         self.member[region.range.start..end].copy_from_slice(&packed);
@@ -449,25 +450,7 @@ impl Stakers {
                 $(self.$array[to] = self.$array[from];)*
             };
         }
-        move_all!(
-            stake,
-            initial,
-            rewards,
-            losses,
-            exited,
-            paid_out,
-            operator,
-            status,
-            entered,
-            left,
-            members,
-            first_member,
-            member_room,
-            scale,
-            rewards_offset,
-            losses_offset,
-            mixed
-        );
+        move_all!(stake, rewards, losses, paid_out, operator, cohort);
         self.copy_slots(from, to);
         self.clear_entry(from);
     }
@@ -485,36 +468,22 @@ impl Stakers {
         }
     }
 
-    /// The six figures every entry sums over its members: stake, initial,
-    /// rewards, losses, exits and payouts.
-    fn figures_mut(&mut self) -> [&mut Vec<f64>; 6] {
-        [
-            &mut self.stake,
-            &mut self.initial,
-            &mut self.rewards,
-            &mut self.losses,
-            &mut self.exited,
-            &mut self.paid_out,
-        ]
-    }
-
     /// Leaves entry `i` unused: no members, every figure 0, slots empty.
     pub fn clear_entry(&mut self, i: usize) {
-        for figure in self.figures_mut() {
-            figure[i] = 0.0;
-        }
         for figure in [
-            &mut self.scale,
-            &mut self.rewards_offset,
-            &mut self.losses_offset,
+            &mut self.stake,
+            &mut self.rewards,
+            &mut self.losses,
+            &mut self.paid_out,
         ] {
             figure[i] = 0.0;
         }
-        self.members[i] = 0;
-        self.member_room[i] = 0;
-        self.mixed[i] = false;
-        self.status[i] = Status::Reserve;
-        self.left[i] = self.horizon;
+        let cohort = &mut self.cohort[i];
+        *cohort = Cohort {
+            entered: cohort.entered,
+            first_member: cohort.first_member,
+            ..Cohort::unused(self.horizon)
+        };
         for j in self.slot_range(i) {
             self.clear_slot(j);
         }
@@ -596,12 +565,12 @@ mod tests {
         }
         let sum: f64 = stakes.iter().sum();
         st.stake[i] = sum;
-        st.initial[i] = sum;
-        st.scale[i] = sum;
-        st.members[i] = stakes.len() as u32;
-        st.first_member[i] = first as u32;
-        st.member_room[i] = stakes.len() as u32;
-        st.status[i] = Status::Active;
+        st.cohort[i].initial = sum;
+        st.cohort[i].scale = sum;
+        st.cohort[i].members = stakes.len() as u32;
+        st.cohort[i].first_member = first as u32;
+        st.cohort[i].member_room = stakes.len() as u32;
+        st.cohort[i].status = Status::Active;
         st.allocate(st.slot_range(i).start, 0, 1.0);
         *next += stakes.len();
     }
@@ -666,9 +635,9 @@ mod tests {
         assert!(st.can_absorb(0, 1));
         st.absorb(0, 1, region);
         let mut all = [a[0], a[1], b[0]];
-        assert!(st.mixed[0]);
-        assert_eq!((st.members[0], st.members[1]), (3, 0));
-        assert_eq!(st.status[1], Status::Reserve);
+        assert!(st.cohort[0].mixed);
+        assert_eq!((st.cohort[0].members, st.cohort[1].members), (3, 0));
+        assert_eq!(st.cohort[1].status, Status::Reserve);
         assert_same(&figures(&st, 0), &all);
         // From now on they earn and lose alike, member by member.
         earn(&mut st, 0, 0.03);
@@ -693,7 +662,7 @@ mod tests {
             assert!((st.stake[i] - sum(|f| f.stake)).abs() < 1e-12);
             assert!((st.rewards[i] - sum(|f| f.rewards)).abs() < 1e-12);
             assert!((st.losses[i] - sum(|f| f.losses)).abs() < 1e-12);
-            assert!((st.initial[i] - sum(|f| f.initial)).abs() < 1e-12);
+            assert!((st.cohort[i].initial - sum(|f| f.initial)).abs() < 1e-12);
         }
         assert!(st.bookkeeping_error() < 1e-14);
     }
@@ -715,15 +684,18 @@ mod tests {
         };
         // Room 1: entry 0 moves to the region's end with room for 4.
         absorb(&mut st, &mut next, 1);
-        assert_eq!((st.first_member[0], st.member_room[0], next), (5, 4, 9));
+        assert_eq!(
+            (st.cohort[0].first_member, st.cohort[0].member_room, next),
+            (5, 4, 9)
+        );
         absorb(&mut st, &mut next, 2);
         absorb(&mut st, &mut next, 3);
-        assert_eq!((st.first_member[0], next), (5, 9), "within its room");
+        assert_eq!((st.cohort[0].first_member, next), (5, 9), "within its room");
         // The fifth does not fit and 10 more positions are not free: the
         // region is packed (with room for half as many again) first.
         absorb(&mut st, &mut next, 4);
-        assert_eq!(st.first_member[0], 0);
-        assert_eq!(st.members[0], 5);
+        assert_eq!(st.cohort[0].first_member, 0);
+        assert_eq!(st.cohort[0].members, 5);
         let mut initial: Vec<f64> = st.member[st.member_range(0)]
             .iter()
             .map(|m| m.initial)
@@ -731,7 +703,7 @@ mod tests {
         initial.sort_by(f64::total_cmp);
         assert_eq!(initial, [1.0, 2.0, 3.0, 4.0, 5.0]);
         assert_eq!(st.stake[0], 15.0);
-        assert!((1..5).all(|i| st.members[i] == 0 && st.stake[i] == 0.0));
+        assert!((1..5).all(|i| st.cohort[i].members == 0 && st.stake[i] == 0.0));
     }
 
     #[test]
@@ -768,11 +740,11 @@ mod tests {
             straight.absorb_tail(to, from, k, tail, region(&mut straight_next));
             for i in [from, to] {
                 assert_eq!(straight.detached(i), split.detached(i), "entry {i}");
-                assert_eq!(straight.members[i], split.members[i]);
+                assert_eq!(straight.cohort[i].members, split.cohort[i].members);
                 let (a, b) = (figures(&straight, i), figures(&split, i));
                 assert_eq!(a, b, "entry {i}'s members");
             }
-            assert_eq!(straight.members[3], 0);
+            assert_eq!(straight.cohort[3].members, 0);
             assert!(straight.bookkeeping_error() < 1e-14);
         }
     }
@@ -784,14 +756,17 @@ mod tests {
         enter(&mut st, 0, &[7.0, 9.0], &mut next);
         earn(&mut st, 0, 0.5);
         st.move_entry(0, 2);
-        assert_eq!((st.members[2], st.stake[2], st.rewards[2]), (2, 24.0, 8.0));
+        assert_eq!(
+            (st.cohort[2].members, st.stake[2], st.rewards[2]),
+            (2, 24.0, 8.0)
+        );
         assert_eq!(st.member_range(2), 0..2);
         assert_eq!(st.slot_state(st.slot_range(2).start), SlotState::Active(0));
         assert_eq!(
-            (st.members[0], st.stake[0], st.status[0]),
+            (st.cohort[0].members, st.stake[0], st.cohort[0].status),
             (0, 0.0, Status::Reserve)
         );
         assert_eq!(st.slot_state(st.slot_range(0).start), SlotState::Empty);
-        assert_eq!(st.left[0], 100);
+        assert_eq!(st.cohort[0].left, 100);
     }
 }

@@ -64,14 +64,14 @@ pub fn class_finals(
         let mut sketch = LogHistogram::new(YIELD_SKETCH_ACCURACY);
         returns.clear();
         for i in run.members() {
-            let held = st.left[i].min(horizon) - st.entered[i].min(horizon);
+            let held = st.cohort[i].left.min(horizon) - st.cohort[i].entered.min(horizon);
             let mut add = |net: f64, members: u32| {
                 returns.push((net, members));
                 if held > 0 {
                     sketch.add_times(net / (f64::from(held) * step_years), u64::from(members));
                 }
             };
-            if st.mixed[i] {
+            if st.cohort[i].mixed {
                 for m in st.member_range(i) {
                     add(st.member_net_return(i, m), 1);
                 }
@@ -80,8 +80,8 @@ pub fn class_finals(
                 // cohort's net return: its rewards and losses are the same
                 // share of the cohort's as its stake at entry.
                 add(
-                    (st.rewards[i] - st.losses[i]) / st.initial[i],
-                    st.members[i],
+                    (st.rewards[i] - st.losses[i]) / st.cohort[i].initial,
+                    st.cohort[i].members,
                 );
             }
         }
@@ -378,12 +378,14 @@ allocate = { b = 1.0 }
         let mut parts = Parts::start(model);
         parts.market.prices = vec![1.0, 1.0];
         let st = &mut parts.classes.stakers;
-        st.initial[0..3].copy_from_slice(&[100.0, 100.0, 50.0]);
+        for (i, initial, entered, left) in [(0, 100.0, 0, 10), (1, 100.0, 0, 4), (2, 50.0, 10, 10)]
+        {
+            let cohort = &mut st.cohort[i];
+            (cohort.initial, cohort.entered, cohort.left) = (initial, entered, left);
+        }
         st.rewards[0..3].copy_from_slice(&[10.0, 4.0, 1.0]);
         st.losses[0..3].copy_from_slice(&[2.0, 0.0, 0.0]);
-        st.entered[0..3].copy_from_slice(&[0, 0, 10]);
-        st.left[0..3].copy_from_slice(&[10, 4, 10]);
-        st.members[2] = 1;
+        st.cohort[2].members = 1;
         let runs = &mut parts.classes.runs;
         (runs[0].next_entry, runs[0].joined) = (3, 3);
         (runs[0].stake, runs[0].initial, runs[0].rewards) = (160.0, 250.0, 15.0);

@@ -577,19 +577,26 @@ exit_fraction = 1.0
         }
         assert_eq!(state.market.prices[0], 1000.0);
         let earned = 100.0 * (1.0 + DAILY).powi(3);
-        assert_eq!(state.classes.stakers.status[0..2], [Status::Exiting; 2]);
+        let st = &state.classes.stakers;
+        assert_eq!(
+            [st.cohort[0].status, st.cohort[1].status],
+            [Status::Exiting; 2]
+        );
         assert_close(state.classes.stakers.stake[0], earned, 1e-15);
         // Leaving stake earns nothing, and is released at the end of step 2 + 3.
         for step in 3..5 {
             state.step(step);
             assert_close(state.classes.stakers.stake[0], earned, 1e-15);
-            assert_eq!(state.classes.stakers.status[0], Status::Exiting);
+            assert_eq!(state.classes.stakers.cohort[0].status, Status::Exiting);
         }
         state.step(5);
         let st = &state.classes.stakers;
-        assert_eq!(st.status[0..2], [Status::Exited; 2]);
-        assert_eq!((st.stake[0], st.left[0]), (0.0, 6));
-        assert_close(st.exited[0], earned, 1e-15);
+        assert_eq!(
+            [st.cohort[0].status, st.cohort[1].status],
+            [Status::Exited; 2]
+        );
+        assert_eq!((st.stake[0], st.cohort[0].left), (0.0, 6));
+        assert_close(st.cohort[0].exited, earned, 1e-15);
         assert_close(state.classes.runs[0].exits, 2.0 * earned, 1e-15);
         assert_eq!(state.classes.runs[0].stake, 0.0);
         let outcome = state.finish();

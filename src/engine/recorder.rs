@@ -128,7 +128,7 @@ pub(super) fn value(view: View<'_>, metric: Metric) -> f64 {
                 ClassMetric::StakeExiting => {
                     let st = &classes.stakers;
                     run.members()
-                        .filter(|&i| st.status[i] == Status::Exiting)
+                        .filter(|&i| st.cohort[i].status == Status::Exiting)
                         .map(|i| st.stake[i])
                         .sum()
                 }

@@ -1,6 +1,9 @@
 //! Staker state along one path, as a structure of arrays: one entry per
 //! staker (grouped by class, contiguous), and `slots` allocation slots per
-//! staker holding a slot index and a weight.
+//! staker holding a slot index and a weight. What the passes over every
+//! entry read (stake, rewards, losses, payouts, operator, slots) is one
+//! array per field; the rest of an entry's state is one 64-byte [`Cohort`]
+//! record, which is what moves, splits and joins touch.
 //!
 //! An entry is a cohort: one or more stakers alike in law (the same
 //! class, allocation, operator, status and entry step) whose stakes differ
@@ -36,10 +39,10 @@ pub fn slot_index_count(protocols: usize) -> usize {
     2 * protocols + JUNK_SLOTS
 }
 
-/// Bytes of per-entry state in [`Stakers`] (nine `f64`, an operator `u16`,
-/// a status and a mixed byte, two `u32` steps and three `u32` for its
-/// members), rounded up to a multiple of 16; the memory estimate uses it.
-pub const ENTRY_BYTES: usize = 96;
+/// Bytes of per-entry state in [`Stakers`] (four `f64`, an operator `u16`
+/// and a [`Cohort`]), rounded up to a multiple of 16; the memory estimate
+/// uses it.
+pub const ENTRY_BYTES: usize = 112;
 
 /// Bytes per member position in [`Stakers`]: a [`Member`], four `f64`.
 pub const MEMBER_BYTES: usize = std::mem::size_of::<Member>();
@@ -82,6 +85,61 @@ pub enum SlotState {
     Empty,
 }
 
+/// The state of one entry that the passes over every entry (rewards,
+/// slashes) do not read, kept together so that a move, a split or a join
+/// touches one cache line of it rather than one per field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(align(64))]
+pub struct Cohort {
+    /// Stake at entry.
+    pub initial: f64,
+    /// Stake released by exits.
+    pub exited: f64,
+    /// The sum of its members' `base`.
+    pub scale: f64,
+    /// The sum of its members' `rewards` offsets.
+    pub rewards_offset: f64,
+    /// The sum of its members' `losses` offsets.
+    pub losses_offset: f64,
+    /// Step of entry.
+    pub entered: u32,
+    /// Step after which the stake was released (horizon if never).
+    pub left: u32,
+    /// Stakers in it (0 for an entry not in use).
+    pub members: u32,
+    /// The position of its first member in the member arrays; its members
+    /// are `first_member..first_member + members`.
+    pub first_member: u32,
+    /// Member positions it holds from `first_member` on (its members and
+    /// free room after them).
+    pub member_room: u32,
+    /// Lifecycle.
+    pub status: Status,
+    /// Whether it absorbed another cohort, so that its members' figures
+    /// are no longer one share of its own.
+    pub mixed: bool,
+}
+
+impl Cohort {
+    /// An entry not in use, with `left` at `horizon`.
+    pub fn unused(horizon: u32) -> Cohort {
+        Cohort {
+            initial: 0.0,
+            exited: 0.0,
+            scale: 0.0,
+            rewards_offset: 0.0,
+            losses_offset: 0.0,
+            entered: 0,
+            left: horizon,
+            members: 0,
+            first_member: 0,
+            member_room: 0,
+            status: Status::Reserve,
+            mixed: false,
+        }
+    }
+}
+
 /// All stakers of one path.
 #[derive(Debug, Clone)]
 pub struct Stakers {
@@ -93,45 +151,20 @@ pub struct Stakers {
     pub(super) horizon: u32,
     /// Current stake, native units of the class's asset.
     pub stake: Vec<f64>,
-    /// Stake at entry.
-    pub initial: Vec<f64>,
     /// Rewards earned (after commission), cumulative.
     pub rewards: Vec<f64>,
     /// Stake slashed, cumulative.
     pub losses: Vec<f64>,
-    /// Stake released by exits.
-    pub exited: Vec<f64>,
     /// Rewards paid out instead of compounded.
     pub paid_out: Vec<f64>,
     /// Operator index ([`NO_OPERATOR`] when the class has no operators).
     pub operator: Vec<u16>,
-    /// Lifecycle.
-    pub status: Vec<Status>,
-    /// Step of entry.
-    pub entered: Vec<u32>,
-    /// Step after which the stake was released (horizon if never).
-    pub left: Vec<u32>,
     /// Slot index per allocation slot (`len × slots`).
     pub slot: Vec<u16>,
     /// Weight per allocation slot (`len × slots`).
     pub weight: Vec<f64>,
-    /// Stakers per entry (0 for an entry not in use).
-    pub members: Vec<u32>,
-    /// Per entry: the position of its first member in the member arrays;
-    /// its members are `first_member..first_member + members`.
-    pub first_member: Vec<u32>,
-    /// Per entry: member positions it holds from `first_member` on (its
-    /// members and free room after them).
-    pub member_room: Vec<u32>,
-    /// Per entry: the sum of its members' `base`.
-    pub scale: Vec<f64>,
-    /// Per entry: the sum of its members' `rewards` offsets.
-    pub rewards_offset: Vec<f64>,
-    /// Per entry: the sum of its members' `losses` offsets.
-    pub losses_offset: Vec<f64>,
-    /// Per entry: whether it absorbed another cohort, so that its members'
-    /// figures are no longer one share of its own.
-    pub mixed: Vec<bool>,
+    /// Per entry: the rest of its state.
+    pub cohort: Vec<Cohort>,
     /// Per member position (members grouped by entry, see
     /// [`crate::engine::members`]).
     pub member: Vec<Member>,
@@ -150,26 +183,15 @@ impl Stakers {
             protocols,
             horizon,
             stake: vec![0.0; len],
-            initial: vec![0.0; len],
             rewards: vec![0.0; len],
             losses: vec![0.0; len],
-            exited: vec![0.0; len],
             paid_out: vec![0.0; len],
             operator: vec![NO_OPERATOR; len],
-            status: vec![Status::Reserve; len],
-            entered: vec![0; len],
-            left: vec![horizon; len],
             slot: (0..len * slots)
                 .map(|k| empty_slot_index(protocols, k))
                 .collect(),
             weight: vec![0.0; len * slots],
-            members: vec![0; len],
-            first_member: vec![0; len],
-            member_room: vec![0; len],
-            scale: vec![0.0; len],
-            rewards_offset: vec![0.0; len],
-            losses_offset: vec![0.0; len],
-            mixed: vec![false; len],
+            cohort: vec![Cohort::unused(horizon); len],
             member: bytemuck::allocation::zeroed_vec(len),
             member_scratch: Vec::new(),
             member_moving: Vec::new(),
@@ -263,13 +285,13 @@ impl Stakers {
     /// |initial + rewards − paid_out − losses − exited − stake| / initial.
     pub fn bookkeeping_error(&self) -> f64 {
         (0..self.stake.len())
-            .filter(|&i| self.status[i] != Status::Reserve)
+            .filter(|&i| self.cohort[i].status != Status::Reserve)
             .map(|i| {
-                let expected = self.initial[i] + self.rewards[i]
+                let expected = self.cohort[i].initial + self.rewards[i]
                     - self.paid_out[i]
                     - self.losses[i]
-                    - self.exited[i];
-                let scale = self.initial[i] + self.rewards[i];
+                    - self.cohort[i].exited;
+                let scale = self.cohort[i].initial + self.rewards[i];
                 (expected - self.stake[i]).abs() / scale.max(f64::MIN_POSITIVE)
             })
             .fold(0.0, f64::max)
@@ -497,12 +519,9 @@ mod tests {
     #[test]
     fn the_memory_estimate_sizes_cover_the_arrays() {
         use std::mem::size_of;
-        let per_entry = 9 * size_of::<f64>()
-            + size_of::<u16>()
-            + size_of::<Status>()
-            + size_of::<bool>()
-            + 5 * size_of::<u32>();
+        let per_entry = 4 * size_of::<f64>() + size_of::<u16>() + size_of::<Cohort>();
         assert!(per_entry <= ENTRY_BYTES, "{per_entry} bytes per entry");
+        assert_eq!(size_of::<Cohort>(), 64, "one cache line");
         assert_eq!(MEMBER_BYTES, 4 * size_of::<f64>());
         assert_eq!(SLOT_BYTES, 10);
     }

@@ -78,7 +78,7 @@ impl Behaviour {
         let log_keep = (1.0 - rule.probability).ln();
         let mut next = self.skip(rule.probability, log_keep);
         for i in range {
-            let waiting = self.merges.not_yet_acted(&classes.stakers.members, i);
+            let waiting = self.merges.not_yet_acted(&classes.stakers, i);
             let n = u64::from(waiting);
             let mut acting = 0;
             while next < n {
@@ -86,17 +86,19 @@ impl Behaviour {
                 next += 1 + self.skip(rule.probability, log_keep);
             }
             next -= n;
-            if acting == 0 || classes.stakers.status[i] != Status::Active {
+            if acting == 0 || classes.stakers.cohort[i].status != Status::Active {
                 continue;
             }
-            if acting < classes.stakers.members[i] && !choice.thresholds {
+            if acting < classes.stakers.cohort[i].members && !choice.thresholds {
                 // Every member decides alike: the cohort's plan is theirs.
                 let stake = classes.stakers.stake[i];
                 if let Some(plan) = plan_move(model, classes, c, i, stake, choice) {
                     let part = Part { acting, waiting };
                     self.move_part(model, classes, protocols, c, i, part, step, plan);
                 }
-            } else if classes.stakers.members[i] == 1 || any_move(model, classes, c, i, choice) {
+            } else if classes.stakers.cohort[i].members == 1
+                || any_move(model, classes, c, i, choice)
+            {
                 let movers = self.split_random_among(classes, c, i, acting, waiting);
                 self.chase_cohort(model, classes, protocols, c, movers, step, choice);
             }
@@ -224,7 +226,7 @@ impl Behaviour {
         let st = &mut classes.stakers;
         let run = &mut classes.runs[c];
         let stake = st.stake[i];
-        let members = st.members[i];
+        let members = st.cohort[i].members;
         let w = st.weight[j_worst];
         shift_stake(st, run, protocols, plan, w * stake, members);
         let delay = model.protocols[p_worst].deallocation_steps;
@@ -275,7 +277,7 @@ fn member_stake(
     choice: Choice<'_>,
 ) -> Result<f64, f64> {
     let st = &classes.stakers;
-    if st.members[i] == 1 || !choice.thresholds {
+    if st.cohort[i].members == 1 || !choice.thresholds {
         return Ok(st.stake[i]);
     }
     let (low, high) = st.member_stake_bounds(i);

@@ -32,7 +32,7 @@ impl Behaviour {
     /// random, into a new cohort and returns its entry; with `k` equal to
     /// the members of `i`, `i` itself acts whole and is returned.
     pub fn split_random(&mut self, classes: &mut Classes, c: usize, i: usize, k: u32) -> usize {
-        let n = classes.stakers.members[i];
+        let n = classes.stakers.cohort[i].members;
         self.split_random_among(classes, c, i, k, n)
     }
 
@@ -46,7 +46,7 @@ impl Behaviour {
         k: u32,
         n: u32,
     ) -> usize {
-        if k >= classes.stakers.members[i] {
+        if k >= classes.stakers.cohort[i].members {
             return i;
         }
         self.draw_to_tail(classes, i, k, n);
@@ -56,7 +56,7 @@ impl Behaviour {
     /// Puts `k` members of entry `i` (fewer than all), chosen uniformly at
     /// random among its first `n`, at the end of its members.
     pub fn draw_to_tail(&mut self, classes: &mut Classes, i: usize, k: u32, n: u32) {
-        let all = classes.stakers.members[i] as usize;
+        let all = classes.stakers.cohort[i].members as usize;
         debug_assert!((k as usize) < all && k <= n);
         // A partial Fisher–Yates shuffle draws the k to the end of the
         // first n, which then trade places with the last k.
@@ -84,7 +84,7 @@ impl Behaviour {
         threshold: f64,
     ) -> Option<usize> {
         let st = &mut classes.stakers;
-        let growth = st.stake[i] / st.scale[i];
+        let growth = st.stake[i] / st.cohort[i].scale;
         let members = st.member_range(i);
         // Those below first, those at or above at the end.
         let mut below = members.start;
@@ -181,12 +181,12 @@ review_every_days = 1
         let (cohort, agents) = (Parts::start(&gathered), Parts::start(&alone));
         let st = &cohort.classes.stakers;
         assert_eq!(cohort.classes.runs[0].members(), 0..1);
-        assert_eq!(st.members[0], 50);
+        assert_eq!(st.cohort[0].members, 50);
         // The same draws, in the same order, as each staker on its own.
         let bases: Vec<f64> = st.member[0..50].iter().map(|m| m.base).collect();
         assert_eq!(bases, agents.classes.stakers.stake[0..50]);
         let sum: f64 = bases.iter().sum();
-        assert_eq!((st.stake[0], st.initial[0]), (sum, sum));
+        assert_eq!((st.stake[0], st.cohort[0].initial), (sum, sum));
         let run = &cohort.classes.runs[0];
         assert_eq!((run.active, run.joined), (50, 50));
         assert_eq!(cohort.protocols.backers, [50, 0]);
@@ -209,8 +209,8 @@ review_every_days = 1
             let run = &parts.classes.runs[0];
             let leaving: u32 = run
                 .members()
-                .filter(|&i| st.status[i] == Status::Exiting)
-                .map(|i| st.members[i])
+                .filter(|&i| st.cohort[i].status == Status::Exiting)
+                .map(|i| st.cohort[i].members)
                 .sum();
             assert_eq!(run.active + leaving, 400);
             assert_eq!(parts.protocols.backers[0], run.active);
@@ -252,7 +252,7 @@ review_every_days = 1
                 members.iter().all(|m| (m.base >= 50.0) == moved),
                 "cohort {i}"
             );
-            assert_eq!(st.members[i], if moved { rich } else { 40 - rich });
+            assert_eq!(st.cohort[i].members, if moved { rich } else { 40 - rich });
         }
         assert_eq!(parts.protocols.backers, [40 - rich, rich]);
         // The running TVL agrees with a recount.
@@ -275,7 +275,7 @@ review_every_days = 1
             parts.review(&model, step, 0.0);
         }
         assert_eq!(parts.classes.runs[0].members(), 0..1);
-        assert_eq!(parts.classes.stakers.members[0], 40);
+        assert_eq!(parts.classes.stakers.cohort[0].members, 40);
     }
 
     #[test]
@@ -288,7 +288,7 @@ review_every_days = 1
             parts.classes.pay_rewards(model, &parts.protocols.rate);
             let mut st = parts.classes.stakers.clone();
             for i in parts.classes.runs[0].members() {
-                st.left[i] = 10;
+                st.cohort[i].left = 10;
             }
             parts.classes.stakers = st;
             class_finals(model, &parts.market, &parts.classes)

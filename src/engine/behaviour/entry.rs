@@ -205,14 +205,14 @@ fn install(
         protocols.backers[p] += count;
     }
     st.stake[i] = stake;
-    st.initial[i] = stake;
+    st.cohort[i].initial = stake;
     st.operator[i] = operator as u16;
-    st.status[i] = Status::Active;
-    st.entered[i] = step;
-    st.members[i] = count;
-    st.first_member[i] = members.start as u32;
-    st.member_room[i] = count;
-    st.scale[i] = stake;
+    st.cohort[i].status = Status::Active;
+    st.cohort[i].entered = step;
+    st.cohort[i].members = count;
+    st.cohort[i].first_member = members.start as u32;
+    st.cohort[i].member_room = count;
+    st.cohort[i].scale = stake;
     run.stake += stake;
     run.initial += stake;
     run.active += count;
@@ -391,9 +391,9 @@ max_leverage = 1.5
             assert_eq!(st.weight[slots.start], 1.0);
             assert_eq!(st.slot_state(slots.start + 1), SlotState::Empty);
             assert_eq!(st.weight[slots.start + 1], 0.0);
-            assert_eq!((st.stake[i], st.initial[i]), (10.0, 10.0));
-            assert_eq!(st.status[i], Status::Active);
-            assert_eq!(st.entered[i], 0);
+            assert_eq!((st.stake[i], st.cohort[i].initial), (10.0, 10.0));
+            assert_eq!(st.cohort[i].status, Status::Active);
+            assert_eq!(st.cohort[i].entered, 0);
             assert_eq!(st.operator[i], NO_OPERATOR);
         }
         let run = &parts.classes.runs[0];
@@ -442,7 +442,7 @@ entry = { per_review = 1, max_new = 3 }
         let first = st.slot_range(2).start;
         assert_eq!(st.slot_state(first), SlotState::Active(0));
         assert_eq!(st.slot_state(first + 1), SlotState::Empty);
-        assert_eq!(st.entered[2], 5);
+        assert_eq!(st.cohort[2].entered, 5);
         assert_eq!(protocols.backers, [3, 2]);
         let run = &classes.runs[0];
         assert_eq!((run.tvl[0], run.tvl[1], run.active), (30.0, 20.0, 3));

@@ -103,7 +103,7 @@ impl Behaviour {
         let st = &mut classes.stakers;
         let run = &mut classes.runs[c];
         let stake = st.stake[i];
-        let members = st.members[i];
+        let members = st.cohort[i].members;
         let mut delay = 0;
         for j in st.slot_range(i) {
             if let SlotState::Active(p) = st.slot_state(j) {
@@ -115,7 +115,7 @@ impl Behaviour {
                 delay = delay.max(model.protocols[p].exit_delay_steps);
             }
         }
-        st.status[i] = Status::Exiting;
+        st.cohort[i].status = Status::Exiting;
         run.active -= members;
         run.exiting_started += stake;
         self.exit_began[i] = step;
@@ -138,16 +138,16 @@ impl Behaviour {
                         run.tvl[st.slot_index(j)] -= st.weight[j] * stake;
                         st.clear_slot(j);
                     }
-                    st.exited[i] += stake;
+                    st.cohort[i].exited += stake;
                     st.stake[i] = 0.0;
-                    st.status[i] = Status::Exited;
-                    st.left[i] = step + 1;
+                    st.cohort[i].status = Status::Exited;
+                    st.cohort[i].left = step + 1;
                     run.exits += stake;
                     // A running sum: the last staker out may leave a few
                     // ulps of rounding, never a negative stake.
                     run.stake = (run.stake - stake).max(0.0);
                     let days = (step - self.exit_began[i]) * self.step_days;
-                    self.exit_delays[c].add(days, u64::from(st.members[i]));
+                    self.exit_delays[c].add(days, u64::from(st.cohort[i].members));
                 }
                 Release::Deallocation { staker: i, slot } => {
                     let c = classes.class_of(i);
@@ -215,8 +215,8 @@ max_leverage = 1.5
         assert_eq!(st.slot_state(first), SlotState::Leaving(0));
         assert_eq!(st.slot_state(first + 1), SlotState::Leaving(1));
         assert_eq!((st.weight[first], st.weight[first + 1]), (1.0, 0.5));
-        assert_eq!(st.status[1], Status::Exiting);
-        assert_eq!(st.status[0], Status::Active);
+        assert_eq!(st.cohort[1].status, Status::Exiting);
+        assert_eq!(st.cohort[0].status, Status::Active);
         let run = &classes.runs[0];
         assert_eq!(run.active, 1);
         assert_eq!(run.stake, 200.0, "the stake stays until released");
@@ -250,11 +250,14 @@ max_leverage = 1.5
         classes.stakers.stake[1] = 90.0; // slashed while leaving
         classes.recount();
         behaviour.release(14, classes);
-        assert_eq!(classes.stakers.status[1], Status::Exiting, "not yet");
+        assert_eq!(classes.stakers.cohort[1].status, Status::Exiting, "not yet");
         behaviour.release(15, classes);
         let st = &classes.stakers;
-        assert_eq!(st.status[1], Status::Exited);
-        assert_eq!((st.stake[1], st.exited[1], st.left[1]), (0.0, 90.0, 16));
+        assert_eq!(st.cohort[1].status, Status::Exited);
+        assert_eq!(
+            (st.stake[1], st.cohort[1].exited, st.cohort[1].left),
+            (0.0, 90.0, 16)
+        );
         assert!(
             st.slot_range(1)
                 .all(|j| st.slot_state(j) == SlotState::Empty)
@@ -269,7 +272,7 @@ max_leverage = 1.5
         assert_eq!(run.tvl[st.leaving_index(1)], 0.0);
         assert_eq!((run.tvl[0], run.tvl[1]), (100.0, 50.0));
         // The staker who stayed is untouched.
-        assert_eq!((st.stake[0], st.status[0]), (100.0, Status::Active));
+        assert_eq!((st.stake[0], st.cohort[0].status), (100.0, Status::Active));
         // The totals agree with a recount.
         let kept = run.tvl.clone();
         classes.recount();
@@ -294,7 +297,7 @@ max_leverage = 1.5
         behaviour.release(4, classes);
         let st = &classes.stakers;
         assert_eq!(st.slot_state(j), SlotState::Empty);
-        assert_eq!((st.stake[0], st.status[0]), (100.0, Status::Active));
+        assert_eq!((st.stake[0], st.cohort[0].status), (100.0, Status::Active));
         let run = &classes.runs[0];
         assert_eq!(run.tvl[st.leaving_index(1)], 0.0);
         assert_eq!((run.tvl[0], run.tvl[1], run.stake), (200.0, 50.0, 200.0));

@@ -53,16 +53,16 @@ impl Merges {
     }
 
     /// Members of entry `i` that have not acted in the current review.
-    pub fn not_yet_acted(&self, members: &[u32], i: usize) -> u32 {
-        members[i] - self.arrived[i]
+    pub fn not_yet_acted(&self, st: &Stakers, i: usize) -> u32 {
+        st.cohort[i].members - self.arrived[i]
     }
 }
 
 /// Whether entry `i` can join or be joined: in use, active, and with no
 /// slot still leaving.
 fn mergeable(st: &Stakers, i: usize) -> bool {
-    st.members[i] > 0
-        && st.status[i] == Status::Active
+    st.cohort[i].members > 0
+        && st.cohort[i].status == Status::Active
         && st
             .slot_range(i)
             .all(|j| !matches!(st.slot_state(j), SlotState::Leaving(_)))
@@ -95,8 +95,8 @@ fn key_hash(st: &Stakers, i: usize, swap: Swap) -> u64 {
         .fold(0u64, u64::wrapping_add);
     hash_words(&[
         u64::from(st.operator[i]),
-        u64::from(st.entered[i]),
-        u64::from(st.left[i]),
+        u64::from(st.cohort[i].entered),
+        u64::from(st.cohort[i].left),
         pairs,
     ])
 }
@@ -107,8 +107,8 @@ fn key_hash(st: &Stakers, i: usize, swap: Swap) -> u64 {
 /// in one slot at most).
 fn same_key(st: &Stakers, a: usize, b: usize, swap: Swap) -> bool {
     st.operator[a] == st.operator[b]
-        && st.entered[a] == st.entered[b]
-        && st.left[a] == st.left[b]
+        && st.cohort[a].entered == st.cohort[b].entered
+        && st.cohort[a].left == st.cohort[b].left
         && pairs(st, a, None).count() == pairs(st, b, swap).count()
         && pairs(st, b, swap).all(|pair| pairs(st, a, None).any(|held| held == pair))
 }
@@ -136,7 +136,7 @@ impl Behaviour {
         let Some(t) = self.merges.target(classes, c, e) else {
             return;
         };
-        self.merges.arrive(t, classes.stakers.members[e]);
+        self.merges.arrive(t, classes.stakers.cohort[e].members);
         self.merges.arrived[e] = 0;
         classes.absorb(c, t, e);
         let run = &mut classes.runs[c];
@@ -165,7 +165,7 @@ impl Behaviour {
         let st = &mut classes.stakers;
         for &hole in &unused {
             let hole = hole as usize;
-            while end > hole && st.members[end - 1] == 0 {
+            while end > hole && st.cohort[end - 1].members == 0 {
                 end -= 1;
             }
             if end <= hole {
@@ -177,7 +177,7 @@ impl Behaviour {
             self.merges.store(st, c, hole);
             end = last;
         }
-        while end > start && st.members[end - 1] == 0 {
+        while end > start && st.cohort[end - 1].members == 0 {
             end -= 1;
         }
         classes.runs[c].next_entry = end;
@@ -335,8 +335,8 @@ strategy = { kind = "yield_chasing", probability = 1.0, min_improvement = 0.0 }
         let classes = &merged.classes.runs[0];
         // Cohorts of a and b move to c on day 2 and join the cohort there.
         assert_eq!(classes.members(), 0..1);
-        assert_eq!(st.members[0], 60);
-        assert!(st.mixed[0]);
+        assert_eq!(st.cohort[0].members, 60);
+        assert!(st.cohort[0].mixed);
         assert_eq!(merged.protocols.backers, [0, 0, 60]);
         assert!(st.bookkeeping_error() < 1e-13);
         // Each staker's figures are its figures staker by staker.
@@ -385,7 +385,7 @@ strategy = { kind = "yield_chasing", probability = 1.0, min_improvement = 0.0 }
             assert!(run.members().len() <= 3, "step {step}: {:?}", run.members());
             let mut backers = [0u32; 3];
             for i in run.members() {
-                backers[held_in(&state, i)] += st.members[i];
+                backers[held_in(&state, i)] += st.cohort[i].members;
                 let stake: f64 = st
                     .member_range(i)
                     .map(|m| st.member_figures(i, m).stake)
@@ -482,7 +482,7 @@ strategy = { kind = "yield_chasing", probability = 1.0, min_improvement = 0.0 }
         assert!(
             merged.classes.runs[0]
                 .members()
-                .any(|i| merged.classes.stakers.mixed[i]),
+                .any(|i| merged.classes.stakers.cohort[i].mixed),
             "cohorts joined"
         );
         for (f, e) in found.iter().zip(&expected) {

@@ -93,10 +93,10 @@ impl Behaviour {
         for (c, class) in model.classes.iter().enumerate() {
             if exit_fraction > 0.0 {
                 for i in classes.runs[c].members() {
-                    if classes.stakers.status[i] != Status::Active {
+                    if classes.stakers.cohort[i].status != Status::Active {
                         continue;
                     }
-                    let k = self.draw_acting(classes.stakers.members[i], exit_fraction);
+                    let k = self.draw_acting(classes.stakers.cohort[i].members, exit_fraction);
                     if k > 0 {
                         let leaving = self.split_random(classes, c, i, k);
                         self.begin_exit(model, classes, protocols, c, leaving, step);
@@ -113,8 +113,8 @@ impl Behaviour {
                 Strategy::RiskAverse { exit_loss } => {
                     for i in classes.runs[c].members() {
                         let st = &classes.stakers;
-                        if st.status[i] == Status::Active
-                            && st.losses[i] > exit_loss * st.initial[i]
+                        if st.cohort[i].status == Status::Active
+                            && st.losses[i] > exit_loss * st.cohort[i].initial
                         {
                             self.begin_exit(model, classes, protocols, c, i, step);
                         }
@@ -135,7 +135,7 @@ impl Behaviour {
             }
             if class.opportunity_apr > 0.0 {
                 for i in classes.runs[c].members() {
-                    if classes.stakers.status[i] == Status::Active
+                    if classes.stakers.cohort[i].status == Status::Active
                         && staker_apr(classes, &protocols.earning, i) < class.opportunity_apr
                     {
                         self.begin_exit(model, classes, protocols, c, i, step);
@@ -202,7 +202,10 @@ review_every_days = {review}
     }
 
     fn statuses(parts: &Parts) -> Vec<Status> {
-        parts.classes.stakers.status[parts.classes.runs[0].range.clone()].to_vec()
+        parts.classes.stakers.cohort[parts.classes.runs[0].range.clone()]
+            .iter()
+            .map(|c| c.status)
+            .collect()
     }
 
     use Status::{Active, Exiting, Reserve};
@@ -284,12 +287,16 @@ review_every_days = {review}
         assert_eq!(parts.classes.runs[0].next_entry, 5);
         assert_eq!(statuses(&parts)[3..], [Active, Active, Reserve]);
         // They enter at the start of the next step.
-        assert_eq!(parts.classes.stakers.entered[3..5], [2, 2]);
+        let entered: Vec<u32> = parts.classes.stakers.cohort[3..5]
+            .iter()
+            .map(|c| c.entered)
+            .collect();
+        assert_eq!(entered, [2, 2]);
         parts.review(&model, 3, 0.0);
         let run = &parts.classes.runs[0];
         assert_eq!((run.next_entry, run.active), (6, 6));
         assert_eq!((run.stake, run.initial, run.tvl[0]), (600.0, 600.0, 600.0));
-        assert_eq!(parts.classes.stakers.entered[5], 4);
+        assert_eq!(parts.classes.stakers.cohort[5].entered, 4);
         // Full: no more entries.
         parts.review(&model, 5, 0.0);
         assert_eq!(parts.classes.runs[0].active, 6);
