@@ -34,7 +34,7 @@ fn scenario_model(path: &str, overrides: &[&str]) -> restake_sim::model::Model {
 fn staker_day(c: &mut Criterion) {
     let n = 10_000;
     let protocols = 20;
-    let mut st = Stakers::new(n, 4, protocols, 365);
+    let mut st = Stakers::new(n, 4, protocols);
     for i in 0..n {
         st.stake[i] = 10.0 + i as f64 % 7.0;
         for j in 0..4 {

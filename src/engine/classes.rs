@@ -146,8 +146,7 @@ impl Classes {
             })
             .collect();
         Classes {
-            stakers: Stakers::new(start, slots, n_protocols, model.run.steps)
-                .with_member_positions(first_member),
+            stakers: Stakers::new(start, slots, n_protocols).with_member_positions(first_member),
             runs,
             keep: model.operators.iter().map(|o| 1.0 - o.commission).collect(),
             lrt_keep: (0..model.classes.len())
@@ -253,6 +252,15 @@ impl Classes {
         m
     }
 
+    /// Largest relative bookkeeping error over the entries in use (see
+    /// [`Stakers::bookkeeping_error`]).
+    pub fn bookkeeping_error(&self) -> f64 {
+        self.runs
+            .iter()
+            .map(|run| self.stakers.bookkeeping_error_in(run.members()))
+            .fold(0.0, f64::max)
+    }
+
     /// Recomputes every class's TVL and stake from its stakers.
     pub fn recount(&mut self) {
         for run in &mut self.runs {
@@ -299,7 +307,7 @@ impl Classes {
                 run.active -= members;
             }
             st.cohort[i].status = super::stakers::Status::Exited;
-            st.cohort[i].left = step + 1;
+            st.cohort[i].released = step + 1;
         }
         taken
     }

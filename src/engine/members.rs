@@ -257,7 +257,7 @@ impl Stakers {
         self.operator[e] = self.operator[i];
         self.cohort[e].status = self.cohort[i].status;
         self.cohort[e].entered = self.cohort[i].entered;
-        self.cohort[e].left = self.cohort[i].left;
+        self.cohort[e].released = self.cohort[i].released;
         self.copy_slots(i, e);
     }
 
@@ -482,7 +482,7 @@ impl Stakers {
         *cohort = Cohort {
             entered: cohort.entered,
             first_member: cohort.first_member,
-            ..Cohort::unused(self.horizon)
+            ..Cohort::default()
         };
         for j in self.slot_range(i) {
             self.clear_slot(j);
@@ -548,7 +548,7 @@ mod tests {
     /// `entries` free entries of one slot each, for one protocol; every
     /// member position is the class's region.
     fn stakers(entries: usize) -> Stakers {
-        Stakers::new(entries, 1, 1, 100).with_member_positions(3 * entries)
+        Stakers::new(entries, 1, 1).with_member_positions(3 * entries)
     }
 
     /// Makes entry `i` a cohort entering now with `stakes`, at member
@@ -767,6 +767,6 @@ mod tests {
             (0, 0.0, Status::Reserve)
         );
         assert_eq!(st.slot_state(st.slot_range(0).start), SlotState::Empty);
-        assert_eq!(st.cohort[0].left, 100);
+        assert_eq!(st.cohort[0].released, 0);
     }
 }

@@ -64,7 +64,8 @@ pub fn class_finals(
         let mut sketch = LogHistogram::new(YIELD_SKETCH_ACCURACY);
         returns.clear();
         for i in run.members() {
-            let held = st.cohort[i].left.min(horizon) - st.cohort[i].entered.min(horizon);
+            let cohort = &st.cohort[i];
+            let held = cohort.left(horizon).min(horizon) - cohort.entered.min(horizon);
             let mut add = |net: f64, members: u32| {
                 returns.push((net, members));
                 if held > 0 {
@@ -381,7 +382,7 @@ allocate = { b = 1.0 }
         for (i, initial, entered, left) in [(0, 100.0, 0, 10), (1, 100.0, 0, 4), (2, 50.0, 10, 10)]
         {
             let cohort = &mut st.cohort[i];
-            (cohort.initial, cohort.entered, cohort.left) = (initial, entered, left);
+            (cohort.initial, cohort.entered, cohort.released) = (initial, entered, left);
         }
         st.rewards[0..3].copy_from_slice(&[10.0, 4.0, 1.0]);
         st.losses[0..3].copy_from_slice(&[2.0, 0.0, 0.0]);

@@ -231,7 +231,7 @@ impl<'m> PathState<'m> {
             ),
             total: total_final(model, &self.market, &self.protocols, &self.classes),
         };
-        let bookkeeping_error = self.classes.stakers.bookkeeping_error();
+        let bookkeeping_error = self.classes.bookkeeping_error();
         let series = self.recorder.layout().len();
         let values = self.recorder.values;
         let defect = find_defect(&self.classes, &row, &values, series, bookkeeping_error);
@@ -595,7 +595,7 @@ exit_fraction = 1.0
             [st.cohort[0].status, st.cohort[1].status],
             [Status::Exited; 2]
         );
-        assert_eq!((st.stake[0], st.cohort[0].left), (0.0, 6));
+        assert_eq!((st.stake[0], st.cohort[0].released), (0.0, 6));
         assert_close(st.cohort[0].exited, earned, 1e-15);
         assert_close(state.classes.runs[0].exits, 2.0 * earned, 1e-15);
         assert_eq!(state.classes.runs[0].stake, 0.0);

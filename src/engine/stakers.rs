@@ -60,11 +60,12 @@ pub const MEMBER_ROOM: usize = 3;
 pub const SLOT_BYTES: usize = std::mem::size_of::<u16>() + std::mem::size_of::<f64>();
 
 /// Lifecycle of a staker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Zeroable)]
 #[repr(u8)]
 pub enum Status {
     /// Not yet entered (a reserve for entries).
-    Reserve,
+    #[default]
+    Reserve = 0,
     /// Backing protocols.
     Active,
     /// Exit requested: stake unbonding, slashable, earning nothing.
@@ -88,8 +89,10 @@ pub enum SlotState {
 /// The state of one entry that the passes over every entry (rewards,
 /// slashes) do not read, kept together so that a move, a split or a join
 /// touches one cache line of it rather than one per field.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[repr(align(64))]
+/// All-zero is an entry not in use (`Zeroable`), so the records are
+/// allocated zeroed and cost nothing until used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, bytemuck::Zeroable)]
+#[repr(C, align(64))]
 pub struct Cohort {
     /// Stake at entry.
     pub initial: f64,
@@ -103,8 +106,9 @@ pub struct Cohort {
     pub losses_offset: f64,
     /// Step of entry.
     pub entered: u32,
-    /// Step after which the stake was released (horizon if never).
-    pub left: u32,
+    /// Step after which the stake was released, 0 if it never was (a
+    /// release happens at the end of a step, so this is at least 1).
+    pub released: u32,
     /// Stakers in it (0 for an entry not in use).
     pub members: u32,
     /// The position of its first member in the member arrays; its members
@@ -121,21 +125,13 @@ pub struct Cohort {
 }
 
 impl Cohort {
-    /// An entry not in use, with `left` at `horizon`.
-    pub fn unused(horizon: u32) -> Cohort {
-        Cohort {
-            initial: 0.0,
-            exited: 0.0,
-            scale: 0.0,
-            rewards_offset: 0.0,
-            losses_offset: 0.0,
-            entered: 0,
-            left: horizon,
-            members: 0,
-            first_member: 0,
-            member_room: 0,
-            status: Status::Reserve,
-            mixed: false,
+    /// The step after which its stake left: when it was released, or the
+    /// horizon `steps` if it never was.
+    pub fn left(&self, steps: u32) -> u32 {
+        if self.released == 0 {
+            steps
+        } else {
+            self.released
         }
     }
 }
@@ -147,8 +143,6 @@ pub struct Stakers {
     pub slots: usize,
     /// Number of protocols P.
     pub protocols: usize,
-    /// The horizon: `left` of a staker never released.
-    pub(super) horizon: u32,
     /// Current stake, native units of the class's asset.
     pub stake: Vec<f64>,
     /// Rewards earned (after commission), cumulative.
@@ -177,11 +171,10 @@ pub struct Stakers {
 impl Stakers {
     /// Empty state for `len` stakers with `slots` slots each and `protocols`
     /// protocols, every slot empty, with one member position per staker.
-    pub fn new(len: usize, slots: usize, protocols: usize, horizon: u32) -> Stakers {
+    pub fn new(len: usize, slots: usize, protocols: usize) -> Stakers {
         Stakers {
             slots,
             protocols,
-            horizon,
             stake: vec![0.0; len],
             rewards: vec![0.0; len],
             losses: vec![0.0; len],
@@ -191,7 +184,7 @@ impl Stakers {
                 .map(|k| empty_slot_index(protocols, k))
                 .collect(),
             weight: vec![0.0; len * slots],
-            cohort: vec![Cohort::unused(horizon); len],
+            cohort: bytemuck::allocation::zeroed_vec(len),
             member: bytemuck::allocation::zeroed_vec(len),
             member_scratch: Vec::new(),
             member_moving: Vec::new(),
@@ -284,7 +277,12 @@ impl Stakers {
     /// Largest relative bookkeeping error over stakers that entered:
     /// |initial + rewards − paid_out − losses − exited − stake| / initial.
     pub fn bookkeeping_error(&self) -> f64 {
-        (0..self.stake.len())
+        self.bookkeeping_error_in(0..self.stake.len())
+    }
+
+    /// [`Self::bookkeeping_error`] over the entries `range` only.
+    pub fn bookkeeping_error_in(&self, range: Range<usize>) -> f64 {
+        range
             .filter(|&i| self.cohort[i].status != Status::Reserve)
             .map(|i| {
                 let expected = self.cohort[i].initial + self.rewards[i]
@@ -463,7 +461,7 @@ mod tests {
 
     #[test]
     fn a_common_weight_earns_and_counts_as_the_same_weight_per_slot() {
-        let mut st = Stakers::new(3, 3, 3, 10);
+        let mut st = Stakers::new(3, 3, 3);
         st.stake = vec![100.0, 50.0, 8.0];
         // protocols 0–2, leaving 3–5, empty from 6
         st.slot = vec![0, 1, 6, 2, 4, 7, 8, 9, 10];
@@ -494,7 +492,7 @@ mod tests {
 
     #[test]
     fn reward_pass_compounds_and_accumulates_tvl() {
-        let mut st = Stakers::new(2, 2, 2, 10);
+        let mut st = Stakers::new(2, 2, 2);
         // protocols: 0, 1; leaving 2, 3; empty 4 and above
         st.stake = vec![100.0, 50.0];
         st.slot = vec![0, 1, 1, 4];
@@ -528,7 +526,7 @@ mod tests {
 
     #[test]
     fn a_staker_holds_a_protocol_through_an_active_or_leaving_slot_only() {
-        let mut st = Stakers::new(2, 3, 3, 10);
+        let mut st = Stakers::new(2, 3, 3);
         st.allocate(0, 2, 1.0);
         st.allocate(1, 0, 1.0);
         st.start_leaving(1, 0);
@@ -545,7 +543,7 @@ mod tests {
 
     #[test]
     fn slots_are_read_and_written_through_their_state() {
-        let mut st = Stakers::new(1, 3, 2, 10);
+        let mut st = Stakers::new(1, 3, 2);
         assert!((0..3).all(|j| st.slot_state(j) == SlotState::Empty));
         st.allocate(0, 1, 0.5);
         st.allocate(1, 0, 0.25);
@@ -568,7 +566,7 @@ mod tests {
 
     #[test]
     fn without_compounding_rewards_are_paid_out() {
-        let mut st = Stakers::new(1, 1, 1, 10);
+        let mut st = Stakers::new(1, 1, 1);
         st.operator = vec![0];
         st.stake = vec![1.0];
         st.slot = vec![0];

@@ -288,7 +288,7 @@ review_every_days = 1
             parts.classes.pay_rewards(model, &parts.protocols.rate);
             let mut st = parts.classes.stakers.clone();
             for i in parts.classes.runs[0].members() {
-                st.cohort[i].left = 10;
+                st.cohort[i].released = 10;
             }
             parts.classes.stakers = st;
             class_finals(model, &parts.market, &parts.classes)

@@ -141,7 +141,7 @@ impl Behaviour {
                     st.cohort[i].exited += stake;
                     st.stake[i] = 0.0;
                     st.cohort[i].status = Status::Exited;
-                    st.cohort[i].left = step + 1;
+                    st.cohort[i].released = step + 1;
                     run.exits += stake;
                     // A running sum: the last staker out may leave a few
                     // ulps of rounding, never a negative stake.
@@ -255,7 +255,7 @@ max_leverage = 1.5
         let st = &classes.stakers;
         assert_eq!(st.cohort[1].status, Status::Exited);
         assert_eq!(
-            (st.stake[1], st.cohort[1].exited, st.cohort[1].left),
+            (st.stake[1], st.cohort[1].exited, st.cohort[1].released),
             (0.0, 90.0, 16)
         );
         assert!(

@@ -96,7 +96,7 @@ fn key_hash(st: &Stakers, i: usize, swap: Swap) -> u64 {
     hash_words(&[
         u64::from(st.operator[i]),
         u64::from(st.cohort[i].entered),
-        u64::from(st.cohort[i].left),
+        u64::from(st.cohort[i].released),
         pairs,
     ])
 }
@@ -108,7 +108,7 @@ fn key_hash(st: &Stakers, i: usize, swap: Swap) -> u64 {
 fn same_key(st: &Stakers, a: usize, b: usize, swap: Swap) -> bool {
     st.operator[a] == st.operator[b]
         && st.cohort[a].entered == st.cohort[b].entered
-        && st.cohort[a].left == st.cohort[b].left
+        && st.cohort[a].released == st.cohort[b].released
         && pairs(st, a, None).count() == pairs(st, b, swap).count()
         && pairs(st, b, swap).all(|pair| pairs(st, a, None).any(|held| held == pair))
 }
