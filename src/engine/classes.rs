@@ -2,6 +2,7 @@
 //! arrays, [`Stakers`]), each class's running totals and TVL per slot
 //! index, and the reward phase that pays them.
 
+use std::cell::RefCell;
 use std::ops::Range;
 
 use super::members::{Detached, MemberRegion};
@@ -20,6 +21,9 @@ pub struct ClassRun {
     /// The next unused entry: entries `range.start..next_entry` are in use
     /// (active, exiting or gone).
     pub next_entry: usize,
+    /// `next_entry` at its highest in this path: entries from here on
+    /// have never been used.
+    pub entries_used: usize,
     /// Its region of [`Stakers::member`]: [`member_room`] positions per
     /// staker it can hold.
     pub member_range: Range<usize>,
@@ -60,6 +64,18 @@ pub struct ClassRun {
 }
 
 impl ClassRun {
+    /// Takes the next unused entry into use and returns it.
+    pub fn take_entry(&mut self) -> usize {
+        let e = self.next_entry;
+        assert!(
+            e < self.range.end,
+            "a class has at most one cohort per staker"
+        );
+        self.next_entry += 1;
+        self.entries_used = self.entries_used.max(self.next_entry);
+        e
+    }
+
     /// The entries in use: cohorts of stakers that have entered (active,
     /// exiting or gone).
     pub fn members(&self) -> Range<usize> {
@@ -81,6 +97,35 @@ pub struct Classes {
     lrt_keep: Vec<f64>,
     /// The reward rates scaled by a class's `lrt_keep` (scratch).
     scaled_rate: Vec<f64>,
+}
+
+thread_local! {
+    /// This thread's staker arrays from its last path, reset, for its next
+    /// path of the same shape: allocating them afresh on every path costs
+    /// zeroing them all, where resetting costs only the entries used.
+    static SPARE_STAKERS: RefCell<Option<Stakers>> = const { RefCell::new(None) };
+}
+
+/// Staker arrays for `len` entries with `slots` slots, `protocols`
+/// protocols and `positions` member positions, as [`Stakers::new`] makes
+/// them: this thread's spare ones when they have that shape.
+fn spare_stakers(len: usize, slots: usize, protocols: usize, positions: usize) -> Stakers {
+    SPARE_STAKERS
+        .with_borrow_mut(Option::take)
+        .filter(|st| st.shape() == (len, slots, protocols, positions))
+        .unwrap_or_else(|| Stakers::new(len, slots, protocols).with_member_positions(positions))
+}
+
+impl Drop for Classes {
+    /// Resets the entries this path used and keeps the arrays as this
+    /// thread's spare ones.
+    fn drop(&mut self) {
+        let mut stakers = std::mem::take(&mut self.stakers);
+        for run in &self.runs {
+            stakers.reset_entries(run.range.start..run.entries_used);
+        }
+        SPARE_STAKERS.set(Some(stakers));
+    }
 }
 
 impl Classes {
@@ -115,6 +160,7 @@ impl Classes {
                 let run = ClassRun {
                     range: start..start + len,
                     next_entry: start,
+                    entries_used: start,
                     member_range: first_member..first_member + positions,
                     next_member: first_member,
                     joined: 0,
@@ -146,7 +192,7 @@ impl Classes {
             })
             .collect();
         Classes {
-            stakers: Stakers::new(start, slots, n_protocols).with_member_positions(first_member),
+            stakers: spare_stakers(start, slots, n_protocols, first_member),
             runs,
             keep: model.operators.iter().map(|o| 1.0 - o.commission).collect(),
             lrt_keep: (0..model.classes.len())

@@ -137,7 +137,7 @@ impl Cohort {
 }
 
 /// All stakers of one path.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Stakers {
     /// Allocation slots per staker.
     pub slots: usize,
@@ -188,6 +188,35 @@ impl Stakers {
             member: bytemuck::allocation::zeroed_vec(len),
             member_scratch: Vec::new(),
             member_moving: Vec::new(),
+        }
+    }
+
+    /// (entries, slots per entry, protocols, member positions).
+    pub fn shape(&self) -> (usize, usize, usize, usize) {
+        (
+            self.stake.len(),
+            self.slots,
+            self.protocols,
+            self.member.len(),
+        )
+    }
+
+    /// Makes entries `range` as [`Stakers::new`] leaves them. Member
+    /// records are left as they are: a member position is always written
+    /// before it is read (see [`crate::engine::members`]).
+    pub fn reset_entries(&mut self, range: Range<usize>) {
+        for figure in [
+            &mut self.stake,
+            &mut self.rewards,
+            &mut self.losses,
+            &mut self.paid_out,
+        ] {
+            figure[range.clone()].fill(0.0);
+        }
+        self.operator[range.clone()].fill(NO_OPERATOR);
+        self.cohort[range.clone()].fill(Cohort::default());
+        for k in range.start * self.slots..range.end * self.slots {
+            self.clear_slot(k);
         }
     }
 
@@ -512,6 +541,38 @@ mod tests {
         let mut again = vec![0.0; slot_index_count(2)];
         recount(&st, 0..2, &mut again);
         assert_eq!(tvl, again);
+    }
+
+    #[test]
+    fn reset_entries_leave_them_as_new_ones() {
+        let fresh = Stakers::new(4, 2, 3);
+        let mut st = fresh.clone();
+        for i in 1..3 {
+            st.stake[i] = 5.0;
+            st.rewards[i] = 1.0;
+            st.losses[i] = 0.5;
+            st.paid_out[i] = 0.25;
+            st.operator[i] = 2;
+            st.allocate(st.slot_range(i).start, 1, 0.5);
+            st.start_leaving(st.slot_range(i).start, 1);
+            st.cohort[i] = Cohort {
+                initial: 4.0,
+                members: 3,
+                status: Status::Exited,
+                released: 7,
+                mixed: true,
+                ..Cohort::default()
+            };
+        }
+        st.reset_entries(1..3);
+        assert_eq!(st.stake, fresh.stake);
+        assert_eq!(st.rewards, fresh.rewards);
+        assert_eq!(st.losses, fresh.losses);
+        assert_eq!(st.paid_out, fresh.paid_out);
+        assert_eq!(st.operator, fresh.operator);
+        assert_eq!(st.slot, fresh.slot);
+        assert_eq!(st.weight, fresh.weight);
+        assert_eq!(st.cohort, fresh.cohort);
     }
 
     #[test]

@@ -121,13 +121,7 @@ impl Behaviour {
         k: u32,
         tail: Detached,
     ) -> usize {
-        let run = &mut classes.runs[c];
-        let e = run.next_entry;
-        assert!(
-            e < run.range.end,
-            "a class has at most one cohort per staker"
-        );
-        run.next_entry += 1;
+        let e = classes.runs[c].take_entry();
         classes.stakers.attach_tail(i, k, e, tail);
         self.exit_began[e] = self.exit_began[i];
         self.releases.copy_pending(i, e);

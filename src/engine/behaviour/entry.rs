@@ -163,6 +163,7 @@ impl Behaviour {
         }
         let run = &mut classes.runs[c];
         run.next_entry = start + groups;
+        run.entries_used = run.next_entry;
         run.next_member = first_member + count;
     }
 }

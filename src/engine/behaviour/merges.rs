@@ -270,7 +270,8 @@ impl Merges {
 #[cfg(test)]
 mod tests {
     use crate::engine::members::MemberFigures;
-    use crate::engine::path::PathState;
+    use crate::engine::outcome::PathOutcome;
+    use crate::engine::path::{PathState, simulate_path};
     use crate::engine::test_support::{model, with_cohorts};
     use crate::model::Model;
 
@@ -407,6 +408,32 @@ strategy = { kind = "yield_chasing", probability = 1.0, min_improvement = 0.0 }
             }
         }
         assert!(moved_part, "some cohort moved in part");
+    }
+
+    #[test]
+    fn a_path_run_after_another_on_one_thread_is_the_path_run_alone() {
+        // A thread keeps its staker arrays from one path to the next (see
+        // `Classes`); what path 0 left in them must not reach path 1.
+        let text = tables()
+            .replace("count = 60", "count = 400")
+            .replace("probability = 1.0", "probability = 0.3");
+        let model = with_cohorts(&text);
+        let on_a_new_thread = |paths: &[u32]| {
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    let outcomes: Vec<PathOutcome> = paths
+                        .iter()
+                        .map(|&p| simulate_path(&model, &[], p))
+                        .collect();
+                    outcomes.last().map(|o| o.row.clone())
+                })
+                .join()
+                .expect("no panic")
+            })
+        };
+        let alone = on_a_new_thread(&[1]);
+        assert_eq!(on_a_new_thread(&[0, 1]), alone);
+        assert_eq!(on_a_new_thread(&[2, 0, 1]), alone);
     }
 
     /// Five protocols at constant APRs, "a" the worst and "e" the best, and

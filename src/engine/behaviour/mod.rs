@@ -150,8 +150,7 @@ impl Behaviour {
                     if u64::from(run.joined) >= class.capacity() {
                         break;
                     }
-                    let i = run.next_entry;
-                    run.next_entry += 1;
+                    let i = run.take_entry();
                     self.activate(model, classes, protocols, c, i, step + 1, Stream::Behaviour);
                 }
             }
