@@ -113,6 +113,18 @@ fn same_key(st: &Stakers, a: usize, b: usize, swap: Swap) -> bool {
         && pairs(st, b, swap).all(|pair| pairs(st, a, None).any(|held| held == pair))
 }
 
+/// Whether entry `t`, found in class `c`'s map under the key of entry `i`
+/// with `swap` applied, can take `i`'s members in: another entry of the
+/// class in use, mergeable and joinable, that still has that key.
+fn takes_in(classes: &Classes, c: usize, t: usize, i: usize, swap: Swap) -> bool {
+    let st = &classes.stakers;
+    t != i
+        && classes.runs[c].members().contains(&t)
+        && mergeable(st, t)
+        && same_key(st, t, i, swap)
+        && st.joinable(t)
+}
+
 impl Behaviour {
     /// Starts a review of class `c` that merges cohorts when the class
     /// may ([`crate::model::StakerClass::cohorts_may_join`]) and no release
@@ -195,11 +207,6 @@ impl Merges {
         self.arrived[t] += k;
     }
 
-    /// Whether the current review merges.
-    pub fn active(&self) -> bool {
-        self.active
-    }
-
     /// The cohort of class `c` that members of entry `i` can join once
     /// they have made the move `swap` (into an active slot): the one
     /// stored under that key, if it has it and both can merge. Nothing is
@@ -217,12 +224,7 @@ impl Merges {
         }
         let hash = key_hash(st, i, Some(swap));
         let t = *self.by_key[c].get(&hash)? as usize;
-        (t != i
-            && classes.runs[c].members().contains(&t)
-            && mergeable(st, t)
-            && same_key(st, t, i, Some(swap))
-            && st.joinable(t))
-        .then_some(t)
+        takes_in(classes, c, t, i, Some(swap)).then_some(t)
     }
 
     /// Stores every entry of class `c` by its key, the first time.
@@ -252,14 +254,10 @@ impl Merges {
             return None;
         }
         let hash = key_hash(st, e, None);
-        let entries = classes.runs[c].members();
-        let target = self.by_key[c].get(&hash).map(|&t| t as usize).filter(|&t| {
-            t != e
-                && entries.contains(&t)
-                && mergeable(st, t)
-                && same_key(st, t, e, None)
-                && st.can_absorb(t, e)
-        });
+        let target = self.by_key[c]
+            .get(&hash)
+            .map(|&t| t as usize)
+            .filter(|&t| st.joinable(e) && takes_in(classes, c, t, e, None));
         if target.is_none() {
             self.by_key[c].insert(hash, e as u32);
         }
@@ -361,15 +359,21 @@ strategy = { kind = "yield_chasing", probability = 1.0, min_improvement = 0.0 }
         assert!((recounted.runs[0].tvl[2] - tvl).abs() <= 1e-12 * tvl);
     }
 
+    /// [`tables`] with 400 chasers, each acting with probability 0.3 on
+    /// the reviews of days 2, 5 and 8.
+    fn some_acting() -> Model {
+        with_cohorts(
+            &tables()
+                .replace("count = 60", "count = 400")
+                .replace("probability = 1.0", "probability = 0.3"),
+        )
+    }
+
     #[test]
     fn part_of_a_cohort_moving_joins_the_cohort_there_with_tvl_backers_and_figures_kept() {
-        // 400 chasers in a, b or c, each acting with probability 0.3 on the
-        // reviews of days 2, 5 and 8: a part of a's and b's cohorts moves to
-        // c on each and joins c's cohort straight away.
-        let text = tables()
-            .replace("count = 60", "count = 400")
-            .replace("probability = 1.0", "probability = 0.3");
-        let cohorts = with_cohorts(&text);
+        // A part of a's and b's cohorts moves to c on each review and joins
+        // c's cohort straight away.
+        let cohorts = some_acting();
         let mut state = PathState::new(&cohorts, &[], 0);
         state.start();
         let held_in = |state: &PathState<'_>, i: usize| {
@@ -414,10 +418,7 @@ strategy = { kind = "yield_chasing", probability = 1.0, min_improvement = 0.0 }
     fn a_path_run_after_another_on_one_thread_is_the_path_run_alone() {
         // A thread keeps its staker arrays from one path to the next (see
         // `Classes`); what path 0 left in them must not reach path 1.
-        let text = tables()
-            .replace("count = 60", "count = 400")
-            .replace("probability = 1.0", "probability = 0.3");
-        let model = with_cohorts(&text);
+        let model = some_acting();
         let on_a_new_thread = |paths: &[u32]| {
             std::thread::scope(|s| {
                 s.spawn(|| {
