@@ -4,7 +4,7 @@
 //! never touches the previous result; a successful one replaces it.
 
 use std::fs;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::lock::OutputLock;
@@ -123,8 +123,8 @@ impl RunFolder {
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(io("remove stale folder", &staging))?;
         }
-        fs::create_dir_all(&staging).map_err(io("create folder", &staging))?;
-        super::interrupt::stage(&staging);
+        super::interrupt::stage_created(&staging, || fs::create_dir_all(&staging))
+            .map_err(io("create folder", &staging))?;
         Ok(RunFolder {
             target: target.to_path_buf(),
             staging,
@@ -273,8 +273,8 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), ExportErro
         .file_name()
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
     let temporary = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-    super::interrupt::stage(&temporary);
-    let written = fs::write(&temporary, bytes)
+    let written = super::interrupt::stage_created(&temporary, || fs::File::create(&temporary))
+        .and_then(|mut file| file.write_all(bytes))
         .map_err(io("write", &temporary))
         .and_then(|()| {
             let _held = super::interrupt::hold();

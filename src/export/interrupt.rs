@@ -19,9 +19,17 @@ fn registry() -> MutexGuard<'static, Vec<PathBuf>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Registers a staging folder or file.
-pub(super) fn stage(path: &Path) {
-    registry().push(path.to_path_buf());
+/// Creates a staging folder or file (or lock file) at `path` with `create`
+/// and registers it, holding the registry throughout: a signal never finds
+/// it created but not yet registered, which would leave it behind.
+pub(super) fn stage_created<T, E>(
+    path: &Path,
+    create: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
+    let mut staged = registry();
+    let made = create()?;
+    staged.push(path.to_path_buf());
+    Ok(made)
 }
 
 /// Forgets a staging folder or file (committed or dropped).

@@ -50,8 +50,7 @@ impl OutputLock {
             h.guards += 1;
             return Ok(OutputLock { path });
         }
-        let file = lock_file(&path, target)?;
-        super::interrupt::stage(&path);
+        let file = super::interrupt::stage_created(&path, || lock_file(&path, target))?;
         held.push(Held {
             path: path.clone(),
             _file: file,

@@ -26,8 +26,8 @@ impl Scratch {
         if path.exists() {
             fs::remove_dir_all(&path).map_err(io("remove stale folder", &path))?;
         }
-        fs::create_dir_all(&path).map_err(io("create folder", &path))?;
-        super::interrupt::stage(&path);
+        super::interrupt::stage_created(&path, || fs::create_dir_all(&path))
+            .map_err(io("create folder", &path))?;
         Ok(Scratch { path })
     }
 
