@@ -18,7 +18,7 @@ use std::hash::BuildHasherDefault;
 use super::Behaviour;
 use super::entry::{KeyHashHasher, hash_words};
 use crate::engine::classes::Classes;
-use crate::engine::stakers::{SlotState, Stakers, Status};
+use crate::engine::stakers::{SlotState, Stakers, Status, Weights};
 use crate::model::Model;
 
 /// What merging keeps between reviews.
@@ -29,6 +29,8 @@ pub struct Merges {
     by_key: Vec<HashMap<u64, u32, BuildHasherDefault<KeyHashHasher>>>,
     /// Per class: whether `by_key` has been filled with its entries.
     filled: Vec<bool>,
+    /// Per class: how its keys are read (set when `by_key` is filled).
+    forms: Vec<KeyForm>,
     /// Whether the current review merges.
     active: bool,
     /// Per entry: members that arrived in it in the current review.
@@ -47,6 +49,7 @@ impl Merges {
         Merges {
             by_key: vec![HashMap::default(); classes],
             filled: vec![false; classes],
+            forms: vec![KeyForm::Pairs; classes],
             arrived: vec![0; entries],
             ..Merges::default()
         }
@@ -86,18 +89,68 @@ fn pairs(st: &Stakers, i: usize, swap: Swap) -> impl Iterator<Item = (u16, u64)>
         })
 }
 
+/// How a class's keys are read and compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum KeyForm {
+    /// Each non-empty slot's own (slot index, weight) pair.
+    #[default]
+    Pairs,
+    /// Every non-empty slot weighs the class's common weight and slot
+    /// indices of held protocols fit in 128 bits: the pairs are the set of
+    /// slot indices held, one bit each ([`index_bits`]).
+    Indices,
+}
+
+impl KeyForm {
+    /// The form for class `c` of `classes`.
+    fn of(classes: &Classes, c: usize) -> KeyForm {
+        let common = matches!(classes.runs[c].weights, Weights::Common(_));
+        if common && 2 * classes.stakers.protocols <= 128 {
+            KeyForm::Indices
+        } else {
+            KeyForm::Pairs
+        }
+    }
+}
+
+/// Entry `i`'s non-empty slot indices, with `swap` applied, one bit each.
+fn index_bits(st: &Stakers, i: usize, swap: Swap) -> u128 {
+    let empty = 2 * st.protocols;
+    let mut bits = 0u128;
+    for j in st.slot_range(i) {
+        let index = match swap {
+            Some((k, index)) if k == j => index,
+            _ => st.slot[j],
+        };
+        if usize::from(index) < empty {
+            bits |= 1 << index;
+        }
+    }
+    bits
+}
+
 /// A 64-bit hash of entry `i`'s key, with `swap` applied: its operator,
 /// entry step and release step, and its set of (protocol, weight) pairs,
 /// whatever slots hold them (slot order does not matter in law).
-fn key_hash(st: &Stakers, i: usize, swap: Swap) -> u64 {
-    let pairs = pairs(st, i, swap)
-        .map(|(index, weight)| hash_words(&[u64::from(index), weight]))
-        .fold(0u64, u64::wrapping_add);
+fn key_hash(st: &Stakers, i: usize, swap: Swap, form: KeyForm) -> u64 {
+    let (low, high) = match form {
+        KeyForm::Indices => {
+            let bits = index_bits(st, i, swap);
+            (bits as u64, (bits >> 64) as u64)
+        }
+        KeyForm::Pairs => {
+            let pairs = pairs(st, i, swap)
+                .map(|(index, weight)| hash_words(&[u64::from(index), weight]))
+                .fold(0u64, u64::wrapping_add);
+            (pairs, 0)
+        }
+    };
     hash_words(&[
         u64::from(st.operator[i]),
         u64::from(st.cohort[i].entered),
         u64::from(st.cohort[i].released),
-        pairs,
+        low,
+        high,
     ])
 }
 
@@ -105,23 +158,28 @@ fn key_hash(st: &Stakers, i: usize, swap: Swap) -> u64 {
 /// [`mergeable`]) are alike in law: the same operator, entry and release
 /// steps, and the same (protocol, weight) pairs (an entry holds a protocol
 /// in one slot at most).
-fn same_key(st: &Stakers, a: usize, b: usize, swap: Swap) -> bool {
+fn same_key(st: &Stakers, a: usize, b: usize, swap: Swap, form: KeyForm) -> bool {
     st.operator[a] == st.operator[b]
         && st.cohort[a].entered == st.cohort[b].entered
         && st.cohort[a].released == st.cohort[b].released
-        && pairs(st, a, None).count() == pairs(st, b, swap).count()
-        && pairs(st, b, swap).all(|pair| pairs(st, a, None).any(|held| held == pair))
+        && match form {
+            KeyForm::Indices => index_bits(st, a, None) == index_bits(st, b, swap),
+            KeyForm::Pairs => {
+                pairs(st, a, None).count() == pairs(st, b, swap).count()
+                    && pairs(st, b, swap).all(|pair| pairs(st, a, None).any(|held| held == pair))
+            }
+        }
 }
 
 /// Whether entry `t`, found in class `c`'s map under the key of entry `i`
 /// with `swap` applied, can take `i`'s members in: another entry of the
 /// class in use, mergeable and joinable, that still has that key.
-fn takes_in(classes: &Classes, c: usize, t: usize, i: usize, swap: Swap) -> bool {
+fn takes_in(classes: &Classes, c: usize, t: usize, i: usize, swap: Swap, form: KeyForm) -> bool {
     let st = &classes.stakers;
     t != i
         && classes.runs[c].members().contains(&t)
         && mergeable(st, t)
-        && same_key(st, t, i, swap)
+        && same_key(st, t, i, swap, form)
         && st.joinable(t)
 }
 
@@ -222,9 +280,10 @@ impl Merges {
         if !self.active || !mergeable(st, i) || !st.joinable(i) {
             return None;
         }
-        let hash = key_hash(st, i, Some(swap));
+        let form = self.forms[c];
+        let hash = key_hash(st, i, Some(swap), form);
         let t = *self.by_key[c].get(&hash)? as usize;
-        takes_in(classes, c, t, i, Some(swap)).then_some(t)
+        takes_in(classes, c, t, i, Some(swap), form).then_some(t)
     }
 
     /// Stores every entry of class `c` by its key, the first time.
@@ -233,6 +292,7 @@ impl Merges {
             return;
         }
         self.filled[c] = true;
+        self.forms[c] = KeyForm::of(classes, c);
         for i in classes.runs[c].members() {
             self.store(&classes.stakers, c, i);
         }
@@ -241,7 +301,8 @@ impl Merges {
     /// Stores entry `i` of class `c` by its key, if it can merge.
     fn store(&mut self, st: &Stakers, c: usize, i: usize) {
         if mergeable(st, i) {
-            self.by_key[c].insert(key_hash(st, i, None), i as u32);
+            let hash = key_hash(st, i, None, self.forms[c]);
+            self.by_key[c].insert(hash, i as u32);
         }
     }
 
@@ -253,11 +314,12 @@ impl Merges {
         if !mergeable(st, e) {
             return None;
         }
-        let hash = key_hash(st, e, None);
+        let form = self.forms[c];
+        let hash = key_hash(st, e, None, form);
         let target = self.by_key[c]
             .get(&hash)
             .map(|&t| t as usize)
-            .filter(|&t| st.joinable(e) && takes_in(classes, c, t, e, None));
+            .filter(|&t| st.joinable(e) && takes_in(classes, c, t, e, None, form));
         if target.is_none() {
             self.by_key[c].insert(hash, e as u32);
         }
@@ -267,6 +329,7 @@ impl Merges {
 
 #[cfg(test)]
 mod tests {
+    use super::{KeyForm, key_hash, mergeable, same_key};
     use crate::engine::members::MemberFigures;
     use crate::engine::outcome::PathOutcome;
     use crate::engine::path::{PathState, simulate_path};
@@ -517,5 +580,51 @@ strategy = { kind = "yield_chasing", probability = 1.0, min_improvement = 0.0 }
             assert_eq!(f.0, e.0, "stake {}", e.1);
             assert!((f.1 - e.1).abs() <= 1e-12 * e.1);
         }
+    }
+
+    #[test]
+    fn a_common_weight_class_compares_keys_by_the_slot_indices_held_as_by_their_pairs() {
+        // Stakers in 1 to 3 of 5 protocols at one common weight, a third
+        // acting on each review: many cohorts, alike and not.
+        let text = pairs()
+            .replace("min = 2, max = 2", "min = 1, max = 3")
+            .replace("max_leverage = 2.0", "max_leverage = 3.0")
+            .replace("probability = 1.0", "probability = 0.3");
+        let model = with_cohorts(&text);
+        let mut state = PathState::new(&model, &[], 0);
+        state.start();
+        for step in 0..12 {
+            state.step(step);
+        }
+        let classes = &state.classes;
+        assert_eq!(KeyForm::of(classes, 0), KeyForm::Indices);
+        let st = &classes.stakers;
+        let entries: Vec<usize> = classes.runs[0]
+            .members()
+            .filter(|&i| mergeable(st, i))
+            .collect();
+        assert!(entries.len() > 10, "{} cohorts", entries.len());
+        let (mut alike, mut compared) = (0, 0);
+        for &a in &entries {
+            for &b in &entries {
+                // b with its first slot moved to protocol 4 (slot index 4),
+                // when it does not hold it.
+                let first = st.slot_range(b).start;
+                let swaps = [None, (!st.holds_protocol(b, 4)).then_some((first, 4))];
+                for swap in swaps {
+                    let by_pairs = same_key(st, a, b, swap, KeyForm::Pairs);
+                    assert_eq!(by_pairs, same_key(st, a, b, swap, KeyForm::Indices));
+                    if by_pairs {
+                        alike += 1;
+                        assert_eq!(
+                            key_hash(st, a, None, KeyForm::Indices),
+                            key_hash(st, b, swap, KeyForm::Indices)
+                        );
+                    }
+                    compared += 1;
+                }
+            }
+        }
+        assert!(alike > entries.len(), "{alike} of {compared} alike");
     }
 }
