@@ -358,8 +358,16 @@ fn plan_move(
     let st = &classes.stakers;
     let slots = st.slot_range(i);
     let mut worst: Option<(usize, usize)> = None;
+    // The protocols held (active or leaving), as a bit set when there are
+    // at most 64.
+    let small = st.protocols <= 64;
+    let mut mask = 0u64;
     for j in slots.clone() {
-        let SlotState::Active(p) = st.slot_state(j) else {
+        let state = st.slot_state(j);
+        if small && let SlotState::Active(p) | SlotState::Leaving(p) = state {
+            mask |= 1 << p;
+        }
+        let SlotState::Active(p) = state else {
             continue;
         };
         let better = match worst {
@@ -371,13 +379,7 @@ fn plan_move(
         }
     }
     let (j_worst, p_worst) = worst?;
-    // The protocols held, as a bit set when there are at most 64.
-    let mask = (st.protocols <= 64).then(|| {
-        slots
-            .clone()
-            .filter_map(|j| st.slot_protocol(j))
-            .fold(0u64, |m, p| m | 1 << p)
-    });
+    let mask = small.then_some(mask);
     let held = |p: usize| match mask {
         Some(m) => m >> p & 1 == 1,
         None => slots.clone().any(|j| st.slot_protocol(j) == Some(p)),

@@ -66,9 +66,7 @@ impl Merges {
 fn mergeable(st: &Stakers, i: usize) -> bool {
     st.cohort[i].members > 0
         && st.cohort[i].status == Status::Active
-        && st
-            .slot_range(i)
-            .all(|j| !matches!(st.slot_state(j), SlotState::Leaving(_)))
+        && Allocations::Pairs(None).settled(st, i)
 }
 
 /// A change to one allocation slot of an entry's key: slot `.0` holds slot
@@ -129,16 +127,44 @@ fn index_bits(st: &Stakers, i: usize, swap: Swap) -> u128 {
     bits
 }
 
-/// A 64-bit hash of entry `i`'s key, with `swap` applied: its operator,
-/// entry step and release step, and its set of (protocol, weight) pairs,
-/// whatever slots hold them (slot order does not matter in law).
-fn key_hash(st: &Stakers, i: usize, swap: Swap, form: KeyForm) -> u64 {
-    let (low, high) = match form {
-        KeyForm::Indices => {
-            let bits = index_bits(st, i, swap);
-            (bits as u64, (bits >> 64) as u64)
+/// The allocation part of one entry's key, read once per lookup: its slot
+/// indices held ([`KeyForm::Indices`]), or the change to apply to its slots
+/// when its pairs are read ([`KeyForm::Pairs`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Allocations {
+    Indices(u128),
+    Pairs(Swap),
+}
+
+impl Allocations {
+    /// Entry `i`'s, with `swap` applied, read in `form`.
+    fn of(st: &Stakers, i: usize, swap: Swap, form: KeyForm) -> Allocations {
+        match form {
+            KeyForm::Indices => Allocations::Indices(index_bits(st, i, swap)),
+            KeyForm::Pairs => Allocations::Pairs(swap),
         }
-        KeyForm::Pairs => {
+    }
+
+    /// Whether entry `i`, whose allocations these are, has no slot still
+    /// leaving (a swap only ever puts an active slot in place of another).
+    fn settled(self, st: &Stakers, i: usize) -> bool {
+        match self {
+            Allocations::Indices(bits) => bits >> st.protocols == 0,
+            Allocations::Pairs(_) => st
+                .slot_range(i)
+                .all(|j| !matches!(st.slot_state(j), SlotState::Leaving(_))),
+        }
+    }
+}
+
+/// A 64-bit hash of the key of entry `i` with allocations `held`: its
+/// operator, entry step and release step, and its set of (protocol,
+/// weight) pairs, whatever slots hold them (slot order does not matter in
+/// law).
+fn key_hash(st: &Stakers, i: usize, held: Allocations) -> u64 {
+    let (low, high) = match held {
+        Allocations::Indices(bits) => (bits as u64, (bits >> 64) as u64),
+        Allocations::Pairs(swap) => {
             let pairs = pairs(st, i, swap)
                 .map(|(index, weight)| hash_words(&[u64::from(index), weight]))
                 .fold(0u64, u64::wrapping_add);
@@ -154,33 +180,31 @@ fn key_hash(st: &Stakers, i: usize, swap: Swap, form: KeyForm) -> u64 {
     ])
 }
 
-/// Whether entry `a` and entry `b` with `swap` applied (both
+/// Whether entry `a` and entry `b` with allocations `held` (both
 /// [`mergeable`]) are alike in law: the same operator, entry and release
 /// steps, and the same (protocol, weight) pairs (an entry holds a protocol
 /// in one slot at most).
-fn same_key(st: &Stakers, a: usize, b: usize, swap: Swap, form: KeyForm) -> bool {
+fn same_key(st: &Stakers, a: usize, b: usize, held: Allocations) -> bool {
     st.operator[a] == st.operator[b]
         && st.cohort[a].entered == st.cohort[b].entered
         && st.cohort[a].released == st.cohort[b].released
-        && match form {
-            KeyForm::Indices => index_bits(st, a, None) == index_bits(st, b, swap),
-            KeyForm::Pairs => {
+        && match held {
+            Allocations::Indices(bits) => index_bits(st, a, None) == bits,
+            Allocations::Pairs(swap) => {
                 pairs(st, a, None).count() == pairs(st, b, swap).count()
-                    && pairs(st, b, swap).all(|pair| pairs(st, a, None).any(|held| held == pair))
+                    && pairs(st, b, swap)
+                        .all(|pair| pairs(st, a, None).any(|pair_a| pair_a == pair))
             }
         }
 }
 
 /// Whether entry `t`, found in class `c`'s map under the key of entry `i`
-/// with `swap` applied, can take `i`'s members in: another entry of the
-/// class in use, mergeable and joinable, that still has that key.
-fn takes_in(classes: &Classes, c: usize, t: usize, i: usize, swap: Swap, form: KeyForm) -> bool {
+/// (mergeable) with allocations `held`, can take `i`'s members in: another
+/// entry of the class in use and joinable that still has that key. `t` is
+/// then mergeable too: with the same slot indices as `i`, none leaves.
+fn takes_in(classes: &Classes, c: usize, t: usize, i: usize, held: Allocations) -> bool {
     let st = &classes.stakers;
-    t != i
-        && classes.runs[c].members().contains(&t)
-        && mergeable(st, t)
-        && same_key(st, t, i, swap, form)
-        && st.joinable(t)
+    t != i && classes.runs[c].members().contains(&t) && st.joinable(t) && same_key(st, t, i, held)
 }
 
 impl Behaviour {
@@ -277,13 +301,15 @@ impl Merges {
         swap: (usize, u16),
     ) -> Option<usize> {
         let st = &classes.stakers;
-        if !self.active || !mergeable(st, i) || !st.joinable(i) {
+        if !self.active || !st.joinable(i) {
             return None;
         }
-        let form = self.forms[c];
-        let hash = key_hash(st, i, Some(swap), form);
-        let t = *self.by_key[c].get(&hash)? as usize;
-        takes_in(classes, c, t, i, Some(swap), form).then_some(t)
+        let held = Allocations::of(st, i, Some(swap), self.forms[c]);
+        if !held.settled(st, i) {
+            return None;
+        }
+        let t = *self.by_key[c].get(&key_hash(st, i, held))? as usize;
+        takes_in(classes, c, t, i, held).then_some(t)
     }
 
     /// Stores every entry of class `c` by its key, the first time.
@@ -301,7 +327,7 @@ impl Merges {
     /// Stores entry `i` of class `c` by its key, if it can merge.
     fn store(&mut self, st: &Stakers, c: usize, i: usize) {
         if mergeable(st, i) {
-            let hash = key_hash(st, i, None, self.forms[c]);
+            let hash = key_hash(st, i, Allocations::of(st, i, None, self.forms[c]));
             self.by_key[c].insert(hash, i as u32);
         }
     }
@@ -314,12 +340,12 @@ impl Merges {
         if !mergeable(st, e) {
             return None;
         }
-        let form = self.forms[c];
-        let hash = key_hash(st, e, None, form);
+        let held = Allocations::of(st, e, None, self.forms[c]);
+        let hash = key_hash(st, e, held);
         let target = self.by_key[c]
             .get(&hash)
             .map(|&t| t as usize)
-            .filter(|&t| st.joinable(e) && takes_in(classes, c, t, e, None, form));
+            .filter(|&t| st.joinable(e) && takes_in(classes, c, t, e, held));
         if target.is_none() {
             self.by_key[c].insert(hash, e as u32);
         }
@@ -329,7 +355,7 @@ impl Merges {
 
 #[cfg(test)]
 mod tests {
-    use super::{KeyForm, key_hash, mergeable, same_key};
+    use super::{Allocations, KeyForm, key_hash, mergeable, same_key};
     use crate::engine::members::MemberFigures;
     use crate::engine::outcome::PathOutcome;
     use crate::engine::path::{PathState, simulate_path};
@@ -612,13 +638,15 @@ strategy = { kind = "yield_chasing", probability = 1.0, min_improvement = 0.0 }
                 let first = st.slot_range(b).start;
                 let swaps = [None, (!st.holds_protocol(b, 4)).then_some((first, 4))];
                 for swap in swaps {
-                    let by_pairs = same_key(st, a, b, swap, KeyForm::Pairs);
-                    assert_eq!(by_pairs, same_key(st, a, b, swap, KeyForm::Indices));
+                    let held = |form| Allocations::of(st, b, swap, form);
+                    let by_pairs = same_key(st, a, b, held(KeyForm::Pairs));
+                    assert_eq!(by_pairs, same_key(st, a, b, held(KeyForm::Indices)));
                     if by_pairs {
                         alike += 1;
+                        let own = Allocations::of(st, a, None, KeyForm::Indices);
                         assert_eq!(
-                            key_hash(st, a, None, KeyForm::Indices),
-                            key_hash(st, b, swap, KeyForm::Indices)
+                            key_hash(st, a, own),
+                            key_hash(st, b, held(KeyForm::Indices))
                         );
                     }
                     compared += 1;
