@@ -4,6 +4,7 @@
 //! Scores are APR minus `risk_weight` × expected yearly loss.
 
 use rand::RngExt;
+use rand_distr::Exp1;
 
 use super::Behaviour;
 use super::exits::Release;
@@ -75,15 +76,15 @@ impl Behaviour {
         // Members who arrived in a cohort in this review (see
         // [`super::merges`]) have acted already.
         self.start_merging(model, classes, c);
-        let log_keep = (1.0 - rule.probability).ln();
-        let mut next = self.skip(rule.probability, log_keep);
+        let per_unit = -1.0 / (1.0 - rule.probability).ln();
+        let mut next = self.skip(rule.probability, per_unit);
         for i in range {
             let waiting = self.merges.not_yet_acted(&classes.stakers, i);
             let n = u64::from(waiting);
             let mut acting = 0;
             while next < n {
                 acting += 1;
-                next += 1 + self.skip(rule.probability, log_keep);
+                next += 1 + self.skip(rule.probability, per_unit);
             }
             next -= n;
             if acting == 0 || classes.stakers.cohort[i].status != Status::Active {
@@ -111,15 +112,18 @@ impl Behaviour {
     }
 
     /// Stakers passed over before the next one that acts, when each acts
-    /// with `probability` (`log_keep` = ln(1 − probability)); saturates at
-    /// `u64::MAX` for "none left".
-    fn skip(&mut self, probability: f64, log_keep: f64) -> u64 {
+    /// with `probability` (`per_unit` = −1 / ln(1 − probability));
+    /// saturates at `u64::MAX` for "none left". An Exp(1) draw E gives
+    /// ⌊E × per_unit⌋ ~ Geometric(probability): P(skip ≥ k) =
+    /// P(E ≥ −k ln(1 − p)) = (1 − p)^k. The ziggurat draws E without a
+    /// logarithm nearly always.
+    fn skip(&mut self, probability: f64, per_unit: f64) -> u64 {
         if probability >= 1.0 {
             return 0;
         }
-        let u: f64 = 1.0 - self.rng.random::<f64>();
+        let e: f64 = self.rng.sample(Exp1);
         // Not below 0: truncating is the floor (without a call to libm).
-        let skip = u.ln() / log_keep;
+        let skip = e * per_unit;
         if skip >= 1e18 {
             u64::MAX / 2
         } else {
@@ -720,13 +724,14 @@ allocate = { p1 = 1.0 }
             &chasers(COUNT as u32, "p0 = 1.0", 0.3, ", min_improvement = 0.0"),
         );
         let mut parts = Parts::start(&model);
-        // Gaps between movers are Geometric(0.3) draws: floor(ln u / ln 0.7).
+        // Gaps between movers are Geometric(0.3) draws: floor(E / −ln 0.7)
+        // with E ~ Exp(1).
         let mut rng = parts.behaviour.rng.clone();
         let mut expected = vec![false; COUNT];
         let mut i = 0;
         loop {
-            let u = 1.0 - rng.random::<f64>();
-            let skip = (u.ln() / 0.7f64.ln()).floor() as usize;
+            let e: f64 = rng.sample(Exp1);
+            let skip = (e * (-1.0 / 0.7f64.ln())).floor() as usize;
             if i + skip >= COUNT {
                 break;
             }
@@ -746,6 +751,30 @@ allocate = { p1 = 1.0 }
             "one draw per mover and one to end"
         );
         assert_eq!(parts.protocols.backers, [(COUNT - n) as u32, n as u32]);
+    }
+
+    #[test]
+    fn skips_are_geometric_with_the_mean_and_zero_share_of_the_closed_form() {
+        // Geometric(p) on {0, 1, …}: mean (1 − p) / p, variance (1 − p) / p²,
+        // P(0) = p. Tolerances: 5 standard errors over N draws.
+        const N: usize = 200_000;
+        let model = market(&[(0.02, "")], &chasers(1, "p0 = 1.0", 0.5, ""));
+        let mut parts = Parts::start(&model);
+        for p in [0.1, 0.5, 0.9] {
+            let per_unit = -1.0 / (1.0f64 - p).ln();
+            let draws: Vec<u64> = (0..N).map(|_| parts.behaviour.skip(p, per_unit)).collect();
+            let mean = draws.iter().sum::<u64>() as f64 / N as f64;
+            let expected = (1.0 - p) / p;
+            let se = ((1.0 - p) / (p * p) / N as f64).sqrt();
+            assert!(
+                (mean - expected).abs() < 5.0 * se,
+                "p {p}: mean {mean} vs {expected}"
+            );
+            let zeros = draws.iter().filter(|&&d| d == 0).count() as f64 / N as f64;
+            let se = (p * (1.0 - p) / N as f64).sqrt();
+            assert!((zeros - p).abs() < 5.0 * se, "p {p}: P(0) {zeros}");
+        }
+        assert_eq!(parts.behaviour.skip(1.0, 0.0), 0, "everyone acts");
     }
 
     #[test]
