@@ -60,16 +60,18 @@ pub fn class_finals(
     let mut sketches = Vec::with_capacity(classes.runs.len());
     let mut finals = Vec::with_capacity(classes.runs.len());
     let mut returns = Vec::new();
+    let mut yields = Vec::new();
     for (run, class) in classes.runs.iter().zip(&model.classes) {
         let mut sketch = LogHistogram::new(YIELD_SKETCH_ACCURACY);
         returns.clear();
+        yields.clear();
         for i in run.members() {
             let cohort = &st.cohort[i];
             let held = cohort.left(horizon).min(horizon) - cohort.entered.min(horizon);
             let mut add = |net: f64, members: u32| {
                 returns.push((net, members));
                 if held > 0 {
-                    sketch.add_times(net / (f64::from(held) * step_years), u64::from(members));
+                    yields.push((net / (f64::from(held) * step_years), u64::from(members)));
                 }
             };
             if st.cohort[i].mixed {
@@ -86,6 +88,7 @@ pub fn class_finals(
                 );
             }
         }
+        sketch.add_all_times(&yields);
         sketches.push(sketch);
         let losses = run.losses.total();
         finals.push(ClassFinal {

@@ -92,18 +92,76 @@ impl LogHistogram {
         if x.is_nan() || n == 0 {
             return;
         }
+        match self.bucket(x) {
+            None => self.zero += n,
+            Some((positive, k)) => *self.side(positive).entry(k).or_insert(0) += n,
+        }
+        self.add_to_summary(x, n);
+    }
+
+    /// Adds each `(x, n)` of `values` in turn as [`Self::add_times`] would,
+    /// to the same sketch (sums included), with buckets counted in a dense
+    /// window first rather than looked up in a map value by value.
+    pub fn add_all_times(&mut self, values: &[(f64, u64)]) {
+        let mut buckets = Vec::with_capacity(values.len());
+        for &(x, n) in values {
+            if x.is_nan() || n == 0 {
+                continue;
+            }
+            match self.bucket(x) {
+                None => self.zero += n,
+                Some((positive, k)) => buckets.push((positive, k, n)),
+            }
+            self.add_to_summary(x, n);
+        }
+        for positive in [true, false] {
+            let ks = buckets.iter().filter(|b| b.0 == positive).map(|b| b.1);
+            let (Some(low), Some(high)) = (ks.clone().min(), ks.max()) else {
+                continue;
+            };
+            let width = (i64::from(high) - i64::from(low) + 1) as usize;
+            let side = self.side(positive);
+            if width > 4 * values.len() + 4096 {
+                // Too sparse for a window: one lookup per value.
+                for &(_, k, n) in buckets.iter().filter(|b| b.0 == positive) {
+                    *side.entry(k).or_insert(0) += n;
+                }
+                continue;
+            }
+            let mut counts = vec![0u64; width];
+            for &(_, k, n) in buckets.iter().filter(|b| b.0 == positive) {
+                counts[(i64::from(k) - i64::from(low)) as usize] += n;
+            }
+            for (offset, &n) in counts.iter().enumerate() {
+                if n > 0 {
+                    *side.entry(low + offset as i32).or_insert(0) += n;
+                }
+            }
+        }
+    }
+
+    /// The side (positive or not) and bucket of a value that is not NaN,
+    /// or `None` for the zero bucket.
+    fn bucket(&self, x: f64) -> Option<(bool, i32)> {
         let magnitude = x.abs();
         if magnitude < MIN_MAGNITUDE {
-            self.zero += n;
+            None
         } else {
-            let k = (magnitude.ln() / self.ln_gamma).ceil() as i32;
-            let side = if x > 0.0 {
-                &mut self.positive
-            } else {
-                &mut self.negative
-            };
-            *side.entry(k).or_insert(0) += n;
+            Some((x > 0.0, (magnitude.ln() / self.ln_gamma).ceil() as i32))
         }
+    }
+
+    /// The buckets of positive values, or of negative ones.
+    fn side(&mut self, positive: bool) -> &mut BTreeMap<i32, u64> {
+        if positive {
+            &mut self.positive
+        } else {
+            &mut self.negative
+        }
+    }
+
+    /// Counts `n` copies of `x` (not NaN) in the count, extremes and sums.
+    fn add_to_summary(&mut self, x: f64, n: u64) {
         self.count += n;
         self.min = self.min.min(x);
         self.max = self.max.max(x);
@@ -412,6 +470,34 @@ mod tests {
         assert_eq!(s.count(), 0);
         s.add(2.5);
         assert_eq!((s.quantile(0.0), s.quantile(1.0), s.std()), (2.5, 2.5, 0.0));
+    }
+
+    #[test]
+    fn values_added_all_at_once_give_the_sketch_of_values_added_one_by_one() {
+        // Spread values, repeats, zeros, NaN, counts of 0, and (with the
+        // infinities) a window too wide to count densely.
+        let mut values: Vec<(f64, u64)> = (0..2_000)
+            .map(|i| {
+                let x = (f64::from(i) * 0.37).sin() * 10f64.powi(i % 7 - 3);
+                (x, u64::from(i as u32 % 3))
+            })
+            .collect();
+        values.extend([(0.0, 5), (f64::NAN, 2), (1e-13, 1), (-2.5, 4)]);
+        for wide in [false, true] {
+            if wide {
+                values.extend([(f64::INFINITY, 1), (f64::NEG_INFINITY, 2), (1e300, 3)]);
+            }
+            let mut at_once = LogHistogram::new(ALPHA);
+            at_once.add(0.5);
+            at_once.add_all_times(&values);
+            let mut expected = LogHistogram::new(ALPHA);
+            expected.add(0.5);
+            for &(x, n) in &values {
+                expected.add_times(x, n);
+            }
+            assert_eq!(at_once.to_le_bytes(), expected.to_le_bytes(), "wide: {wide}");
+            assert!(expected.count() > 2_000);
+        }
     }
 
     #[test]
