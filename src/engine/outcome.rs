@@ -313,24 +313,34 @@ pub fn median_of_counted(values: &mut [(f64, u32)]) -> f64 {
             0.5 * (below + upper)
         };
     }
-    values.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    // The value at 0-based rank `rank` of the expanded list.
-    let at = |rank: u64| {
-        let mut seen = 0;
-        for &(x, n) in values.iter() {
-            seen += u64::from(n);
-            if seen > rank {
-                return x;
-            }
-        }
-        f64::NAN
-    };
-    let upper = at(total / 2);
+    let upper = value_at_rank(values, total / 2);
     if total % 2 == 1 {
         upper
     } else {
-        0.5 * (at(total / 2 - 1) + upper)
+        0.5 * (value_at_rank(values, total / 2 - 1) + upper)
     }
+}
+
+/// The value at 0-based `rank` of the list in which each of `values` is
+/// repeated its count of times, sorted by [`f64::total_cmp`] (NaN past the
+/// end): a weighted selection, which reorders `values`.
+fn value_at_rank(values: &mut [(f64, u32)], mut rank: u64) -> f64 {
+    let by_value = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0);
+    let mut rest = values;
+    while !rest.is_empty() {
+        let (lower, pivot, upper) = rest.select_nth_unstable_by(rest.len() / 2, by_value);
+        let below: u64 = lower.iter().map(|&(_, n)| u64::from(n)).sum();
+        let through = below + u64::from(pivot.1);
+        if rank < below {
+            rest = lower;
+        } else if rank < through {
+            return pivot.0;
+        } else {
+            rank -= through;
+            rest = upper;
+        }
+    }
+    f64::NAN
 }
 
 #[cfg(test)]
@@ -568,5 +578,38 @@ allocate = { b = 1.0 }
         // 1 ×3, 5 ×1, 2 ×1: 1 1 1 2 5 → 1.
         assert_eq!(median_of_counted(&mut [(5.0, 1), (1.0, 3), (2.0, 1)]), 1.0);
         assert_eq!(median_of_counted(&mut [(7.0, 1_000_000)]), 7.0);
+    }
+
+    #[test]
+    fn a_weighted_selection_finds_every_rank_of_the_values_repeated() {
+        // Pseudo-random values with ties and counts 0 to 4, against the
+        // expanded list sorted.
+        let mut state = 12_345u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            state >> 33
+        };
+        for len in [1, 2, 7, 40, 300] {
+            let values: Vec<(f64, u32)> = (0..len)
+                .map(|_| ((next() % 50) as f64 - 20.0, (next() % 5) as u32))
+                .collect();
+            let mut expanded: Vec<f64> = values
+                .iter()
+                .flat_map(|&(x, n)| std::iter::repeat_n(x, n as usize))
+                .collect();
+            expanded.sort_by(f64::total_cmp);
+            for (rank, &x) in expanded.iter().enumerate() {
+                let mut shuffled = values.clone();
+                assert_eq!(
+                    value_at_rank(&mut shuffled, rank as u64),
+                    x,
+                    "len {len} rank {rank}"
+                );
+            }
+            let mut all = values.clone();
+            assert!(value_at_rank(&mut all, expanded.len() as u64).is_nan());
+        }
     }
 }

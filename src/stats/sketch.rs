@@ -495,7 +495,11 @@ mod tests {
             for &(x, n) in &values {
                 expected.add_times(x, n);
             }
-            assert_eq!(at_once.to_le_bytes(), expected.to_le_bytes(), "wide: {wide}");
+            assert_eq!(
+                at_once.to_le_bytes(),
+                expected.to_le_bytes(),
+                "wide: {wide}"
+            );
             assert!(expected.count() > 2_000);
         }
     }
