@@ -76,7 +76,7 @@ impl Behaviour {
         // Members who arrived in a cohort in this review (see
         // [`super::merges`]) have acted already.
         self.start_merging(model, classes, c);
-        let per_unit = -1.0 / (1.0 - rule.probability).ln();
+        let per_unit = skip_per_unit(rule.probability);
         let mut next = self.skip(rule.probability, per_unit);
         for i in range {
             let waiting = self.merges.not_yet_acted(&classes.stakers, i);
@@ -112,7 +112,7 @@ impl Behaviour {
     }
 
     /// Stakers passed over before the next one that acts, when each acts
-    /// with `probability` (`per_unit` = −1 / ln(1 − probability));
+    /// with `probability` (`per_unit` = [`skip_per_unit`]);
     /// saturates at `u64::MAX` for "none left". An Exp(1) draw E gives
     /// ⌊E × per_unit⌋ ~ Geometric(probability): P(skip ≥ k) =
     /// P(E ≥ −k ln(1 − p)) = (1 − p)^k. The ziggurat draws E without a
@@ -244,6 +244,14 @@ impl Behaviour {
         st.allocate(target, p_best, w);
         self.join_moved(classes, c, i);
     }
+}
+
+/// −1 / ln(1 − `probability`): the skip per unit of an Exp(1) draw (see
+/// [`Behaviour::skip`]). `ln_1p` keeps it finite and right for
+/// probabilities too small for 1 − p to differ from 1 (about 1 / p, or
+/// infinite: nobody acts).
+fn skip_per_unit(probability: f64) -> f64 {
+    -1.0 / (-probability).ln_1p()
 }
 
 /// How many members of a cohort act in a review, and among how many of
@@ -761,7 +769,7 @@ allocate = { p1 = 1.0 }
         let model = market(&[(0.02, "")], &chasers(1, "p0 = 1.0", 0.5, ""));
         let mut parts = Parts::start(&model);
         for p in [0.1, 0.5, 0.9] {
-            let per_unit = -1.0 / (1.0f64 - p).ln();
+            let per_unit = skip_per_unit(p);
             let draws: Vec<u64> = (0..N).map(|_| parts.behaviour.skip(p, per_unit)).collect();
             let mean = draws.iter().sum::<u64>() as f64 / N as f64;
             let expected = (1.0 - p) / p;
@@ -775,6 +783,22 @@ allocate = { p1 = 1.0 }
             assert!((zeros - p).abs() < 5.0 * se, "p {p}: P(0) {zeros}");
         }
         assert_eq!(parts.behaviour.skip(1.0, 0.0), 0, "everyone acts");
+    }
+
+    #[test]
+    fn with_a_probability_too_small_for_one_minus_it_to_differ_from_one_nobody_moves() {
+        // 1 − 1e-20 == 1 in f64: ln(1 − p) is 0 and a skip of
+        // E / −ln(1 − p) would be −inf, so everyone would act.
+        let model = market(
+            &[(0.02, ""), (0.05, "")],
+            &chasers(500, "p0 = 1.0", 1e-20, ", min_improvement = 0.0"),
+        );
+        let mut parts = Parts::start(&model);
+        for step in 0..5 {
+            parts.review(&model, step, 0.0);
+        }
+        assert_eq!(parts.protocols.backers, [500, 0]);
+        assert!((skip_per_unit(1e-20) - 1e20).abs() < 1e6);
     }
 
     #[test]

@@ -64,9 +64,13 @@ impl Merges {
 /// Whether entry `i` can join or be joined: in use, active, and with no
 /// slot still leaving.
 fn mergeable(st: &Stakers, i: usize) -> bool {
-    st.cohort[i].members > 0
-        && st.cohort[i].status == Status::Active
-        && Allocations::Pairs(None).settled(st, i)
+    st.cohort[i].members > 0 && st.cohort[i].status == Status::Active && no_slot_leaving(st, i)
+}
+
+/// Whether none of entry `i`'s slots is still leaving its protocol.
+fn no_slot_leaving(st: &Stakers, i: usize) -> bool {
+    st.slot_range(i)
+        .all(|j| !matches!(st.slot_state(j), SlotState::Leaving(_)))
 }
 
 /// A change to one allocation slot of an entry's key: slot `.0` holds slot
@@ -132,7 +136,9 @@ fn index_bits(st: &Stakers, i: usize, swap: Swap) -> u128 {
 /// when its pairs are read ([`KeyForm::Pairs`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Allocations {
+    /// The slot indices held, one bit each.
     Indices(u128),
+    /// The change to apply to the entry's slots as they are read.
     Pairs(Swap),
 }
 
@@ -150,9 +156,7 @@ impl Allocations {
     fn settled(self, st: &Stakers, i: usize) -> bool {
         match self {
             Allocations::Indices(bits) => bits >> st.protocols == 0,
-            Allocations::Pairs(_) => st
-                .slot_range(i)
-                .all(|j| !matches!(st.slot_state(j), SlotState::Leaving(_))),
+            Allocations::Pairs(_) => no_slot_leaving(st, i),
         }
     }
 }
