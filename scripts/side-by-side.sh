@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Times RM-1 through the hand-written loop and one or more restake-sim
+# binaries, run alternately, round after round, so that a noisy machine
+# slows them alike; prints each round's wall seconds, each binary's ratio
+# to the loop, and the medians (of the seconds and of the per-round
+# ratios).
+#
+#   scripts/side-by-side.sh ROUNDS PATHS THREADS ROOFLINE BINARY...
+#
+# ROOFLINE is the loop's binary: build ../shared/roofline with
+# `cargo build --release` (it runs on all cores; THREADS applies to the
+# restake-sim binaries). Build an older restake-sim in a worktree, e.g.
+#   git worktree add /tmp/old 843eb69 && (cd /tmp/old && cargo build --release)
+set -euo pipefail
+if [ $# -lt 5 ]; then
+  sed -n '2,13p' "$0" >&2
+  exit 2
+fi
+rounds=$1
+paths=$2
+threads=$3
+roofline=$4
+shift 4
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Wall seconds of one command, to the millisecond.
+seconds() {
+  local start end
+  start=$(date +%s%N)
+  "$@" >/dev/null
+  end=$(date +%s%N)
+  echo $(((end - start) / 1000000)) | awk '{printf "%.3f", $1 / 1000}'
+}
+
+header="round roofline"
+for binary in "$@"; do header="$header $(basename "$binary")"; done
+for binary in "$@"; do header="$header $(basename "$binary")/roofline"; done
+echo "$header" | tee "$work/table"
+for round in $(seq "$rounds"); do
+  line="$round $(seconds "$roofline" --m "$paths")"
+  loop=${line#* }
+  ratios=""
+  for binary in "$@"; do
+    rm -rf "$work/out"
+    t=$(seconds "$binary" run "$root/scenarios/rm1.toml" --paths "$paths" \
+      --threads "$threads" --quiet --out "$work/out")
+    line="$line $t"
+    ratios="$ratios $(awk -v a="$t" -v b="$loop" 'BEGIN { printf "%.2f", a / b }')"
+  done
+  echo "$line$ratios" | tee -a "$work/table"
+done
+# Median of each column but the round number.
+awk 'NR > 1 { for (c = 2; c <= NF; c++) v[c, NR] = $c; n = NR; cols = NF }
+  END {
+    line = "median"
+    for (c = 2; c <= cols; c++) {
+      m = 0
+      for (r = 2; r <= n; r++) x[++m] = v[c, r]
+      for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
+      med = (m % 2) ? x[(m + 1) / 2] : (x[m / 2] + x[m / 2 + 1]) / 2
+      line = line " " med
+    }
+    print line
+  }' "$work/table"
