@@ -115,8 +115,13 @@ impl LogHistogram {
             self.add_to_summary(x, n);
         }
         for positive in [true, false] {
-            let ks = buckets.iter().filter(|b| b.0 == positive).map(|b| b.1);
-            let (Some(low), Some(high)) = (ks.clone().min(), ks.max()) else {
+            let range = buckets.iter().filter(|b| b.0 == positive).fold(
+                None,
+                |range: Option<(i32, i32)>, b| {
+                    Some(range.map_or((b.1, b.1), |(low, high)| (low.min(b.1), high.max(b.1))))
+                },
+            );
+            let Some((low, high)) = range else {
                 continue;
             };
             let width = (i64::from(high) - i64::from(low) + 1) as usize;

@@ -92,10 +92,9 @@ fn pairs(st: &Stakers, i: usize, swap: Swap) -> impl Iterator<Item = (u16, u64)>
 }
 
 /// How a class's keys are read and compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum KeyForm {
     /// Each non-empty slot's own (slot index, weight) pair.
-    #[default]
     Pairs,
     /// Every non-empty slot weighs the class's common weight and slot
     /// indices of held protocols fit in 128 bits: the pairs are the set of
