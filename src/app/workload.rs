@@ -48,8 +48,7 @@ impl Workload {
             .sum::<u64>();
         let steps = u64::from(model.run.steps);
         let k = (PROBE_AGENT_STEPS / stakers.max(1)).clamp(1, steps.div_ceil(2).max(1));
-        let short = time_one_path(model, k);
-        let long = time_one_path(model, (2 * k).min(steps));
+        let (short, long) = time_probes(model, k, (2 * k).min(steps));
         let per_step = ((long - short) / k as f64).max(short / (2 * k) as f64 * 0.1);
         let setup = (short - k as f64 * per_step).max(0.0);
         let seconds_per_path = setup + steps as f64 * per_step;
@@ -87,25 +86,40 @@ impl Workload {
     }
 }
 
-/// Times a probe takes to run, the shortest kept: on a busy machine a
-/// probe can only be slowed (another process taking the core), never
-/// sped up, and a slowed short probe would make a step look cheap.
-const PROBE_REPEATS: usize = 3;
+/// Times each probe is run. The short and the long probe take turns, so
+/// that a burst of load on the machine (other processes, or tests running
+/// side by side) falls on both alike rather than on one of them, and the
+/// shortest time of each is kept: load can only slow a probe, never speed
+/// it up. A long probe slowed alone would make a step look dear; a short
+/// one slowed alone would make it look cheap, and the whole run short.
+const PROBE_REPEATS: usize = 5;
 
-/// Seconds to simulate path 0 of `model` cut to `steps` steps (the
-/// shortest of [`PROBE_REPEATS`] runs).
-fn time_one_path(model: &Model, steps: u64) -> f64 {
+/// Seconds to simulate path 0 of `model` cut to `short` and to `long`
+/// steps, each the shortest of [`PROBE_REPEATS`] runs taken in turns.
+fn time_probes(model: &Model, short: u64, long: u64) -> (f64, f64) {
+    let (short_probe, long_probe) = (cut_to(model, short), cut_to(model, long));
+    (0..PROBE_REPEATS).fold((f64::INFINITY, f64::INFINITY), |(s, l), _| {
+        (
+            s.min(time_one_path(&short_probe)),
+            l.min(time_one_path(&long_probe)),
+        )
+    })
+}
+
+/// `model` as one path of `steps` steps.
+fn cut_to(model: &Model, steps: u64) -> Model {
     let mut probe = model.clone();
     probe.run.steps = u32::try_from(steps).unwrap_or(model.run.steps);
     probe.run.horizon_days = probe.run.steps * probe.run.step_days;
     probe.run.paths = 1;
-    (0..PROBE_REPEATS)
-        .map(|_| {
-            let started = Instant::now();
-            let _ = simulate(&probe, PathRange { first: 0, count: 1 }, &|| {});
-            started.elapsed().as_secs_f64().max(1e-6)
-        })
-        .fold(f64::INFINITY, f64::min)
+    probe
+}
+
+/// Seconds one run of the one-path `probe` takes.
+fn time_one_path(probe: &Model) -> f64 {
+    let started = Instant::now();
+    let _ = simulate(probe, PathRange { first: 0, count: 1 }, &|| {});
+    started.elapsed().as_secs_f64().max(1e-6)
 }
 
 /// A count in few digits: "12,345" below a million, "4.2e9" above.
