@@ -185,10 +185,10 @@ impl Stakers {
         let all = self.member_range(i);
         debug_assert!(k > 0 && k < self.cohort[i].members);
         let tail = all.end - k as usize..all.end;
-        let tail_base: f64 = self.member[tail.clone()].iter().map(|m| m.base).sum();
         if self.cohort[i].mixed {
-            return self.detach_mixed(i, tail, tail_base);
+            return self.detach_mixed(i, tail);
         }
+        let tail_base: f64 = self.member[tail].iter().map(|m| m.base).sum();
         // Every figure is the members' share of their stakes at entry.
         let share = tail_base / self.member[all].iter().map(|m| m.base).sum::<f64>();
         let cohort = &mut self.cohort[i];
@@ -207,16 +207,25 @@ impl Stakers {
     }
 
     /// [`Self::detach_tail`]'s figures for a mixed cohort: stake, exits and
-    /// payouts by `base` share, the rest summed member by member.
-    fn detach_mixed(&mut self, i: usize, tail: Range<usize>, tail_base: f64) -> Detached {
+    /// payouts by `base` share, the rest summed member by member: the four
+    /// sums in one pass over the tail, each as `Iterator::sum` adds (from
+    /// −0, in member order).
+    fn detach_mixed(&mut self, i: usize, tail: Range<usize>) -> Detached {
+        let (tail_base, initial, rewards_offset, losses_offset) = self.member[tail].iter().fold(
+            (-0.0, -0.0, -0.0, -0.0),
+            |(base, initial, rewards, losses), m| {
+                (
+                    base + m.base,
+                    initial + m.initial,
+                    rewards + m.rewards,
+                    losses + m.losses,
+                )
+            },
+        );
         let share = tail_base / self.cohort[i].scale;
         let stake = take_share(&mut self.stake[i], share);
         let exited = take_share(&mut self.cohort[i].exited, share);
         let paid_out = take_share(&mut self.paid_out[i], share);
-        let members = &self.member[tail];
-        let initial: f64 = members.iter().map(|m| m.initial).sum();
-        let rewards_offset: f64 = members.iter().map(|m| m.rewards).sum();
-        let losses_offset: f64 = members.iter().map(|m| m.losses).sum();
         take_amount(&mut self.cohort[i].initial, initial);
         let rewards_unit = (self.rewards[i] - self.cohort[i].rewards_offset) / self.cohort[i].scale;
         let rewards = rewards_offset + tail_base * rewards_unit;
@@ -315,13 +324,13 @@ impl Stakers {
     /// their figures unchanged, and `e` is left unused.
     pub fn absorb(&mut self, t: usize, e: usize, region: MemberRegion<'_>) {
         debug_assert!(self.can_absorb(t, e) && t != e);
-        let mut moving = std::mem::take(&mut self.member_moving);
-        moving.clear();
-        moving.extend_from_slice(&self.member[self.member_range(e)]);
         let figures = self.detached(e);
+        // Room first, while `e` still holds its members: packing the
+        // region keeps them, and they are read from where it leaves them.
+        self.make_room(t, self.cohort[e].members as usize, region);
+        let moving = self.member_range(e);
         self.clear_entry(e);
-        self.absorb_moving(t, figures, &mut moving, region);
-        self.member_moving = moving;
+        self.absorb_members(t, figures, moving);
     }
 
     /// Cohort `t` absorbs the last `k` members of entry `i`, whose figures
@@ -337,29 +346,28 @@ impl Stakers {
         region: MemberRegion<'_>,
     ) {
         debug_assert!(tail.can_join() && self.joinable(t) && t != i);
+        // Room first, while `i` still holds the tail (see [`Self::absorb`]).
+        self.make_room(t, k as usize, region);
         let all = self.member_range(i);
-        let mut moving = std::mem::take(&mut self.member_moving);
-        moving.clear();
-        moving.extend_from_slice(&self.member[all.end - k as usize..all.end]);
         self.cohort[i].members -= k;
-        self.absorb_moving(t, tail, &mut moving, region);
-        self.member_moving = moving;
+        self.absorb_members(t, tail, all.end - k as usize..all.end);
     }
 
-    /// Cohort `t` absorbs the members `moving`, whose summed figures are
-    /// `figures`: each member's numbers are restated against `t` so that
-    /// none of its figures changes, and they are appended to `t`'s.
-    fn absorb_moving(
-        &mut self,
-        t: usize,
-        figures: Detached,
-        moving: &mut [Member],
-        region: MemberRegion<'_>,
-    ) {
+    /// Cohort `t`, with room for them, absorbs the members at positions
+    /// `moving` (another entry's, or positions no entry holds any more),
+    /// whose summed figures are `figures`: each member's numbers are
+    /// restated against `t` so that none of its figures changes, and they
+    /// are appended to `t`'s.
+    fn absorb_members(&mut self, t: usize, figures: Detached, moving: Range<usize>) {
         let (growth_e, rewards_e, losses_e) = figures.units();
         let (growth_t, rewards_t, losses_t) = self.detached(t).units();
         let (mut scale, mut rewards_offset, mut losses_offset) = (0.0, 0.0, 0.0);
-        for m in moving.iter_mut() {
+        let end = self.member_range(t).end;
+        debug_assert!(
+            self.cohort[t].members as usize + moving.len() <= self.cohort[t].member_room as usize
+        );
+        for (to, from) in (end..).zip(moving.clone()) {
+            let mut m = self.member[from];
             let rewards = m.rewards + m.base * rewards_e;
             let losses = m.losses + m.base * losses_e;
             m.base *= growth_e / growth_t;
@@ -368,6 +376,7 @@ impl Stakers {
             scale += m.base;
             rewards_offset += m.rewards;
             losses_offset += m.losses;
+            self.member[to] = m;
         }
         self.cohort[t].scale += scale;
         self.cohort[t].rewards_offset += rewards_offset;
@@ -377,9 +386,6 @@ impl Stakers {
         self.rewards[t] += figures.rewards;
         self.losses[t] += figures.losses;
         self.cohort[t].mixed = true;
-        self.make_room(t, moving.len(), region);
-        let end = self.member_range(t).end;
-        self.member[end..end + moving.len()].copy_from_slice(moving);
         self.cohort[t].members += moving.len() as u32;
     }
 

@@ -164,8 +164,6 @@ pub struct Stakers {
     pub member: Vec<Member>,
     /// Scratch for packing members (see [`crate::engine::members`]).
     pub(super) member_scratch: Vec<Member>,
-    /// Scratch for members moving from one cohort to another.
-    pub(super) member_moving: Vec<Member>,
 }
 
 impl Stakers {
@@ -187,7 +185,6 @@ impl Stakers {
             cohort: bytemuck::allocation::zeroed_vec(len),
             member: bytemuck::allocation::zeroed_vec(len),
             member_scratch: Vec::new(),
-            member_moving: Vec::new(),
         }
     }
 
