@@ -259,6 +259,19 @@ impl Stakers {
         }
     }
 
+    /// [`Self::slot_state`] read without a branch on the state, for hot
+    /// loops over slots whose states are as good as random: (protocol,
+    /// active, held), where held is active or leaving, and the protocol is
+    /// meaningful only when held (it is `protocols` or above when empty).
+    #[inline]
+    pub fn slot_parts(&self, j: usize) -> (usize, bool, bool) {
+        let s = self.slot[j] as usize;
+        let p_count = self.protocols;
+        let active = s < p_count;
+        let p = std::hint::select_unpredictable(active, s, s.wrapping_sub(p_count));
+        (p, active, s < 2 * p_count)
+    }
+
     /// The protocol allocation slot `j` holds stake in, active or leaving.
     #[inline]
     pub fn slot_protocol(&self, j: usize) -> Option<usize> {
@@ -580,6 +593,27 @@ mod tests {
         assert_eq!(size_of::<Cohort>(), 64, "one cache line");
         assert_eq!(MEMBER_BYTES, 4 * size_of::<f64>());
         assert_eq!(SLOT_BYTES, 10);
+    }
+
+    #[test]
+    fn slots_read_without_a_branch_give_their_states() {
+        let mut st = Stakers::new(2, 3, 4);
+        st.allocate(0, 2, 1.0);
+        st.allocate(1, 0, 1.0);
+        st.start_leaving(1, 0);
+        st.allocate(3, 3, 0.5);
+        st.start_leaving(3, 3);
+        st.allocate(4, 1, 1.0);
+        for j in 0..6 {
+            let (p, active, held) = st.slot_parts(j);
+            let expected = match (active, held) {
+                (true, _) => SlotState::Active(p),
+                (false, true) => SlotState::Leaving(p),
+                (false, false) => SlotState::Empty,
+            };
+            assert_eq!(expected, st.slot_state(j), "slot {j}");
+        }
+        assert!(!st.slot_parts(2).2, "an empty slot holds nothing");
     }
 
     #[test]

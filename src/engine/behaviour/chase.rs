@@ -3,6 +3,8 @@
 //! the best-scoring one it does not hold, if the gain is large enough.
 //! Scores are APR minus `risk_weight` × expected yearly loss.
 
+use std::hint::select_unpredictable;
+
 use rand::RngExt;
 use rand_distr::Exp1;
 
@@ -369,28 +371,37 @@ fn plan_move(
     } = choice;
     let st = &classes.stakers;
     let slots = st.slot_range(i);
-    let mut worst: Option<(usize, usize)> = None;
+    // The worst active slot, ties to the lowest protocol. Which slots are
+    // empty, active or leaving, and which is worst, are as good as random:
+    // the slots are read and the worst selected without a branch.
+    let (mut j_worst, mut p_worst, mut worst_score) = (usize::MAX, usize::MAX, f64::NAN);
     // The protocols held (active or leaving), as a bit set when there are
     // at most 64.
     let small = st.protocols <= 64;
     let mut mask = 0u64;
+    let last = scores.len() - 1;
     for j in slots.clone() {
-        let state = st.slot_state(j);
-        if small && let SlotState::Active(p) | SlotState::Leaving(p) = state {
-            mask |= 1 << p;
+        let (p, active, held) = st.slot_parts(j);
+        if small {
+            mask |= select_unpredictable(held, 1 << (p & 63), 0);
         }
-        let SlotState::Active(p) = state else {
-            continue;
-        };
-        let better = match worst {
-            None => true,
-            Some((_, wp)) => scores[p] < scores[wp] || (scores[p] == scores[wp] && p < wp),
-        };
-        if better {
-            worst = Some((j, p));
-        }
+        let score = scores[p.min(last)];
+        let better = active
+            & ((j_worst == usize::MAX)
+                | (score < worst_score)
+                | ((score == worst_score) & (p < p_worst)));
+        j_worst = select_unpredictable(better, j, j_worst);
+        p_worst = select_unpredictable(better, p, p_worst);
+        // As bits: a select of two integers is a conditional move.
+        worst_score = f64::from_bits(select_unpredictable(
+            better,
+            score.to_bits(),
+            worst_score.to_bits(),
+        ));
     }
-    let (j_worst, p_worst) = worst?;
+    if j_worst == usize::MAX {
+        return None;
+    }
     let mask = small.then_some(mask);
     let held = |p: usize| match mask {
         Some(m) => m >> p & 1 == 1,

@@ -67,8 +67,11 @@ impl Behaviour {
             let j = self.rng.random_range(0..=last);
             member.swap(first + j, first + last);
         }
-        for t in 1..=k as usize {
-            member.swap(first + n as usize - t, first + all - t);
+        // With no members arrived in the review (n = all), they are there.
+        if n as usize != all {
+            for t in 1..=k as usize {
+                member.swap(first + n as usize - t, first + all - t);
+            }
         }
     }
 

@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
+use std::hint::select_unpredictable;
 
 use super::Behaviour;
 use super::entry::{KeyHashHasher, hash_words};
@@ -123,9 +124,9 @@ fn index_bits(st: &Stakers, i: usize, swap: Swap) -> u128 {
             Some((k, index)) if k == j => index,
             _ => st.slot[j],
         };
-        if usize::from(index) < empty {
-            bits |= 1 << index;
-        }
+        // Which slots are empty is as good as random: no branch.
+        let bit = 1u128 << (index & 127);
+        bits |= select_unpredictable(usize::from(index) < empty, bit, 0);
     }
     bits
 }
