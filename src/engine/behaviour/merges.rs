@@ -175,12 +175,14 @@ fn key_hash(st: &Stakers, i: usize, held: Allocations) -> u64 {
             (pairs, 0)
         }
     };
+    // Three words: the operator in the top bits of the allocations' high
+    // word (a collision there costs a comparison, never a wrong merge), the
+    // entry and release steps side by side.
+    let cohort = &st.cohort[i];
     hash_words(&[
-        u64::from(st.operator[i]),
-        u64::from(st.cohort[i].entered),
-        u64::from(st.cohort[i].released),
         low,
-        high,
+        high ^ u64::from(st.operator[i]).rotate_right(16),
+        u64::from(cohort.entered) | u64::from(cohort.released) << 32,
     ])
 }
 
