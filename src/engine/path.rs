@@ -240,7 +240,7 @@ impl<'m> PathState<'m> {
             series: values,
             row,
             staker_apr,
-            exit_delays: self.behaviour.exit_delays,
+            exit_delays: std::mem::take(&mut self.behaviour.exit_delays),
             events: self.log.events,
             events_not_logged: self.log.not_logged,
             liquidations: self.lending.log,

@@ -471,16 +471,29 @@ fn pass<const COMPOUND: bool, const OPERATORS: bool, const K: usize, const COMMO
 
 /// Recomputes a class's TVL accumulator and total stake from scratch.
 pub fn recount(st: &Stakers, range: Range<usize>, tvl: &mut [f64]) -> f64 {
+    match st.slots {
+        1 => recount_slots::<1>(st, range, tvl),
+        2 => recount_slots::<2>(st, range, tvl),
+        3 => recount_slots::<3>(st, range, tvl),
+        4 => recount_slots::<4>(st, range, tvl),
+        _ => recount_slots::<0>(st, range, tvl),
+    }
+}
+
+/// [`recount`] for `K` slots per entry (`K = 0`: any number), without a
+/// branch per entry: an entry without stake adds `weight × 0 = +0` to each
+/// of its slots, which leaves every sum as it was (they are never −0).
+#[inline(always)]
+fn recount_slots<const K: usize>(st: &Stakers, range: Range<usize>, tvl: &mut [f64]) -> f64 {
+    let k = if K > 0 { K } else { st.slots };
     tvl.fill(0.0);
     let mut total = 0.0;
-    for i in range {
-        let c = st.stake[i];
+    let slots = st.slot[range.start * k..range.end * k].chunks_exact(k);
+    let weights = st.weight[range.start * k..range.end * k].chunks_exact(k);
+    for ((&c, s), w) in st.stake[range].iter().zip(slots).zip(weights) {
         total += c;
-        if c == 0.0 {
-            continue;
-        }
-        for j in st.slot_range(i) {
-            tvl[st.slot[j] as usize] += st.weight[j] * c;
+        for (&sj, &wj) in s.iter().zip(w) {
+            tvl[sj as usize] += wj * c;
         }
     }
     total

@@ -2,6 +2,7 @@
 //! class's distributions, and its stake added to the protocols it backs.
 
 use rand::RngExt;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -121,9 +122,10 @@ impl Behaviour {
         let class = &model.classes[c];
         let count = class.count as usize;
         let alike = model.run.cohorts && !class.is_loop();
-        let mut grouping = Grouping::default();
-        let mut stakes = Vec::with_capacity(count);
-        let mut group_of = Vec::with_capacity(count);
+        let mut grouping = SPARE_GROUPING.with_borrow_mut(std::mem::take);
+        grouping.clear();
+        let mut stakes = std::mem::take(&mut grouping.stakes);
+        let mut group_of = std::mem::take(&mut grouping.group_of);
         for _ in 0..count {
             let (stake, operator) =
                 self.draw_entrant(model, &protocols.tvl_native, c, 0, Stream::Initial);
@@ -165,7 +167,17 @@ impl Behaviour {
         run.next_entry = start + groups;
         run.entries_used = run.next_entry;
         run.next_member = first_member + count;
+        grouping.stakes = stakes;
+        grouping.group_of = group_of;
+        SPARE_GROUPING.set(grouping);
     }
+}
+
+thread_local! {
+    /// This thread's grouping from its last class at t = 0, for its next:
+    /// cleared, it keeps its room, so that a path does not grow its tables
+    /// (and rehash its map) again from nothing.
+    static SPARE_GROUPING: RefCell<Grouping> = RefCell::new(Grouping::default());
 }
 
 /// A cohort about to enter.
@@ -225,6 +237,10 @@ fn install(
 /// hash and confirmed word for word; a staker whose hash another key holds
 /// (or any staker, when stakers are not to be gathered) starts a cohort of
 /// its own, which is always exact.
+/// The word that starts a key's pairs when they are keyed as a set of
+/// protocols of one weight ([`Grouping::key_of`]): no protocol index.
+const SET_KEY: u64 = u64::MAX;
+
 #[derive(Default)]
 struct Grouping {
     /// Hash of a key → its cohort.
@@ -242,6 +258,10 @@ struct Grouping {
     /// The key being looked up, and its pairs being sorted.
     scratch: Vec<u64>,
     pairs: Vec<(u64, u64)>,
+    /// Per staker, in drawing order: its stake and its cohort (kept here
+    /// between classes for their room only).
+    stakes: Vec<f64>,
+    group_of: Vec<u32>,
 }
 
 impl Grouping {
@@ -256,17 +276,7 @@ impl Grouping {
         if !alike || stake <= 0.0 {
             return self.new_group(operator, picks, None);
         }
-        // Pairs in protocol order: the order drawn does not matter in law.
-        self.pairs.clear();
-        self.pairs
-            .extend(picks.iter().map(|&(p, w)| (p as u64, w.to_bits())));
-        self.pairs.sort_unstable();
-        self.scratch.clear();
-        self.scratch.push(operator as u64);
-        for &(p, w) in &self.pairs {
-            self.scratch.push(p);
-            self.scratch.push(w);
-        }
+        self.key_of(operator, picks);
         let hash = hash_words(&self.scratch);
         if let Some(&g) = self.by_hash.get(&hash)
             && self.keys[self.key_range[g as usize].clone()] == self.scratch[..]
@@ -274,6 +284,51 @@ impl Grouping {
             return g;
         }
         self.new_group(operator, picks, Some(hash))
+    }
+
+    /// Puts the key of a staker with `operator` and `picks` in `scratch`:
+    /// the operator, then the set of (protocol, weight) pairs, whose order
+    /// drawn does not matter in law. Picks of one weight and distinct
+    /// protocols below 128 (a random allocation's) are keyed as that set's
+    /// protocols, one bit each, and the weight, after a tag no protocol
+    /// index can equal; other picks as their pairs in protocol order. Which
+    /// form a key takes depends on the set alone, so equal sets give equal
+    /// keys.
+    fn key_of(&mut self, operator: usize, picks: &[(usize, f64)]) {
+        self.scratch.clear();
+        self.scratch.push(operator as u64);
+        let weight = picks.first().map_or(0, |&(_, w)| w.to_bits());
+        let mut bits = 0u128;
+        let mut one_weight = true;
+        for &(p, w) in picks {
+            bits |= 1u128 << (p & 127);
+            one_weight &= p < 128 && w.to_bits() == weight;
+        }
+        if one_weight && bits.count_ones() as usize == picks.len() {
+            self.scratch
+                .extend([SET_KEY, bits as u64, (bits >> 64) as u64, weight]);
+            return;
+        }
+        self.pairs.clear();
+        self.pairs
+            .extend(picks.iter().map(|&(p, w)| (p as u64, w.to_bits())));
+        self.pairs.sort_unstable();
+        for &(p, w) in &self.pairs {
+            self.scratch.push(p);
+            self.scratch.push(w);
+        }
+    }
+
+    /// Empty, with the room it had.
+    fn clear(&mut self) {
+        self.by_hash.clear();
+        self.key_range.clear();
+        self.operators.clear();
+        self.pick_range.clear();
+        self.keys.clear();
+        self.picks.clear();
+        self.stakes.clear();
+        self.group_of.clear();
     }
 
     /// A new cohort of one staker with `operator` and `picks`, found

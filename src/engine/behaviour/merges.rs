@@ -12,6 +12,7 @@
 //! class's last ones when the review ends, so a class's entries stay
 //! contiguous.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::hint::select_unpredictable;
@@ -42,11 +43,26 @@ pub struct Merges {
     unused: Vec<u32>,
 }
 
+thread_local! {
+    /// This thread's merges from its last path ([`Merges::keep_for_next`]),
+    /// for its next: cleared, the key maps keep their room, so that a path
+    /// does not grow them (and rehash them) again from nothing.
+    static SPARE_MERGES: RefCell<Option<Merges>> = const { RefCell::new(None) };
+}
+
 impl Merges {
-    /// Nothing stored yet, for the classes of `model`.
+    /// Nothing stored yet, for the classes of `model`: this thread's spare
+    /// merges, cleared, when they are for as many classes and entries.
     pub fn new(model: &Model) -> Merges {
         let classes = model.classes.len();
         let entries = model.classes.iter().map(|c| c.capacity() as usize).sum();
+        let spare = SPARE_MERGES
+            .with_borrow_mut(Option::take)
+            .filter(|m| m.by_key.len() == classes && m.arrived.len() == entries);
+        if let Some(mut merges) = spare {
+            merges.clear();
+            return merges;
+        }
         Merges {
             by_key: vec![HashMap::default(); classes],
             filled: vec![false; classes],
@@ -54,6 +70,22 @@ impl Merges {
             arrived: vec![0; entries],
             ..Merges::default()
         }
+    }
+
+    /// As [`Merges::new`] makes them, with the room they have.
+    fn clear(&mut self) {
+        self.by_key.iter_mut().for_each(HashMap::clear);
+        self.filled.fill(false);
+        self.forms.fill(KeyForm::Pairs);
+        self.active = false;
+        self.arrived.fill(0);
+        self.arrived_in.clear();
+        self.unused.clear();
+    }
+
+    /// Keeps these merges as this thread's spare ones, for its next path.
+    pub fn keep_for_next(self) {
+        SPARE_MERGES.set(Some(self));
     }
 
     /// Members of entry `i` that have not acted in the current review.

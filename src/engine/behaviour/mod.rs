@@ -46,6 +46,13 @@ pub struct Behaviour {
     merges: merges::Merges,
 }
 
+impl Drop for Behaviour {
+    /// Keeps the merges' tables as this thread's spare ones.
+    fn drop(&mut self) {
+        std::mem::take(&mut self.merges).keep_for_next();
+    }
+}
+
 impl Behaviour {
     /// The behaviour of path `path` of `model`.
     pub fn new(model: &Model, path: u32) -> Behaviour {
