@@ -10,6 +10,7 @@ use super::outcome::PathOutcome;
 use super::path::simulate_path;
 use crate::model::Model;
 use crate::results::{Collected, PathRange};
+use crate::stats::sketch::LogHistogram;
 
 /// Paths simulated in parallel before their outcomes are folded.
 const BATCH: u32 = 256;
@@ -31,24 +32,72 @@ pub fn simulate(model: &Model, range: PathRange, on_path_done: &(dyn Fn() + Sync
                 outcome
             })
             .collect();
+        place_series(&mut collected, start, &outcomes);
+        let counts = pooled_yield_counts(&outcomes);
         for outcome in outcomes {
             fold(&mut collected, outcome, max_events);
+        }
+        for (acc, pooled) in collected.staker_apr.iter_mut().zip(&counts) {
+            acc.merge_counts(pooled);
         }
         start = stop;
     }
     collected
 }
 
-fn fold(c: &mut Collected, o: PathOutcome, max_events: usize) {
+/// Puts the recorded values of a batch's `outcomes` (paths `first`
+/// onwards, in order) in their places in `c.values` (value `k` of a path
+/// at `k × paths + path`), in parallel, one run of values `k` at a time:
+/// each run is written in one sweep and read from every outcome at the
+/// same offset.
+fn place_series(c: &mut Collected, first: u32, outcomes: &[PathOutcome]) {
     let n = c.range.count as usize;
-    let local = (o.path - c.range.first) as usize;
-    let s_count = c.series.len();
-    for (k, v) in o.series.iter().enumerate() {
-        let (point, series) = (k / s_count, k % s_count);
-        c.values[(point * s_count + series) * n + local] = *v;
+    if n == 0 {
+        return;
     }
+    let local = (first - c.range.first) as usize;
+    c.values
+        .par_chunks_mut(n)
+        .with_min_len(64)
+        .enumerate()
+        .for_each(|(k, run)| {
+            for (slot, outcome) in run[local..].iter_mut().zip(outcomes) {
+                if let Some(&v) = outcome.series.get(k) {
+                    *slot = v;
+                }
+            }
+        });
+}
+
+/// The per-class yield sketches of a batch's `outcomes` pooled in
+/// parallel, counts, minimum and maximum only ([`LogHistogram::merge_counts`]):
+/// integer counts add up alike in any grouping. Their sums are added in
+/// path order by [`fold`].
+fn pooled_yield_counts(outcomes: &[PathOutcome]) -> Vec<LogHistogram> {
+    let pool = |mut acc: Vec<LogHistogram>, sketches: &[LogHistogram]| {
+        if acc.is_empty() {
+            acc = sketches
+                .iter()
+                .map(|s| LogHistogram::new(s.relative_accuracy()))
+                .collect();
+        }
+        for (a, s) in acc.iter_mut().zip(sketches) {
+            a.merge_counts(s);
+        }
+        acc
+    };
+    outcomes
+        .par_iter()
+        .fold(Vec::new, |acc, o| pool(acc, &o.staker_apr))
+        .reduce(Vec::new, |a, b| if a.is_empty() { b } else { pool(a, &b) })
+}
+
+/// Folds one path's outcome into `c`, in path order: everything but its
+/// recorded values ([`place_series`]) and its yield counts
+/// ([`pooled_yield_counts`]).
+fn fold(c: &mut Collected, o: PathOutcome, max_events: usize) {
     for (acc, sketch) in c.staker_apr.iter_mut().zip(&o.staker_apr) {
-        acc.merge(sketch);
+        acc.add_moments(sketch.moments());
         c.staker_apr_moments.push(sketch.moments());
     }
     for (acc, delays) in c.exit_delays.iter_mut().zip(&o.exit_delays) {

@@ -567,6 +567,45 @@ mod tests {
     }
 
     #[test]
+    fn a_recount_adds_every_slot_of_every_staked_entry_bit_for_bit() {
+        for slots in [2, 3, 5] {
+            let len = 6;
+            let mut st = Stakers::new(len, slots, 3);
+            for i in 0..len {
+                // Entries 1 and 4 hold nothing; the others 1 or 2 slots.
+                st.stake[i] = if i % 3 == 1 {
+                    0.0
+                } else {
+                    1.5 + i as f64 / 7.0
+                };
+                let base = st.slot_range(i).start;
+                st.allocate(base, i % 3, 0.5 + i as f64 / 10.0);
+                if i % 2 == 0 {
+                    st.allocate(base + 1, (i + 1) % 3, 1.0);
+                }
+            }
+            st.start_leaving(st.slot_range(2).start, 2);
+            // The sums as a loop over the staked entries' slots makes them.
+            let mut expected = vec![0.0; slot_index_count(3)];
+            let mut expected_total = 0.0;
+            for i in 0..len {
+                expected_total += st.stake[i];
+                if st.stake[i] == 0.0 {
+                    continue;
+                }
+                for j in st.slot_range(i) {
+                    expected[st.slot[j] as usize] += st.weight[j] * st.stake[i];
+                }
+            }
+            let mut tvl = vec![7.0; slot_index_count(3)];
+            let total = recount(&st, 0..len, &mut tvl);
+            assert_eq!(total.to_bits(), expected_total.to_bits());
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&tvl), bits(&expected), "{slots} slots");
+        }
+    }
+
+    #[test]
     fn reset_entries_leave_them_as_new_ones() {
         let fresh = Stakers::new(4, 2, 3);
         let mut st = fresh.clone();

@@ -203,12 +203,8 @@ impl LogHistogram {
             self.alpha,
             other.alpha
         );
-        for (&k, &c) in &other.positive {
-            *self.positive.entry(k).or_insert(0) += c;
-        }
-        for (&k, &c) in &other.negative {
-            *self.negative.entry(k).or_insert(0) += c;
-        }
+        add_buckets(&mut self.positive, &other.positive);
+        add_buckets(&mut self.negative, &other.negative);
         self.zero += other.zero;
         self.count += other.count;
         self.min = self.min.min(other.min);
@@ -406,6 +402,32 @@ impl LogHistogram {
     fn representative(&self, k: i32) -> f64 {
         2.0 * self.gamma.powi(k) / (self.gamma + 1.0)
     }
+}
+
+/// Adds the bucket counts `from` into `into`. A few buckets are added one
+/// lookup each; more are merged with `into`'s in one ordered pass, and the
+/// map built again from the merged run (a map built from sorted keys is
+/// built in one pass, where a lookup per bucket costs a search and, for a
+/// new bucket, an insertion).
+fn add_buckets(into: &mut BTreeMap<i32, u64>, from: &BTreeMap<i32, u64>) {
+    if from.len() * 8 < into.len() {
+        for (&k, &c) in from {
+            *into.entry(k).or_insert(0) += c;
+        }
+        return;
+    }
+    let mut mine = std::mem::take(into).into_iter().peekable();
+    let mut theirs = from.iter().map(|(&k, &c)| (k, c)).peekable();
+    let merged = std::iter::from_fn(|| match (mine.peek(), theirs.peek()) {
+        (Some(&(a, _)), Some(&(b, _))) if a == b => {
+            let (k, c) = mine.next()?;
+            theirs.next().map(|(_, d)| (k, c + d))
+        }
+        (Some(&(a, _)), Some(&(b, _))) if b < a => theirs.next(),
+        (Some(_), _) => mine.next(),
+        (None, _) => theirs.next(),
+    });
+    *into = merged.collect();
 }
 
 #[cfg(test)]

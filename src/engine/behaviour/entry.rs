@@ -677,4 +677,50 @@ operators = { op-a = 0.25, op-b = 0.75 }
         };
         assert!((draw_stake(degenerate, &mut rng.clone()) - 10.0).abs() < 1e-12);
     }
+
+    #[test]
+    fn stakers_group_by_operator_and_their_set_of_protocol_weight_pairs() {
+        let mut grouping = Grouping::default();
+        let mut group =
+            |operator, picks: &[(usize, f64)]| grouping.group_of(operator, picks, true, 1.0);
+        // One weight: keyed as a set of protocols, drawn in any order.
+        let a = group(0, &[(3, 1.0), (0, 1.0), (7, 1.0)]);
+        assert_eq!(group(0, &[(7, 1.0), (3, 1.0), (0, 1.0)]), a);
+        assert_ne!(group(1, &[(0, 1.0), (3, 1.0), (7, 1.0)]), a);
+        assert_ne!(group(0, &[(0, 0.5), (3, 0.5), (7, 0.5)]), a);
+        assert_ne!(group(0, &[(0, 1.0), (3, 1.0)]), a);
+        // Protocols beyond 127 and weights that differ: keyed as pairs.
+        let b = group(0, &[(200, 1.0), (0, 1.0)]);
+        assert_eq!(group(0, &[(0, 1.0), (200, 1.0)]), b);
+        let c = group(0, &[(0, 1.0), (3, 0.5)]);
+        assert_eq!(group(0, &[(3, 0.5), (0, 1.0)]), c);
+        assert_ne!(group(0, &[(0, 0.5), (3, 1.0)]), c);
+        // A protocol listed twice is not the set of it once.
+        let d = group(0, &[(4, 1.0), (4, 1.0)]);
+        assert_ne!(group(0, &[(4, 1.0)]), d);
+        assert_eq!(group(0, &[]), group(0, &[]));
+        let groups = [a, b, c, d];
+        assert!(groups.iter().all(|&g| g < grouping.len() as u32));
+    }
+
+    #[test]
+    fn a_cleared_grouping_groups_as_a_new_one() {
+        let picks = [
+            [(1, 1.0), (2, 1.0)],
+            [(2, 1.0), (1, 1.0)],
+            [(0, 1.0), (2, 0.5)],
+        ];
+        let groups_of = |grouping: &mut Grouping| -> Vec<u32> {
+            picks
+                .iter()
+                .map(|p| grouping.group_of(0, p, true, 1.0))
+                .collect()
+        };
+        let mut used = Grouping::default();
+        groups_of(&mut used);
+        used.group_of(3, &[(9, 2.0)], true, 1.0);
+        used.clear();
+        assert_eq!(groups_of(&mut used), groups_of(&mut Grouping::default()));
+        assert_eq!(used.len(), 2);
+    }
 }

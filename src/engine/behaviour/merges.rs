@@ -543,8 +543,10 @@ strategy = { kind = "yield_chasing", probability = 1.0, min_improvement = 0.0 }
 
     #[test]
     fn a_path_run_after_another_on_one_thread_is_the_path_run_alone() {
-        // A thread keeps its staker arrays from one path to the next (see
-        // `Classes`); what path 0 left in them must not reach path 1.
+        // A thread keeps its staker arrays, its merges' key maps and its
+        // t = 0 grouping from one path to the next (see `Classes`,
+        // `Merges::new` and `entry`); what path 0 left in them must not
+        // reach path 1.
         let model = some_acting();
         let on_a_new_thread = |paths: &[u32]| {
             std::thread::scope(|s| {
