@@ -123,7 +123,8 @@ impl Behaviour {
         let count = class.count as usize;
         let alike = model.run.cohorts && !class.is_loop();
         let mut grouping = SPARE_GROUPING.with_borrow_mut(std::mem::take);
-        grouping.clear();
+        let by_set = matches!(class.allocation, InitialAllocation::Random { .. });
+        grouping.clear(by_set);
         let mut stakes = std::mem::take(&mut grouping.stakes);
         let mut group_of = std::mem::take(&mut grouping.group_of);
         for _ in 0..count {
@@ -255,6 +256,8 @@ struct Grouping {
     keys: Vec<u64>,
     /// Every cohort's picks.
     picks: Vec<(usize, f64)>,
+    /// Whether the class's picks are drawn at random ([`Self::key_of`]).
+    by_set: bool,
     /// The key being looked up, and its pairs being sorted.
     scratch: Vec<u64>,
     pairs: Vec<(u64, u64)>,
@@ -288,26 +291,29 @@ impl Grouping {
 
     /// Puts the key of a staker with `operator` and `picks` in `scratch`:
     /// the operator, then the set of (protocol, weight) pairs, whose order
-    /// drawn does not matter in law. Picks of one weight and distinct
-    /// protocols below 128 (a random allocation's) are keyed as that set's
+    /// drawn does not matter in law. When the class's picks are drawn at
+    /// random (`by_set`: one weight, distinct protocols), picks of one
+    /// weight and distinct protocols below 128 are keyed as that set's
     /// protocols, one bit each, and the weight, after a tag no protocol
     /// index can equal; other picks as their pairs in protocol order. Which
-    /// form a key takes depends on the set alone, so equal sets give equal
-    /// keys.
+    /// form a key takes depends on the class and the set alone, so equal
+    /// sets give equal keys.
     fn key_of(&mut self, operator: usize, picks: &[(usize, f64)]) {
         self.scratch.clear();
         self.scratch.push(operator as u64);
-        let weight = picks.first().map_or(0, |&(_, w)| w.to_bits());
-        let mut bits = 0u128;
-        let mut one_weight = true;
-        for &(p, w) in picks {
-            bits |= 1u128 << (p & 127);
-            one_weight &= p < 128 && w.to_bits() == weight;
-        }
-        if one_weight && bits.count_ones() as usize == picks.len() {
-            self.scratch
-                .extend([SET_KEY, bits as u64, (bits >> 64) as u64, weight]);
-            return;
+        if self.by_set {
+            let weight = picks.first().map_or(0, |&(_, w)| w.to_bits());
+            let mut bits = 0u128;
+            let mut one_weight = true;
+            for &(p, w) in picks {
+                bits |= 1u128 << (p & 127);
+                one_weight &= p < 128 && w.to_bits() == weight;
+            }
+            if one_weight && bits.count_ones() as usize == picks.len() {
+                self.scratch
+                    .extend([SET_KEY, bits as u64, (bits >> 64) as u64, weight]);
+                return;
+            }
         }
         self.pairs.clear();
         self.pairs
@@ -319,8 +325,10 @@ impl Grouping {
         }
     }
 
-    /// Empty, with the room it had.
-    fn clear(&mut self) {
+    /// Empty, with the room it had, for a class whose picks are drawn at
+    /// random when `by_set` (see [`Self::key_of`]).
+    fn clear(&mut self, by_set: bool) {
+        self.by_set = by_set;
         self.by_hash.clear();
         self.key_range.clear();
         self.operators.clear();
@@ -680,27 +688,31 @@ operators = { op-a = 0.25, op-b = 0.75 }
 
     #[test]
     fn stakers_group_by_operator_and_their_set_of_protocol_weight_pairs() {
-        let mut grouping = Grouping::default();
-        let mut group =
-            |operator, picks: &[(usize, f64)]| grouping.group_of(operator, picks, true, 1.0);
-        // One weight: keyed as a set of protocols, drawn in any order.
-        let a = group(0, &[(3, 1.0), (0, 1.0), (7, 1.0)]);
-        assert_eq!(group(0, &[(7, 1.0), (3, 1.0), (0, 1.0)]), a);
-        assert_ne!(group(1, &[(0, 1.0), (3, 1.0), (7, 1.0)]), a);
-        assert_ne!(group(0, &[(0, 0.5), (3, 0.5), (7, 0.5)]), a);
-        assert_ne!(group(0, &[(0, 1.0), (3, 1.0)]), a);
-        // Protocols beyond 127 and weights that differ: keyed as pairs.
-        let b = group(0, &[(200, 1.0), (0, 1.0)]);
-        assert_eq!(group(0, &[(0, 1.0), (200, 1.0)]), b);
-        let c = group(0, &[(0, 1.0), (3, 0.5)]);
-        assert_eq!(group(0, &[(3, 0.5), (0, 1.0)]), c);
-        assert_ne!(group(0, &[(0, 0.5), (3, 1.0)]), c);
-        // A protocol listed twice is not the set of it once.
-        let d = group(0, &[(4, 1.0), (4, 1.0)]);
-        assert_ne!(group(0, &[(4, 1.0)]), d);
-        assert_eq!(group(0, &[]), group(0, &[]));
-        let groups = [a, b, c, d];
-        assert!(groups.iter().all(|&g| g < grouping.len() as u32));
+        // Keyed as protocol sets (a random allocation's class) or as pairs,
+        // the groups are the same.
+        for by_set in [true, false] {
+            let mut grouping = Grouping::default();
+            grouping.clear(by_set);
+            let mut group =
+                |operator, picks: &[(usize, f64)]| grouping.group_of(operator, picks, true, 1.0);
+            // One weight, drawn in any order.
+            let a = group(0, &[(3, 1.0), (0, 1.0), (7, 1.0)]);
+            assert_eq!(group(0, &[(7, 1.0), (3, 1.0), (0, 1.0)]), a);
+            assert_ne!(group(1, &[(0, 1.0), (3, 1.0), (7, 1.0)]), a);
+            assert_ne!(group(0, &[(0, 0.5), (3, 0.5), (7, 0.5)]), a);
+            assert_ne!(group(0, &[(0, 1.0), (3, 1.0)]), a);
+            // Protocols beyond 127 and weights that differ: always pairs.
+            let b = group(0, &[(200, 1.0), (0, 1.0)]);
+            assert_eq!(group(0, &[(0, 1.0), (200, 1.0)]), b);
+            let c = group(0, &[(0, 1.0), (3, 0.5)]);
+            assert_eq!(group(0, &[(3, 0.5), (0, 1.0)]), c);
+            assert_ne!(group(0, &[(0, 0.5), (3, 1.0)]), c);
+            // A protocol listed twice is not the set of it once.
+            let d = group(0, &[(4, 1.0), (4, 1.0)]);
+            assert_ne!(group(0, &[(4, 1.0)]), d);
+            assert_eq!(group(0, &[]), group(0, &[]));
+            assert_eq!(grouping.len(), 10, "by_set = {by_set}");
+        }
     }
 
     #[test]
@@ -719,8 +731,10 @@ operators = { op-a = 0.25, op-b = 0.75 }
         let mut used = Grouping::default();
         groups_of(&mut used);
         used.group_of(3, &[(9, 2.0)], true, 1.0);
-        used.clear();
-        assert_eq!(groups_of(&mut used), groups_of(&mut Grouping::default()));
+        used.clear(true);
+        let mut fresh = Grouping::default();
+        fresh.clear(true);
+        assert_eq!(groups_of(&mut used), groups_of(&mut fresh));
         assert_eq!(used.len(), 2);
     }
 }
