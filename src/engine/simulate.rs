@@ -2,7 +2,9 @@
 //! ordered fold of the per-path outcomes. Paths run in batches; each batch's
 //! outcomes are folded in path order, so the collected results (and every
 //! statistic computed from them) are identical for any thread count and any
-//! batch size.
+//! batch size. What does not depend on that order (where each recorded
+//! value goes, the integer counts of the yield sketches) is gathered in
+//! parallel first.
 
 use rayon::prelude::*;
 
