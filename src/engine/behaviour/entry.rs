@@ -123,8 +123,7 @@ impl Behaviour {
         let count = class.count as usize;
         let alike = model.run.cohorts && !class.is_loop();
         let mut grouping = SPARE_GROUPING.with_borrow_mut(std::mem::take);
-        let by_set = matches!(class.allocation, InitialAllocation::Random { .. });
-        grouping.clear(by_set);
+        grouping.clear(&class.allocation);
         let mut stakes = std::mem::take(&mut grouping.stakes);
         let mut group_of = std::mem::take(&mut grouping.group_of);
         for _ in 0..count {
@@ -242,6 +241,32 @@ fn install(
 /// protocols of one weight ([`Grouping::key_of`]): no protocol index.
 const SET_KEY: u64 = u64::MAX;
 
+/// The word that starts a key's pairs when they are keyed as which pairs
+/// of the class's fixed allocation they are ([`Grouping::key_of`]): no
+/// protocol index.
+const FIXED_KEY: u64 = u64::MAX - 1;
+
+/// Which of `fixed` (at most 64 distinct pairs) `picks` are, one bit
+/// each, when they are some of them, each once; `None` otherwise (or when
+/// `fixed` is empty). The answer depends on the set of picks alone.
+fn fixed_subset(fixed: &[(usize, f64)], picks: &[(usize, f64)]) -> Option<u64> {
+    if fixed.is_empty() {
+        return None;
+    }
+    let mut among = 0u64;
+    for &(p, w) in picks {
+        let bit = 1u64
+            << fixed
+                .iter()
+                .position(|&(q, v)| q == p && v.to_bits() == w.to_bits())?;
+        if among & bit != 0 {
+            return None;
+        }
+        among |= bit;
+    }
+    Some(among)
+}
+
 #[derive(Default)]
 struct Grouping {
     /// Hash of a key → its cohort.
@@ -258,6 +283,8 @@ struct Grouping {
     picks: Vec<(usize, f64)>,
     /// Whether the class's picks are drawn at random ([`Self::key_of`]).
     by_set: bool,
+    /// The class's fixed allocation, if it has one ([`Self::key_of`]).
+    fixed: Vec<(usize, f64)>,
     /// The key being looked up, and its pairs being sorted.
     scratch: Vec<u64>,
     pairs: Vec<(u64, u64)>,
@@ -291,16 +318,26 @@ impl Grouping {
 
     /// Puts the key of a staker with `operator` and `picks` in `scratch`:
     /// the operator, then the set of (protocol, weight) pairs, whose order
-    /// drawn does not matter in law. When the class's picks are drawn at
-    /// random (`by_set`: one weight, distinct protocols), picks of one
-    /// weight and distinct protocols below 128 are keyed as that set's
-    /// protocols, one bit each, and the weight, after a tag no protocol
-    /// index can equal; other picks as their pairs in protocol order. Which
-    /// form a key takes depends on the class and the set alone, so equal
-    /// sets give equal keys.
+    /// drawn does not matter in law. After a tag no protocol index can
+    /// equal, it is keyed as
+    /// - when the class's picks are drawn at random (`by_set`: one weight,
+    ///   distinct protocols), and they have one weight and distinct
+    ///   protocols below 128: that set's protocols, one bit each, and the
+    ///   weight;
+    /// - when the class has a fixed allocation (of distinct protocols) of
+    ///   at most 64 pairs, and the picks are some of its pairs, each once:
+    ///   which of them, one bit each.
+    ///
+    /// Other picks are keyed as their pairs in protocol order. Which form
+    /// a key takes depends on the class and the set alone, so equal sets
+    /// give equal keys.
     fn key_of(&mut self, operator: usize, picks: &[(usize, f64)]) {
         self.scratch.clear();
         self.scratch.push(operator as u64);
+        if let Some(among) = fixed_subset(&self.fixed, picks) {
+            self.scratch.extend([FIXED_KEY, among]);
+            return;
+        }
         if self.by_set {
             let weight = picks.first().map_or(0, |&(_, w)| w.to_bits());
             let mut bits = 0u128;
@@ -325,10 +362,16 @@ impl Grouping {
         }
     }
 
-    /// Empty, with the room it had, for a class whose picks are drawn at
-    /// random when `by_set` (see [`Self::key_of`]).
-    fn clear(&mut self, by_set: bool) {
-        self.by_set = by_set;
+    /// Empty, with the room it had, for a class with `allocation` (see
+    /// [`Self::key_of`]).
+    fn clear(&mut self, allocation: &InitialAllocation) {
+        self.by_set = matches!(allocation, InitialAllocation::Random { .. });
+        self.fixed.clear();
+        if let InitialAllocation::Fixed(pairs) = allocation
+            && pairs.len() <= 64
+        {
+            self.fixed.extend_from_slice(pairs);
+        }
         self.by_hash.clear();
         self.key_range.clear();
         self.operators.clear();
@@ -690,9 +733,16 @@ operators = { op-a = 0.25, op-b = 0.75 }
     fn stakers_group_by_operator_and_their_set_of_protocol_weight_pairs() {
         // Keyed as protocol sets (a random allocation's class) or as pairs,
         // the groups are the same.
-        for by_set in [true, false] {
+        let random = InitialAllocation::Random {
+            min: 1,
+            max: 3,
+            weight: 1.0,
+            among: vec![0, 3, 7],
+        };
+        let fixed = InitialAllocation::Fixed(vec![(0, 1.0), (3, 1.0), (7, 1.0)]);
+        for allocation in [random, fixed, InitialAllocation::Fixed(vec![])] {
             let mut grouping = Grouping::default();
-            grouping.clear(by_set);
+            grouping.clear(&allocation);
             let mut group =
                 |operator, picks: &[(usize, f64)]| grouping.group_of(operator, picks, true, 1.0);
             // One weight, drawn in any order.
@@ -711,7 +761,7 @@ operators = { op-a = 0.25, op-b = 0.75 }
             let d = group(0, &[(4, 1.0), (4, 1.0)]);
             assert_ne!(group(0, &[(4, 1.0)]), d);
             assert_eq!(group(0, &[]), group(0, &[]));
-            assert_eq!(grouping.len(), 10, "by_set = {by_set}");
+            assert_eq!(grouping.len(), 10, "{allocation:?}");
         }
     }
 
@@ -731,9 +781,10 @@ operators = { op-a = 0.25, op-b = 0.75 }
         let mut used = Grouping::default();
         groups_of(&mut used);
         used.group_of(3, &[(9, 2.0)], true, 1.0);
-        used.clear(true);
+        let fixed = InitialAllocation::Fixed(vec![(1, 1.0), (2, 1.0)]);
+        used.clear(&fixed);
         let mut fresh = Grouping::default();
-        fresh.clear(true);
+        fresh.clear(&fixed);
         assert_eq!(groups_of(&mut used), groups_of(&mut fresh));
         assert_eq!(used.len(), 2);
     }
