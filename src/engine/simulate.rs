@@ -35,7 +35,7 @@ pub fn simulate(model: &Model, range: PathRange, on_path_done: &(dyn Fn() + Sync
             })
             .collect();
         place_series(&mut collected, start, &outcomes);
-        let counts = pooled_yield_counts(&outcomes);
+        let counts = pooled_yield_counts(&collected.staker_apr, &outcomes);
         for outcome in outcomes {
             fold(&mut collected, outcome, max_events);
         }
@@ -54,9 +54,6 @@ pub fn simulate(model: &Model, range: PathRange, on_path_done: &(dyn Fn() + Sync
 /// same offset.
 fn place_series(c: &mut Collected, first: u32, outcomes: &[PathOutcome]) {
     let n = c.range.count as usize;
-    if n == 0 {
-        return;
-    }
     let local = (first - c.range.first) as usize;
     c.values
         .par_chunks_mut(n)
@@ -72,17 +69,16 @@ fn place_series(c: &mut Collected, first: u32, outcomes: &[PathOutcome]) {
 }
 
 /// The per-class yield sketches of a batch's `outcomes` pooled in
-/// parallel, counts, minimum and maximum only ([`LogHistogram::merge_counts`]):
-/// integer counts add up alike in any grouping. Their sums are added in
-/// path order by [`fold`].
-fn pooled_yield_counts(outcomes: &[PathOutcome]) -> Vec<LogHistogram> {
+/// parallel, counts, minimum and maximum only ([`LogHistogram::merge_counts`]),
+/// into empty sketches `like` the collected ones: integer counts add up
+/// alike in any grouping. Their sums are added in path order by [`fold`].
+fn pooled_yield_counts(like: &[LogHistogram], outcomes: &[PathOutcome]) -> Vec<LogHistogram> {
+    let empty = || -> Vec<LogHistogram> {
+        like.iter()
+            .map(|s| LogHistogram::new(s.relative_accuracy()))
+            .collect()
+    };
     let pool = |mut acc: Vec<LogHistogram>, sketches: &[LogHistogram]| {
-        if acc.is_empty() {
-            acc = sketches
-                .iter()
-                .map(|s| LogHistogram::new(s.relative_accuracy()))
-                .collect();
-        }
         for (a, s) in acc.iter_mut().zip(sketches) {
             a.merge_counts(s);
         }
@@ -90,8 +86,8 @@ fn pooled_yield_counts(outcomes: &[PathOutcome]) -> Vec<LogHistogram> {
     };
     outcomes
         .par_iter()
-        .fold(Vec::new, |acc, o| pool(acc, &o.staker_apr))
-        .reduce(Vec::new, |a, b| if a.is_empty() { b } else { pool(a, &b) })
+        .fold(empty, |acc, o| pool(acc, &o.staker_apr))
+        .reduce(empty, |a, b| pool(a, &b))
 }
 
 /// Folds one path's outcome into `c`, in path order: everything but its

@@ -553,6 +553,22 @@ mod tests {
     }
 
     #[test]
+    fn merging_a_few_buckets_into_many_equals_the_whole() {
+        // Few enough buckets in the part merged in for one lookup each.
+        let values: Vec<f64> = (1..5000).map(|i| f64::from(i).sqrt() - 20.0).collect();
+        let whole = sketch_of(values.iter().copied());
+        let mut merged = sketch_of(values[..4990].iter().copied());
+        let few = sketch_of(values[4990..].iter().copied());
+        assert!(few.positive.len() * 8 < merged.positive.len());
+        merged.merge_counts(&few);
+        assert_eq!(merged.positive, whole.positive);
+        assert_eq!(merged.negative, whole.negative);
+        assert_eq!(merged.zero, whole.zero);
+        assert_eq!(merged.count(), whole.count());
+        assert_eq!((merged.min(), merged.max()), (whole.min(), whole.max()));
+    }
+
+    #[test]
     fn merge_is_order_independent() {
         let a = sketch_of((0..1000).map(|i| f64::from(i).sin() * 100.0));
         let b = sketch_of((0..700).map(|i| f64::from(i).cos() * 3.0 - 1.0));

@@ -246,6 +246,20 @@ const SET_KEY: u64 = u64::MAX;
 /// protocol index.
 const FIXED_KEY: u64 = u64::MAX - 1;
 
+/// The protocols of `picks`, one bit each, and the bits of their weight,
+/// when they have one weight and distinct protocols below 128; `None`
+/// otherwise. The answer depends on the set of picks alone.
+fn protocol_set(picks: &[(usize, f64)]) -> Option<(u128, u64)> {
+    let weight = picks.first().map_or(0, |&(_, w)| w.to_bits());
+    let mut bits = 0u128;
+    let mut one_weight = true;
+    for &(p, w) in picks {
+        bits |= 1u128 << (p & 127);
+        one_weight &= p < 128 && w.to_bits() == weight;
+    }
+    (one_weight && bits.count_ones() as usize == picks.len()).then_some((bits, weight))
+}
+
 /// Which of `fixed` (at most 64 distinct pairs) `picks` are, one bit
 /// each, when they are some of them, each once; `None` otherwise (or when
 /// `fixed` is empty). The answer depends on the set of picks alone.
@@ -338,19 +352,12 @@ impl Grouping {
             self.scratch.extend([FIXED_KEY, among]);
             return;
         }
-        if self.by_set {
-            let weight = picks.first().map_or(0, |&(_, w)| w.to_bits());
-            let mut bits = 0u128;
-            let mut one_weight = true;
-            for &(p, w) in picks {
-                bits |= 1u128 << (p & 127);
-                one_weight &= p < 128 && w.to_bits() == weight;
-            }
-            if one_weight && bits.count_ones() as usize == picks.len() {
-                self.scratch
-                    .extend([SET_KEY, bits as u64, (bits >> 64) as u64, weight]);
-                return;
-            }
+        if self.by_set
+            && let Some((bits, weight)) = protocol_set(picks)
+        {
+            self.scratch
+                .extend([SET_KEY, bits as u64, (bits >> 64) as u64, weight]);
+            return;
         }
         self.pairs.clear();
         self.pairs
