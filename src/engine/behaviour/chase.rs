@@ -186,14 +186,16 @@ impl Behaviour {
             plan.j_worst,
             classes.stakers.active_index(plan.p_best) as u16,
         );
-        let target = if moves_into_active {
-            self.merges.target_after(classes, c, i, swap)
+        let probe = if moves_into_active {
+            self.merges.probe_after(classes, c, i, swap)
         } else {
             None
         };
         let k = part.acting;
+        // While the key's table slot comes into the cache.
         self.draw_to_tail(classes, i, k, part.waiting);
         let tail = classes.stakers.detach_tail(i, k);
+        let target = probe.and_then(|probe| self.merges.target_of(classes, c, i, probe));
         match target {
             Some(t) if tail.can_join() => {
                 let w = classes.stakers.weight[plan.j_worst];

@@ -13,12 +13,11 @@
 //! contiguous.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::hint::select_unpredictable;
 
 use super::Behaviour;
-use super::entry::{KeyHashHasher, hash_words};
+use super::entry::hash_words;
+use super::key_table::KeyTable;
 use crate::engine::classes::Classes;
 use crate::engine::stakers::{SlotState, Stakers, Status, Weights};
 use crate::model::Model;
@@ -28,7 +27,7 @@ use crate::model::Model;
 pub struct Merges {
     /// Per class: hash of a key → an entry that had that key when it was
     /// stored (confirmed against the entry before use).
-    by_key: Vec<HashMap<u64, u32, BuildHasherDefault<KeyHashHasher>>>,
+    by_key: Vec<KeyTable>,
     /// Per class: whether `by_key` has been filled with its entries.
     filled: Vec<bool>,
     /// Per class: how its keys are read (set when `by_key` is filled).
@@ -64,7 +63,7 @@ impl Merges {
             return merges;
         }
         Merges {
-            by_key: vec![HashMap::default(); classes],
+            by_key: vec![KeyTable::new(entries); classes],
             filled: vec![false; classes],
             forms: vec![KeyForm::Pairs; classes],
             arrived: vec![0; entries],
@@ -74,7 +73,10 @@ impl Merges {
 
     /// As [`Merges::new`] makes them, with the room they have.
     fn clear(&mut self) {
-        self.by_key.iter_mut().for_each(HashMap::clear);
+        let entries = self.arrived.len();
+        self.by_key
+            .iter_mut()
+            .for_each(|table| table.clear(entries));
         self.filled.fill(false);
         self.forms.fill(KeyForm::Pairs);
         self.active = false;
@@ -104,6 +106,14 @@ fn mergeable(st: &Stakers, i: usize) -> bool {
 fn no_slot_leaving(st: &Stakers, i: usize) -> bool {
     st.slot_range(i)
         .all(|j| !matches!(st.slot_state(j), SlotState::Leaving(_)))
+}
+
+/// The key an entry will have after a move, hashed, with its allocations
+/// ([`Merges::probe_after`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Probe {
+    hash: u64,
+    held: Allocations,
 }
 
 /// A change to one allocation slot of an entry's key: slot `.0` holds slot
@@ -327,17 +337,18 @@ impl Merges {
         self.arrived[t] += k;
     }
 
-    /// The cohort of class `c` that members of entry `i` can join once
-    /// they have made the move `swap` (into an active slot): the one
-    /// stored under that key, if it has it and both can merge. Nothing is
-    /// stored.
-    pub fn target_after(
+    /// The key of entry `i` of class `c` once its members have made the
+    /// move `swap` (into an active slot), when the review merges and `i`
+    /// could join a cohort under it; the table slot that key is looked up
+    /// in is asked into the cache, for [`Self::target_of`] to read after
+    /// other work. Nothing is stored.
+    pub fn probe_after(
         &self,
         classes: &Classes,
         c: usize,
         i: usize,
         swap: (usize, u16),
-    ) -> Option<usize> {
+    ) -> Option<Probe> {
         let st = &classes.stakers;
         if !self.active || !st.joinable(i) {
             return None;
@@ -346,8 +357,19 @@ impl Merges {
         if !held.settled(st, i) {
             return None;
         }
-        let t = *self.by_key[c].get(&key_hash(st, i, held))? as usize;
-        takes_in(classes, c, t, i, held).then_some(t)
+        let hash = key_hash(st, i, held);
+        self.by_key[c].prefetch(hash);
+        Some(Probe { hash, held })
+    }
+
+    /// The cohort of class `c` that members of entry `i` can join under
+    /// the key `probe` was made for ([`Self::probe_after`]): the one
+    /// stored under it, if it still has it and can take them in. `i`'s
+    /// members may have been drawn and detached in between: neither
+    /// changes its key.
+    pub fn target_of(&self, classes: &Classes, c: usize, i: usize, probe: Probe) -> Option<usize> {
+        let t = self.by_key[c].get(probe.hash)?;
+        takes_in(classes, c, t, i, probe.held).then_some(t)
     }
 
     /// Stores every entry of class `c` by its key, the first time.
@@ -366,7 +388,7 @@ impl Merges {
     fn store(&mut self, st: &Stakers, c: usize, i: usize) {
         if mergeable(st, i) {
             let hash = key_hash(st, i, Allocations::of(st, i, None, self.forms[c]));
-            self.by_key[c].insert(hash, i as u32);
+            self.by_key[c].insert(hash, i);
         }
     }
 
@@ -381,11 +403,10 @@ impl Merges {
         let held = Allocations::of(st, e, None, self.forms[c]);
         let hash = key_hash(st, e, held);
         let target = self.by_key[c]
-            .get(&hash)
-            .map(|&t| t as usize)
+            .get(hash)
             .filter(|&t| st.joinable(e) && takes_in(classes, c, t, e, held));
         if target.is_none() {
-            self.by_key[c].insert(hash, e as u32);
+            self.by_key[c].insert(hash, e);
         }
         target
     }

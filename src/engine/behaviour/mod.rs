@@ -9,6 +9,7 @@ pub mod chase;
 pub mod cohorts;
 pub mod entry;
 pub mod exits;
+pub mod key_table;
 pub mod merges;
 
 use super::classes::Classes;
