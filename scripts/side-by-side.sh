@@ -2,8 +2,8 @@
 # Times RM-1 through the hand-written loop and one or more restake-sim
 # binaries, run alternately, round after round, so that a noisy machine
 # slows them alike; prints each round's wall seconds, each binary's ratio
-# to the loop, and the medians (of the seconds and of the per-round
-# ratios).
+# to the loop, each binary after the first against the first, and the
+# medians (of the seconds and of the per-round ratios).
 #
 #   scripts/side-by-side.sh ROUNDS PATHS THREADS ROOFLINE BINARY...
 #
@@ -37,7 +37,13 @@ seconds() {
 header="round roofline"
 for binary in "$@"; do header="$header $(basename "$binary")"; done
 for binary in "$@"; do header="$header $(basename "$binary")/roofline"; done
+# With two binaries or more, each one after the first against the first,
+# round by round: the comparison a noisy machine disturbs least.
+first=$(basename "$1")
+for binary in "${@:2}"; do header="$header $(basename "$binary")/$first"; done
 echo "$header" | tee "$work/table"
+base=""
+against=""
 for round in $(seq "$rounds"); do
   line="$round $(seconds "$roofline" --m "$paths")"
   loop=${line#* }
@@ -48,8 +54,15 @@ for round in $(seq "$rounds"); do
       --threads "$threads" --quiet --out "$work/out")
     line="$line $t"
     ratios="$ratios $(awk -v a="$t" -v b="$loop" 'BEGIN { printf "%.2f", a / b }')"
+    if [ -z "${base:-}" ]; then
+      base=$t
+    else
+      against="$against $(awk -v a="$t" -v b="$base" 'BEGIN { printf "%.3f", a / b }')"
+    fi
   done
-  echo "$line$ratios" | tee -a "$work/table"
+  echo "$line$ratios$against" | tee -a "$work/table"
+  base=""
+  against=""
 done
 # Median of each column but the round number.
 awk 'NR > 1 { for (c = 2; c <= NF; c++) v[c, NR] = $c; n = NR; cols = NF }
