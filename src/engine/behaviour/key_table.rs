@@ -8,7 +8,7 @@
 //! need) and the hash's top bits above them (its tag); a key's home slot
 //! is read from the top of its tag, so the table can grow without the
 //! hash. Keys are told apart by their tags: two keys whose hashes agree in
-//! the top 46 bits or more (for classes of up to 262,144 entries) are
+//! the top 46 bits or more (for up to 262,144 entries in all) are
 //! vanishingly rare, and harmless: the table only proposes an entry, which
 //! its user confirms against the entry's key (see [`super::merges`]).
 
@@ -27,7 +27,7 @@ pub struct KeyTable {
 }
 
 impl KeyTable {
-    /// An empty table for entries below `entries`.
+    /// An empty table for entries below `entries` (at most 2³²).
     pub fn new(entries: usize) -> KeyTable {
         KeyTable {
             slots: Vec::new(),
@@ -158,7 +158,7 @@ fn entry_bits(entries: usize) -> u32 {
 mod tests {
     use super::{INITIAL_SLOTS, KeyTable};
 
-    /// Distinct, well-mixed 64-bit hashes (splitmix64 of 0, 1, 2, ...).
+    /// Distinct, well-mixed 64-bit hashes (the splitmix64 finish of 1, 2, 3, ... times the golden ratio).
     fn hashes(n: u64) -> Vec<u64> {
         (0..n)
             .map(|i| {
