@@ -36,12 +36,10 @@ impl KeyTable {
         }
     }
 
-    /// Forgets every key, now for entries below `entries`; the table keeps
-    /// its room.
-    pub fn clear(&mut self, entries: usize) {
+    /// Forgets every key; the table keeps its room.
+    pub fn clear(&mut self) {
         self.slots.fill(0);
         self.len = 0;
-        self.entry_bits = entry_bits(entries);
     }
 
     /// Keys stored.
@@ -157,17 +155,11 @@ fn entry_bits(entries: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::{INITIAL_SLOTS, KeyTable};
+    use crate::engine::behaviour::entry::hash_words;
 
-    /// Distinct, well-mixed 64-bit hashes (the splitmix64 finish of 1, 2, 3, ... times the golden ratio).
+    /// Distinct, well-mixed 64-bit hashes, as the merges' keys are made.
     fn hashes(n: u64) -> Vec<u64> {
-        (0..n)
-            .map(|i| {
-                let mut z = i.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-                z ^ (z >> 31)
-            })
-            .collect()
+        (0..n).map(|i| hash_words(&[i])).collect()
     }
 
     #[test]
@@ -229,11 +221,11 @@ mod tests {
             table.insert(hash, entry);
         }
         let room = table.slots.len();
-        table.clear(50);
+        table.clear();
         assert!(table.is_empty());
         assert_eq!(table.slots.len(), room);
         assert!(keys.iter().all(|&hash| table.get(hash).is_none()));
-        table.insert(keys[5], 49);
-        assert_eq!(table.get(keys[5]), Some(49));
+        table.insert(keys[5], 1_999);
+        assert_eq!(table.get(keys[5]), Some(1_999));
     }
 }

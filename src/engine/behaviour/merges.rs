@@ -73,10 +73,8 @@ impl Merges {
 
     /// As [`Merges::new`] makes them, with the room they have.
     fn clear(&mut self) {
-        let entries = self.arrived.len();
-        self.by_key
-            .iter_mut()
-            .for_each(|table| table.clear(entries));
+        // Kept for as many entries (see `new`): their bits stay right.
+        self.by_key.iter_mut().for_each(KeyTable::clear);
         self.filled.fill(false);
         self.forms.fill(KeyForm::Pairs);
         self.active = false;
