@@ -512,6 +512,8 @@ fn pass<
     let paid_out = &mut st.paid_out[range.clone()];
     let operator = &st.operator[range];
     for (i, (s, w)) in slots.zip(weights).enumerate() {
+        let mut word = [0; 4];
+        let s = slot_indices::<K>(s, &mut word);
         let r_rate = if COMMON {
             common * s.iter().map(|&sj| rate.at(sj)).sum::<f64>()
         } else {
@@ -550,6 +552,40 @@ fn pass<
         total += c_new;
     }
     (paid, total)
+}
+
+/// One entry's `K` slot indices `s`, read in one load of a word when `K`
+/// is 2 or 4 (unpacked into `word`), else `s` itself. The reward pass is
+/// bound by its memory operations, not its arithmetic: four loads of a
+/// `u16` are three operations more per entry than one of a `u64`.
+#[inline(always)]
+fn slot_indices<'a, const K: usize>(s: &'a [u16], word: &'a mut [u16; 4]) -> &'a [u16] {
+    let bytes: &[u8] = bytemuck::cast_slice(s);
+    match K {
+        4 => {
+            let w = u64::from_ne_bytes(bytes.try_into().expect("four slots"));
+            *word = [0, 1, 2, 3].map(|n| (w >> lane_shift(n, 4)) as u16);
+            &word[..]
+        }
+        2 => {
+            let w = u32::from_ne_bytes(bytes.try_into().expect("two slots"));
+            *word = [0, 1, 0, 0].map(|n| (w >> lane_shift(n, 2)) as u16);
+            &word[..2]
+        }
+        _ => s,
+    }
+}
+
+/// The shift of the `n`th of `lanes` `u16` in a word read from their bytes
+/// in native order: the first is the lowest on a little-endian machine,
+/// the highest on a big-endian one.
+#[inline(always)]
+const fn lane_shift(n: u32, lanes: u32) -> u32 {
+    if cfg!(target_endian = "little") {
+        16 * n
+    } else {
+        16 * (lanes - 1 - n)
+    }
 }
 
 /// Recomputes a class's TVL accumulator and total stake from scratch.
@@ -625,11 +661,11 @@ mod tests {
         assert_eq!(tvl, tvl_by_slot);
     }
 
-    /// Four entries of 3 slots backing protocols 0–2 among `protocols`
-    /// (one slot empty in two of them), all at weight 1, and rates per
-    /// slot index for that many protocols.
-    fn three_backed(protocols: usize) -> (Stakers, Vec<f64>) {
-        let mut st = Stakers::new(4, 3, protocols);
+    /// Four entries of `slots` slots (at least 3) backing protocols 0–2
+    /// among `protocols` (some slots empty), all at weight 1, and rates
+    /// per slot index for that many protocols.
+    fn three_backed(slots: usize, protocols: usize) -> (Stakers, Vec<f64>) {
+        let mut st = Stakers::new(4, slots, protocols);
         st.stake = vec![100.0, 50.0, 8.0, 1e-3];
         for (i, held) in [&[0, 1, 2][..], &[1, 2], &[0], &[2, 0, 1]]
             .iter()
@@ -648,26 +684,38 @@ mod tests {
     #[test]
     fn the_byte_table_pass_and_the_slice_pass_agree_bit_for_bit() {
         // 3 protocols take the byte tables; 130 (276 slot indices) do not.
-        let run = |protocols: usize, weights: Weights| {
-            let (mut st, rate) = three_backed(protocols);
-            let mut tvl = vec![0.0; slot_index_count(protocols)];
-            let rates = Rates {
-                weights,
-                ..per_slot(&rate, &[])
+        // 4 slots are read as one word, 3 one by one.
+        for slots in [3, 4] {
+            let run = |protocols: usize, weights: Weights| {
+                let (mut st, rate) = three_backed(slots, protocols);
+                let mut tvl = vec![0.0; slot_index_count(protocols)];
+                let rates = Rates {
+                    weights,
+                    ..per_slot(&rate, &[])
+                };
+                let sums = reward_pass::<true, false>(&mut st, 0..4, rates, &mut [], &mut tvl);
+                assert!(tvl[2 * protocols..].iter().all(|&x| x == 0.0));
+                (sums, st.stake, st.rewards, tvl[..3].to_vec())
             };
-            let sums = reward_pass::<true, false>(&mut st, 0..4, rates, &mut [], &mut tvl);
-            assert!(tvl[2 * protocols..].iter().all(|&x| x == 0.0));
-            (sums, st.stake, st.rewards, tvl[..3].to_vec())
-        };
-        let small = run(3, Weights::Common(1.0));
-        assert!(slot_index_count(130) > BYTE_TABLE);
-        assert_eq!(small, run(130, Weights::Common(1.0)));
-        // Weight 1 in common, or in each slot, is the same pass.
-        assert_eq!(small, run(3, Weights::PerSlot));
-        assert_eq!(small, run(130, Weights::PerSlot));
-        // The first entry earned the three rates.
-        let earned = 100.0 * (0.0103 + 0.0207 + 0.0401);
-        assert_eq!(small.1[0], 100.0 + earned);
+            let small = run(3, Weights::Common(1.0));
+            assert!(slot_index_count(130) > BYTE_TABLE);
+            assert_eq!(small, run(130, Weights::Common(1.0)));
+            // Weight 1 in common, or in each slot, is the same pass.
+            assert_eq!(small, run(3, Weights::PerSlot));
+            assert_eq!(small, run(130, Weights::PerSlot));
+            // The first entry earned the three rates.
+            let earned = 100.0 * (0.0103 + 0.0207 + 0.0401);
+            assert_eq!(small.1[0], 100.0 + earned);
+        }
+    }
+
+    #[test]
+    fn slot_indices_read_as_a_word_come_in_order() {
+        let mut word = [0; 4];
+        let four = [1, 300, 0xABCD, 7];
+        assert_eq!(slot_indices::<4>(&four, &mut word), four);
+        assert_eq!(slot_indices::<2>(&four[1..3], &mut word), [300, 0xABCD]);
+        assert_eq!(slot_indices::<3>(&four[..3], &mut word), [1, 300, 0xABCD]);
     }
 
     #[test]
