@@ -367,97 +367,21 @@ pub fn reward_pass<const COMPOUND: bool, const OPERATORS: bool>(
     commission: &mut [f64],
     tvl: &mut [f64],
 ) -> (f64, f64) {
-    let n = tvl.len();
-    let (paid, total) = if n <= BYTE_TABLE && rates.rate.len() <= BYTE_TABLE {
-        // Slot indices fit in a byte: the pass reads and adds to tables
-        // of 256, whose lookups need no bounds check.
-        let mut rate = [0.0; BYTE_TABLE];
-        rate[..rates.rate.len()].copy_from_slice(rates.rate);
-        let mut sums = [0.0; BYTE_TABLE];
-        sums[..n].copy_from_slice(tvl);
-        let out = pass_by_shape::<COMPOUND, OPERATORS, _, _>(
-            st, range, rates, &rate, commission, &mut sums,
-        );
-        tvl.copy_from_slice(&sums[..n]);
-        out
-    } else {
-        pass_by_shape::<COMPOUND, OPERATORS, _, _>(st, range, rates, rates.rate, commission, tvl)
-    };
-    // Empty slots hold nothing, whatever a common weight added to them.
-    tvl[n - JUNK_SLOTS..].fill(0.0);
-    (paid, total)
-}
-
-/// Length of the per-slot-index tables [`reward_pass`] uses when every
-/// slot index fits in a byte.
-const BYTE_TABLE: usize = 256;
-
-/// A per-slot-index table of the reward pass: rates read, TVL added to.
-trait SlotTable {
-    /// The value at slot index `j`.
-    fn at(&self, j: u16) -> f64;
-    /// Adds `x` to the value at slot index `j`.
-    fn add(&mut self, j: u16, x: f64);
-}
-
-/// A table of 256 for slot indices below 256 (the caller's promise): the
-/// byte index needs no bounds check.
-impl SlotTable for [f64; BYTE_TABLE] {
-    #[inline(always)]
-    fn at(&self, j: u16) -> f64 {
-        debug_assert!(usize::from(j) < BYTE_TABLE);
-        self[usize::from(j as u8)]
-    }
-
-    #[inline(always)]
-    fn add(&mut self, j: u16, x: f64) {
-        debug_assert!(usize::from(j) < BYTE_TABLE);
-        self[usize::from(j as u8)] += x;
-    }
-}
-
-impl SlotTable for [f64] {
-    #[inline(always)]
-    fn at(&self, j: u16) -> f64 {
-        self[usize::from(j)]
-    }
-
-    #[inline(always)]
-    fn add(&mut self, j: u16, x: f64) {
-        self[usize::from(j)] += x;
-    }
-}
-
-/// [`reward_pass`] with the pass chosen by the class's slot count and
-/// weights: slot counts up to 4 get a fully unrolled inner loop, and a
-/// common weight of 1 (full restaking) spares two multiplications on each
-/// entry's critical path (`1 × x` is `x`, bit for bit).
-#[inline(always)]
-fn pass_by_shape<const COMPOUND: bool, const OPERATORS: bool, R, T>(
-    st: &mut Stakers,
-    range: Range<usize>,
-    rates: Rates<'_>,
-    rate: &R,
-    commission: &mut [f64],
-    tvl: &mut T,
-) -> (f64, f64)
-where
-    R: SlotTable + ?Sized,
-    T: SlotTable + ?Sized,
-{
-    let keep = rates.keep_by_operator;
+    // Slot counts up to 4 get a fully unrolled inner loop. A common weight
+    // of 1 (full restaking) spares two multiplications on each entry's
+    // critical path: `1 × x` is `x`, bit for bit.
     macro_rules! go {
         ($k:literal) => {
             match rates.weights {
-                Weights::Common(1.0) => pass::<COMPOUND, OPERATORS, $k, true, R, T>(
-                    st, range, rate, keep, 1.0, commission, tvl,
-                ),
-                Weights::Common(w) => pass::<COMPOUND, OPERATORS, $k, true, R, T>(
-                    st, range, rate, keep, w, commission, tvl,
-                ),
-                Weights::PerSlot => pass::<COMPOUND, OPERATORS, $k, false, R, T>(
-                    st, range, rate, keep, 1.0, commission, tvl,
-                ),
+                Weights::Common(1.0) => {
+                    pass::<COMPOUND, OPERATORS, $k, true>(st, range, rates, 1.0, commission, tvl)
+                }
+                Weights::Common(w) => {
+                    pass::<COMPOUND, OPERATORS, $k, true>(st, range, rates, w, commission, tvl)
+                }
+                Weights::PerSlot => {
+                    pass::<COMPOUND, OPERATORS, $k, false>(st, range, rates, 1.0, commission, tvl)
+                }
             }
         };
     }
@@ -483,26 +407,21 @@ pub struct Rates<'a> {
 }
 
 /// [`reward_pass`] for `K` slots per staker (`K = 0`: any number), with
-/// every slot weighted `common` when `COMMON`, reading rates from `rate`
-/// and adding TVL to `tvl`.
+/// every slot weighted `common` when `COMMON`.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn pass<
-    const COMPOUND: bool,
-    const OPERATORS: bool,
-    const K: usize,
-    const COMMON: bool,
-    R: SlotTable + ?Sized,
-    T: SlotTable + ?Sized,
->(
+fn pass<const COMPOUND: bool, const OPERATORS: bool, const K: usize, const COMMON: bool>(
     st: &mut Stakers,
     range: Range<usize>,
-    rate: &R,
-    keep_by_operator: &[f64],
+    rates: Rates<'_>,
     common: f64,
     commission: &mut [f64],
-    tvl: &mut T,
+    tvl: &mut [f64],
 ) -> (f64, f64) {
+    let Rates {
+        rate,
+        keep_by_operator,
+        ..
+    } = rates;
     let k = if K > 0 { K } else { st.slots };
     let (mut paid, mut total) = (0.0, 0.0);
     let slots = st.slot[range.start * k..range.end * k].chunks_exact(k);
@@ -515,11 +434,11 @@ fn pass<
         let mut word = [0; 4];
         let s = slot_indices::<K>(s, &mut word);
         let r_rate = if COMMON {
-            common * s.iter().map(|&sj| rate.at(sj)).sum::<f64>()
+            common * s.iter().map(|&sj| rate[usize::from(sj)]).sum::<f64>()
         } else {
             s.iter()
                 .zip(w)
-                .map(|(&sj, &wj)| wj * rate.at(sj))
+                .map(|(&sj, &wj)| wj * rate[usize::from(sj)])
                 .sum::<f64>()
         };
         let c = stake[i];
@@ -541,16 +460,19 @@ fn pass<
         if COMMON {
             let add = common * c_new;
             for &sj in s {
-                tvl.add(sj, add);
+                tvl[usize::from(sj)] += add;
             }
         } else {
             for (&sj, &wj) in s.iter().zip(w) {
-                tvl.add(sj, wj * c_new);
+                tvl[usize::from(sj)] += wj * c_new;
             }
         }
         paid += r;
         total += c_new;
     }
+    // Empty slots hold nothing, whatever a common weight added to them.
+    let junk = tvl.len() - JUNK_SLOTS;
+    tvl[junk..].fill(0.0);
     (paid, total)
 }
 
@@ -611,8 +533,9 @@ fn recount_slots<const K: usize>(st: &Stakers, range: Range<usize>, tvl: &mut [f
     let weights = st.weight[range.start * k..range.end * k].chunks_exact(k);
     for ((&c, s), w) in st.stake[range].iter().zip(slots).zip(weights) {
         total += c;
-        for (&sj, &wj) in s.iter().zip(w) {
-            tvl[sj as usize] += wj * c;
+        let mut word = [0; 4];
+        for (&sj, &wj) in slot_indices::<K>(s, &mut word).iter().zip(w) {
+            tvl[usize::from(sj)] += wj * c;
         }
     }
     total
@@ -661,11 +584,10 @@ mod tests {
         assert_eq!(tvl, tvl_by_slot);
     }
 
-    /// Four entries of `slots` slots (at least 3) backing protocols 0–2
-    /// among `protocols` (some slots empty), all at weight 1, and rates
-    /// per slot index for that many protocols.
-    fn three_backed(slots: usize, protocols: usize) -> (Stakers, Vec<f64>) {
-        let mut st = Stakers::new(4, slots, protocols);
+    /// Four entries of `slots` slots (at least 3) backing protocols 0–2 of
+    /// 3 (some slots empty), and rates per slot index.
+    fn three_backed(slots: usize) -> (Stakers, Vec<f64>) {
+        let mut st = Stakers::new(4, slots, 3);
         st.stake = vec![100.0, 50.0, 8.0, 1e-3];
         for (i, held) in [&[0, 1, 2][..], &[1, 2], &[0], &[2, 0, 1]]
             .iter()
@@ -676,36 +598,31 @@ mod tests {
                 st.allocate(base + n, p, 1.0);
             }
         }
-        let mut rate = vec![0.0; slot_index_count(protocols)];
+        let mut rate = vec![0.0; slot_index_count(3)];
         rate[0..3].copy_from_slice(&[0.0103, 0.0207, 0.0401]);
         (st, rate)
     }
 
     #[test]
-    fn the_byte_table_pass_and_the_slice_pass_agree_bit_for_bit() {
-        // 3 protocols take the byte tables; 130 (276 slot indices) do not.
+    fn a_common_weight_of_one_earns_as_weights_of_one_per_slot_bit_for_bit() {
         // 4 slots are read as one word, 3 one by one.
         for slots in [3, 4] {
-            let run = |protocols: usize, weights: Weights| {
-                let (mut st, rate) = three_backed(slots, protocols);
-                let mut tvl = vec![0.0; slot_index_count(protocols)];
+            let run = |weights: Weights| {
+                let (mut st, rate) = three_backed(slots);
+                let mut tvl = vec![0.0; slot_index_count(3)];
                 let rates = Rates {
                     weights,
                     ..per_slot(&rate, &[])
                 };
                 let sums = reward_pass::<true, false>(&mut st, 0..4, rates, &mut [], &mut tvl);
-                assert!(tvl[2 * protocols..].iter().all(|&x| x == 0.0));
-                (sums, st.stake, st.rewards, tvl[..3].to_vec())
+                assert!(tvl[6..].iter().all(|&x| x == 0.0));
+                (sums, st.stake, st.rewards, tvl)
             };
-            let small = run(3, Weights::Common(1.0));
-            assert!(slot_index_count(130) > BYTE_TABLE);
-            assert_eq!(small, run(130, Weights::Common(1.0)));
-            // Weight 1 in common, or in each slot, is the same pass.
-            assert_eq!(small, run(3, Weights::PerSlot));
-            assert_eq!(small, run(130, Weights::PerSlot));
+            let common = run(Weights::Common(1.0));
+            assert_eq!(common, run(Weights::PerSlot));
             // The first entry earned the three rates.
             let earned = 100.0 * (0.0103 + 0.0207 + 0.0401);
-            assert_eq!(small.1[0], 100.0 + earned);
+            assert_eq!(common.1[0], 100.0 + earned);
         }
     }
 
