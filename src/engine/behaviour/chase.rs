@@ -56,14 +56,14 @@ impl Behaviour {
         // Best first; ties to the lowest index.
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         let range = classes.runs[c].members();
-        // Whether each candidate has room, in the same order: TVL does not
-        // change within a review.
+        // The candidates with room, in the same order: TVL does not change
+        // within a review.
         let mut open = std::mem::take(&mut self.open);
         open.clear();
         open.extend(
             order
                 .iter()
-                .map(|&p| protocols.tvl_native[p] < model.protocols[p].capacity),
+                .filter(|&&p| protocols.tvl_native[p] < model.protocols[p].capacity),
         );
         let choice = Choice {
             order: &order,
@@ -366,7 +366,6 @@ fn plan_move(
     choice: Choice<'_>,
 ) -> Option<Move> {
     let Choice {
-        order,
         scores,
         min_improvement,
         ..
@@ -411,15 +410,13 @@ fn plan_move(
     };
     let op = st.operator[i] as usize;
     let has_ops = !model.classes[c].delegation.is_empty();
-    let p_best = order
-        .iter()
-        .zip(choice.open)
-        .find(|&(&p, &open)| {
-            open && !held(p)
-                && stake >= model.protocols[p].min_stake
-                && (!has_ops || model.operators[op].serves[p])
-        })
-        .map(|(&p, _)| p)?;
+    // Without thresholds every `min_stake` is at most 0 (a stake is not
+    // below 0): it is not read.
+    let p_best = choice.open.iter().copied().find(|&p| {
+        !held(p)
+            && (!choice.thresholds || stake >= model.protocols[p].min_stake)
+            && (!has_ops || model.operators[op].serves[p])
+    })?;
     if scores[p_best] - scores[p_worst] < min_improvement {
         return None;
     }
@@ -464,8 +461,8 @@ fn plan_move(
 #[derive(Debug, Clone, Copy)]
 struct Choice<'a> {
     order: &'a [usize],
-    /// Per protocol in `order`: whether it is below its capacity.
-    open: &'a [bool],
+    /// The protocols of `order` below their capacity, in that order.
+    open: &'a [usize],
     scores: &'a [f64],
     min_improvement: f64,
     /// Whether any candidate has a `min_stake` above 0.

@@ -41,8 +41,8 @@ pub struct Behaviour {
     picks: Vec<(usize, f64)>,
     /// Scratch for yield chasing's protocol scores.
     scores: Vec<f64>,
-    /// Scratch for yield chasing: whether each candidate has room.
-    open: Vec<bool>,
+    /// Scratch for yield chasing: the candidates with room, best first.
+    open: Vec<usize>,
     /// Cohorts joining again after yield-chasing moves.
     merges: merges::Merges,
 }
