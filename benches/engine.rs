@@ -9,8 +9,9 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use restake_sim::engine::path::simulate_path;
+use restake_sim::engine::reward_pass::{Rates, Weights, reward_pass};
 use restake_sim::engine::simulate;
-use restake_sim::engine::stakers::{Rates, Stakers, Weights, reward_pass, slot_index_count};
+use restake_sim::engine::stakers::{Stakers, slot_index_count};
 use restake_sim::results::{PathRange, series_of};
 use restake_sim::scenario::{self, Override};
 

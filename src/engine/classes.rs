@@ -6,9 +6,8 @@ use std::cell::RefCell;
 use std::ops::Range;
 
 use super::members::{Detached, MemberRegion};
-use super::stakers::{
-    MEMBER_ROOM, Rates, Stakers, Weights, recount, reward_pass, slot_index_count,
-};
+use super::reward_pass::{Rates, Weights, recount, reward_pass};
+use super::stakers::{MEMBER_ROOM, Stakers, slot_index_count};
 use crate::model::{Allocation, Model, StakerClass, Strategy};
 use crate::results::SourceLosses;
 

@@ -32,6 +32,7 @@ pub mod path;
 pub mod pool;
 pub mod protocols;
 pub mod recorder;
+pub mod reward_pass;
 pub mod rng;
 pub mod simulate;
 pub mod slashing;

@@ -19,7 +19,8 @@ use super::Behaviour;
 use super::entry::hash_words;
 use super::key_table::KeyTable;
 use crate::engine::classes::Classes;
-use crate::engine::stakers::{SlotState, Stakers, Status, Weights};
+use crate::engine::reward_pass::Weights;
+use crate::engine::stakers::{SlotState, Stakers, Status};
 use crate::model::Model;
 
 /// What merging keeps between reviews.
