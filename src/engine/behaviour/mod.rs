@@ -11,6 +11,7 @@ pub mod entry;
 pub mod exits;
 pub mod key_table;
 pub mod merges;
+mod plan;
 
 use super::classes::Classes;
 use super::protocols::ProtocolBook;
