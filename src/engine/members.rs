@@ -419,7 +419,11 @@ impl Stakers {
     /// Packs the members of the region's entries from its start, entry by
     /// entry, each with room for half as many again with `slack` when the
     /// region has it (so that a cohort absorbing a few does not move at
-    /// once), else with room for its members only.
+    /// once), else with room for its members only. The members are packed
+    /// into a scratch array; when the region is the whole member array (one
+    /// class), the two arrays trade places instead of copying back. Room
+    /// beyond an entry's members holds whatever it held: it is only ever
+    /// written.
     pub fn compact_members(&mut self, region: &mut MemberRegion<'_>, slack: bool) {
         let live: usize = region
             .entries
@@ -427,25 +431,29 @@ impl Stakers {
             .map(|i| self.cohort[i].members as usize)
             .sum();
         let slack = slack && live + live / 2 <= region.range.len();
+        let start = region.range.start;
         let mut packed = std::mem::take(&mut self.member_scratch);
-        packed.clear();
+        packed.resize(region.range.len(), Member::default());
+        let mut at = 0;
         for i in region.entries.clone() {
-            let first = region.range.start + packed.len();
             let members = self.cohort[i].members as usize;
             let room = if slack {
                 members + members / 2
             } else {
                 members
             };
-            packed.extend_from_slice(&self.member[self.member_range(i)]);
-            packed.resize(packed.len() + room - members, Member::default());
-            self.cohort[i].first_member = first as u32;
+            packed[at..at + members].copy_from_slice(&self.member[self.member_range(i)]);
+            self.cohort[i].first_member = (start + at) as u32;
             self.cohort[i].member_room = room as u32;
+            at += room;
         }
-        let end = region.range.start + packed.len();
-        self.member[region.range.start..end].copy_from_slice(&packed);
+        if region.range == (0..self.member.len()) {
+            std::mem::swap(&mut self.member, &mut packed);
+        } else {
+            self.member[start..start + at].copy_from_slice(&packed[..at]);
+        }
         self.member_scratch = packed;
-        *region.next = end;
+        *region.next = start + at;
     }
 
     /// Moves entry `from` (in use) to entry `to` (unused), members, slots

@@ -157,19 +157,30 @@ impl KeyForm {
 }
 
 /// Entry `i`'s non-empty slot indices, with `swap` applied, one bit each.
+/// With at most 32 protocols every slot index fits in 64 bits: shifts of
+/// a `u64` are one instruction, those of a `u128` several.
 fn index_bits(st: &Stakers, i: usize, swap: Swap) -> u128 {
     let empty = 2 * st.protocols;
-    let mut bits = 0u128;
-    for j in st.slot_range(i) {
-        let index = match swap {
-            Some((k, index)) if k == j => index,
-            _ => st.slot[j],
-        };
-        // Which slots are empty is as good as random: no branch.
-        let bit = 1u128 << (index & 127);
-        bits |= select_unpredictable(usize::from(index) < empty, bit, 0);
+    let indices = st.slot_range(i).map(|j| match swap {
+        Some((k, index)) if k == j => index,
+        _ => st.slot[j],
+    });
+    // Which slots are empty is as good as random: no branch.
+    if empty <= 64 {
+        let mut bits = 0u64;
+        for index in indices {
+            let bit = 1u64 << (index & 63);
+            bits |= select_unpredictable(usize::from(index) < empty, bit, 0);
+        }
+        u128::from(bits)
+    } else {
+        let mut bits = 0u128;
+        for index in indices {
+            let bit = 1u128 << (index & 127);
+            bits |= select_unpredictable(usize::from(index) < empty, bit, 0);
+        }
+        bits
     }
-    bits
 }
 
 /// The allocation part of one entry's key, read once per lookup: its slot
