@@ -198,6 +198,19 @@ impl Stakers {
         )
     }
 
+    /// Asks the cache for entry `t`'s figures, state and slots: a hint,
+    /// with no effect on any value.
+    #[inline]
+    pub fn prefetch_entry(&self, t: usize) {
+        use prefetch_index::prefetch_index;
+        prefetch_index(&self.cohort, t);
+        prefetch_index(&self.stake, t);
+        prefetch_index(&self.rewards, t);
+        prefetch_index(&self.losses, t);
+        prefetch_index(&self.paid_out, t);
+        prefetch_index(&self.slot, t * self.slots);
+    }
+
     /// Makes entries `range` as [`Stakers::new`] leaves them. Member
     /// records are left as they are: a member position is always written
     /// before it is read (see [`crate::engine::members`]).

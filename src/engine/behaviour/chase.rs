@@ -193,8 +193,15 @@ impl Behaviour {
         let k = part.acting;
         // While the key's table slot comes into the cache.
         self.draw_to_tail(classes, i, k, part.waiting);
+        let candidate = probe.and_then(|probe| self.merges.candidate(c, probe));
+        if let Some(t) = candidate {
+            // While the members' figures are taken out.
+            classes.stakers.prefetch_entry(t);
+        }
         let tail = classes.stakers.detach_tail(i, k);
-        let target = probe.and_then(|probe| self.merges.target_of(classes, c, i, probe));
+        let target = probe
+            .zip(candidate)
+            .and_then(|(probe, t)| self.merges.takes_in_at(classes, c, t, i, probe));
         match target {
             Some(t) if tail.can_join() => {
                 let w = classes.stakers.weight[plan.j_worst];

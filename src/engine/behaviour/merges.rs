@@ -378,7 +378,26 @@ impl Merges {
     /// members may have been drawn and detached in between: neither
     /// changes its key.
     pub fn target_of(&self, classes: &Classes, c: usize, i: usize, probe: Probe) -> Option<usize> {
-        let t = self.by_key[c].get(probe.hash)?;
+        let t = self.candidate(c, probe)?;
+        self.takes_in_at(classes, c, t, i, probe)
+    }
+
+    /// The entry of class `c` stored under the key `probe` was made for,
+    /// if any: a candidate for [`Self::takes_in_at`].
+    pub fn candidate(&self, c: usize, probe: Probe) -> Option<usize> {
+        self.by_key[c].get(probe.hash)
+    }
+
+    /// `t`, the [`Self::candidate`] for `probe`, if it can take in
+    /// members of entry `i` (see [`Self::target_of`]).
+    pub fn takes_in_at(
+        &self,
+        classes: &Classes,
+        c: usize,
+        t: usize,
+        i: usize,
+        probe: Probe,
+    ) -> Option<usize> {
         takes_in(classes, c, t, i, probe.held).then_some(t)
     }
 
