@@ -436,6 +436,11 @@ impl Stakers {
         packed.resize(region.range.len(), Member::default());
         let mut at = 0;
         for i in region.entries.clone() {
+            // The members of an entry a few ahead, into the cache while
+            // these are copied: entries' members lie anywhere in the region.
+            if let Some(ahead) = self.cohort.get(i + PACK_AHEAD) {
+                prefetch_index::prefetch_index(&self.member, ahead.first_member as usize);
+            }
             let members = self.cohort[i].members as usize;
             let room = if slack {
                 members + members / 2
@@ -503,6 +508,9 @@ impl Stakers {
         }
     }
 }
+
+/// How many entries ahead [`Stakers::compact_members`] asks for members.
+const PACK_AHEAD: usize = 8;
 
 /// [`Detached::can_join`] for figures kept apart.
 fn figures_can_join(stake: f64, scale: f64, exited: f64, paid_out: f64) -> bool {
