@@ -11,9 +11,13 @@
 # `cargo build --release` (it runs on all cores; THREADS applies to the
 # restake-sim binaries). Build an older restake-sim in a worktree, e.g.
 #   git worktree add /tmp/old 843eb69 && (cd /tmp/old && cargo build --release)
+#
+# Every binary runs from COPIES copies of its file (3 unless set), one
+# copy a round in turn: where a file's pages lie in memory can move its
+# speed by several per cent, and copies spread that over the rounds.
 set -euo pipefail
 if [ $# -lt 5 ]; then
-  sed -n '2,13p' "$0" >&2
+  sed -n '2,17p' "$0" >&2
   exit 2
 fi
 rounds=$1
@@ -24,6 +28,18 @@ shift 4
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+copies=${COPIES:-3}
+# The copies of every binary: `$work/copies/N/NAME`.
+for n in $(seq "$copies"); do
+  mkdir -p "$work/copies/$n"
+  for binary in "$roofline" "$@"; do
+    cp "$binary" "$work/copies/$n/"
+  done
+done
+# The copy of binary $2 to run in round $1.
+copy() {
+  echo "$work/copies/$(((($1 - 1) % copies) + 1))/$(basename "$2")"
+}
 
 # Wall seconds of one command, to the millisecond.
 seconds() {
@@ -45,12 +61,12 @@ echo "$header" | tee "$work/table"
 base=""
 against=""
 for round in $(seq "$rounds"); do
-  line="$round $(seconds "$roofline" --m "$paths")"
+  line="$round $(seconds "$(copy "$round" "$roofline")" --m "$paths")"
   loop=${line#* }
   ratios=""
   for binary in "$@"; do
     rm -rf "$work/out"
-    t=$(seconds "$binary" run "$root/scenarios/rm1.toml" --paths "$paths" \
+    t=$(seconds "$(copy "$round" "$binary")" run "$root/scenarios/rm1.toml" --paths "$paths" \
       --threads "$threads" --quiet --out "$work/out")
     line="$line $t"
     ratios="$ratios $(awk -v a="$t" -v b="$loop" 'BEGIN { printf "%.2f", a / b }')"
