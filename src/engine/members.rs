@@ -729,6 +729,61 @@ mod tests {
     }
 
     #[test]
+    fn packing_keeps_every_members_figures_in_the_whole_array_or_one_region_of_it() {
+        // Entries 0 and 1 lie out of order with gaps in positions 0..6;
+        // entry 2 (another class's, say) in 6..12.
+        let mut st = stakers(4);
+        let mut next = 3;
+        enter(&mut st, 0, &[1.0, 2.0], &mut next);
+        next = 0;
+        enter(&mut st, 1, &[3.0], &mut next);
+        next = 8;
+        enter(&mut st, 2, &[4.0, 5.0, 6.0], &mut next);
+        earn(&mut st, 0, 0.1);
+        let before: Vec<_> = (0..3).map(|i| figures(&st, i)).collect();
+
+        // One region of the array: the other's positions stay as they were.
+        let mut part = st.clone();
+        let mut next = 6;
+        let mut region = MemberRegion {
+            range: 0..6,
+            next: &mut next,
+            entries: 0..2,
+        };
+        part.compact_members(&mut region, true);
+        assert_eq!(next, 4, "room for 2 + 1 and 1 + 0");
+        assert_eq!(
+            (part.cohort[0].first_member, part.cohort[0].member_room),
+            (0, 3)
+        );
+        assert_eq!(
+            (part.cohort[1].first_member, part.cohort[1].member_room),
+            (3, 1)
+        );
+        assert_eq!(part.member[6..12], st.member[6..12]);
+        assert_eq!(part.cohort[2], st.cohort[2]);
+
+        // The whole array: the packed one takes its place.
+        let mut whole = st.clone();
+        let mut next = 11;
+        let mut region = MemberRegion {
+            range: 0..12,
+            next: &mut next,
+            entries: 0..3,
+        };
+        whole.compact_members(&mut region, true);
+        assert_eq!(next, 8);
+        assert_eq!(
+            (whole.cohort[2].first_member, whole.cohort[2].member_room),
+            (4, 4)
+        );
+        for (i, figures_before) in before.iter().enumerate() {
+            assert_eq!(&figures(&part, i), figures_before, "part, entry {i}");
+            assert_eq!(&figures(&whole, i), figures_before, "whole, entry {i}");
+        }
+    }
+
+    #[test]
     fn a_tail_absorbed_straight_gives_the_bytes_of_a_split_then_an_absorb() {
         // Cohort 0 is mixed (it absorbed 1), cohort 2 plain; both had
         // different histories. The last two members of 0 join 2, and the

@@ -443,12 +443,33 @@ impl Merges {
 
 #[cfg(test)]
 mod tests {
-    use super::{Allocations, KeyForm, key_hash, mergeable, same_key};
+    use super::{Allocations, KeyForm, index_bits, key_hash, mergeable, same_key};
     use crate::engine::members::MemberFigures;
     use crate::engine::outcome::PathOutcome;
     use crate::engine::path::{PathState, simulate_path};
+    use crate::engine::stakers::Stakers;
     use crate::engine::test_support::{model, with_cohorts};
     use crate::model::Model;
+
+    #[test]
+    fn index_bits_mark_the_slots_held_in_64_bits_or_in_128() {
+        // 20 protocols: slot indices below 40 (one word); 50: below 100.
+        for protocols in [20, 50] {
+            let mut st = Stakers::new(2, 4, protocols);
+            let j = st.slot_range(1).start;
+            st.allocate(j, 3, 1.0);
+            st.allocate(j + 1, protocols - 1, 1.0);
+            // Leaving: slot index 2 × protocols − 2 (98 of 100 for 50).
+            st.allocate(j + 2, protocols - 2, 1.0);
+            st.start_leaving(j + 2, protocols - 2);
+            // Slot j + 3 stays empty: it marks nothing.
+            let held = 1u128 << 3 | 1 << (protocols - 1) | 1 << (2 * protocols - 2);
+            assert_eq!(index_bits(&st, 1, None), held, "{protocols} protocols");
+            let swapped = index_bits(&st, 1, Some((j, 5)));
+            assert_eq!(swapped, held & !(1 << 3) | 1 << 5, "{protocols} protocols");
+            assert_eq!(index_bits(&st, 0, None), 0, "an entry with no slot held");
+        }
+    }
 
     /// Protocols "a", "b" and "c" at constant APRs (c the best), slashed
     /// often; 60 chasers with spread stakes, each in one protocol drawn at
