@@ -350,7 +350,7 @@ impl Merges {
     /// The key of entry `i` of class `c` once its members have made the
     /// move `swap` (into an active slot), when the review merges and `i`
     /// could join a cohort under it; the table slot that key is looked up
-    /// in is asked into the cache, for [`Self::target_of`] to read after
+    /// in is asked into the cache, for [`Self::candidate`] to read after
     /// other work. Nothing is stored.
     pub fn probe_after(
         &self,
@@ -372,24 +372,17 @@ impl Merges {
         Some(Probe { hash, held })
     }
 
-    /// The cohort of class `c` that members of entry `i` can join under
-    /// the key `probe` was made for ([`Self::probe_after`]): the one
-    /// stored under it, if it still has it and can take them in. `i`'s
-    /// members may have been drawn and detached in between: neither
-    /// changes its key.
-    pub fn target_of(&self, classes: &Classes, c: usize, i: usize, probe: Probe) -> Option<usize> {
-        let t = self.candidate(c, probe)?;
-        self.takes_in_at(classes, c, t, i, probe)
-    }
-
-    /// The entry of class `c` stored under the key `probe` was made for,
-    /// if any: a candidate for [`Self::takes_in_at`].
+    /// The entry of class `c` stored under the key `probe` was made for
+    /// ([`Self::probe_after`]), if any: the cohort members of the probed
+    /// entry may join, if [`Self::takes_in_at`] confirms it.
     pub fn candidate(&self, c: usize, probe: Probe) -> Option<usize> {
         self.by_key[c].get(probe.hash)
     }
 
-    /// `t`, the [`Self::candidate`] for `probe`, if it can take in
-    /// members of entry `i` (see [`Self::target_of`]).
+    /// `t`, the [`Self::candidate`] of class `c` for `probe` (made for
+    /// entry `i`), if it still has that key and can take `i`'s members
+    /// in. `i`'s members may have been drawn and detached since the
+    /// probe: neither changes its key.
     pub fn takes_in_at(
         &self,
         classes: &Classes,
