@@ -5,7 +5,8 @@
 use std::cell::RefCell;
 use std::ops::Range;
 
-use super::members::{Detached, MemberRegion};
+use super::member_room::MemberRegion;
+use super::members::Detached;
 use super::reward_pass::{Rates, Weights, recount, reward_pass};
 use super::stakers::{MEMBER_ROOM, Stakers, slot_index_count};
 use crate::model::{Allocation, Model, StakerClass, Strategy};

@@ -17,14 +17,12 @@
 //! cohort so that none of their figures changes, and the cohort is marked
 //! `mixed`.
 //!
-//! An entry's members sit together at `first_member..first_member +
-//! members`, followed by free room up to `member_room`. A cohort absorbing
-//! more members than its room holds moves to the end of its class's member
-//! region with room for twice as many; when the region is full, every
-//! entry's members are packed again, entry by entry.
+//! Where members lie, and how a cohort gets room for more, is
+//! [`crate::engine::member_room`]'s.
 
 use std::ops::Range;
 
+use crate::engine::member_room::MemberRegion;
 use crate::engine::stakers::{Cohort, SlotState, Stakers, Status};
 
 /// One staker of a cohort. All-zero is a valid value (`Zeroable`), so the
@@ -111,18 +109,6 @@ impl Detached {
             (self.losses - self.losses_offset) / self.scale,
         )
     }
-}
-
-/// Where a class keeps its members: its region of the member arrays, the
-/// first free position in it, and the entries in use.
-#[derive(Debug)]
-pub struct MemberRegion<'a> {
-    /// The class's member positions.
-    pub range: Range<usize>,
-    /// The first position no entry holds.
-    pub next: &'a mut usize,
-    /// The class's entries in use.
-    pub entries: Range<usize>,
 }
 
 impl Stakers {
@@ -389,78 +375,6 @@ impl Stakers {
         self.cohort[t].members += moving.len() as u32;
     }
 
-    /// Gives entry `t` room for `extra` more members, moving it to the end
-    /// of the region (with room for twice as many) when its room is short.
-    fn make_room(&mut self, t: usize, extra: usize, mut region: MemberRegion<'_>) {
-        let need = self.cohort[t].members as usize + extra;
-        if need > self.cohort[t].member_room as usize && *region.next + 2 * need > region.range.end
-        {
-            self.compact_members(&mut region, true);
-        }
-        if need > self.cohort[t].member_room as usize {
-            if *region.next + need > region.range.end {
-                self.compact_members(&mut region, false);
-            }
-            let room = (2 * need).min(region.range.end - *region.next);
-            let to = *region.next;
-            self.copy_members(self.member_range(t), to);
-            self.cohort[t].first_member = to as u32;
-            self.cohort[t].member_room = room as u32;
-            *region.next += room;
-        }
-    }
-
-    /// Copies the members at `from` to positions from `to` on (the two
-    /// ranges do not overlap).
-    fn copy_members(&mut self, from: Range<usize>, to: usize) {
-        self.member.copy_within(from, to);
-    }
-
-    /// Packs the members of the region's entries from its start, entry by
-    /// entry, each with room for half as many again with `slack` when the
-    /// region has it (so that a cohort absorbing a few does not move at
-    /// once), else with room for its members only. The members are packed
-    /// into a scratch array; when the region is the whole member array (one
-    /// class), the two arrays trade places instead of copying back. Room
-    /// beyond an entry's members holds whatever it held: it is only ever
-    /// written.
-    pub fn compact_members(&mut self, region: &mut MemberRegion<'_>, slack: bool) {
-        let live: usize = region
-            .entries
-            .clone()
-            .map(|i| self.cohort[i].members as usize)
-            .sum();
-        let slack = slack && live + live / 2 <= region.range.len();
-        let start = region.range.start;
-        let mut packed = std::mem::take(&mut self.member_scratch);
-        packed.resize(region.range.len(), Member::default());
-        let mut at = 0;
-        for i in region.entries.clone() {
-            // The members of an entry a few ahead, into the cache while
-            // these are copied: entries' members lie anywhere in the region.
-            if let Some(ahead) = self.cohort.get(i + PACK_AHEAD) {
-                prefetch_index::prefetch_index(&self.member, ahead.first_member as usize);
-            }
-            let members = self.cohort[i].members as usize;
-            let room = if slack {
-                members + members / 2
-            } else {
-                members
-            };
-            packed[at..at + members].copy_from_slice(&self.member[self.member_range(i)]);
-            self.cohort[i].first_member = (start + at) as u32;
-            self.cohort[i].member_room = room as u32;
-            at += room;
-        }
-        if region.range == (0..self.member.len()) {
-            std::mem::swap(&mut self.member, &mut packed);
-        } else {
-            self.member[start..start + at].copy_from_slice(&packed[..at]);
-        }
-        self.member_scratch = packed;
-        *region.next = start + at;
-    }
-
     /// Moves entry `from` (in use) to entry `to` (unused), members, slots
     /// and all, and leaves `from` unused.
     pub fn move_entry(&mut self, from: usize, to: usize) {
@@ -509,9 +423,6 @@ impl Stakers {
     }
 }
 
-/// How many entries ahead [`Stakers::compact_members`] asks for members.
-const PACK_AHEAD: usize = 8;
-
 /// [`Detached::can_join`] for figures kept apart.
 fn figures_can_join(stake: f64, scale: f64, exited: f64, paid_out: f64) -> bool {
     stake > 0.0 && scale > 0.0 && exited == 0.0 && paid_out == 0.0
@@ -531,7 +442,7 @@ fn take_amount(figure: &mut f64, amount: f64) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::engine::stakers::Stakers;
 
@@ -569,13 +480,13 @@ mod tests {
 
     /// `entries` free entries of one slot each, for one protocol; every
     /// member position is the class's region.
-    fn stakers(entries: usize) -> Stakers {
+    pub(crate) fn stakers(entries: usize) -> Stakers {
         Stakers::new(entries, 1, 1).with_member_positions(3 * entries)
     }
 
     /// Makes entry `i` a cohort entering now with `stakes`, at member
     /// positions from `*next` on, allocated to protocol 0.
-    fn enter(st: &mut Stakers, i: usize, stakes: &[f64], next: &mut usize) {
+    pub(crate) fn enter(st: &mut Stakers, i: usize, stakes: &[f64], next: &mut usize) {
         let first = *next;
         for (k, &stake) in stakes.iter().enumerate() {
             st.member[first + k] = Member {
@@ -598,7 +509,7 @@ mod tests {
     }
 
     /// What the reward pass and a slash do to entry `i`'s sums.
-    fn earn(st: &mut Stakers, i: usize, rate: f64) {
+    pub(crate) fn earn(st: &mut Stakers, i: usize, rate: f64) {
         let r = st.stake[i] * rate;
         st.stake[i] += r;
         st.rewards[i] += r;
@@ -611,7 +522,7 @@ mod tests {
     }
 
     /// Entry `i`'s members' figures, in position order.
-    fn figures(st: &Stakers, i: usize) -> Vec<MemberFigures> {
+    pub(crate) fn figures(st: &Stakers, i: usize) -> Vec<MemberFigures> {
         st.member_range(i)
             .map(|m| st.member_figures(i, m))
             .collect()
@@ -726,61 +637,6 @@ mod tests {
         assert_eq!(initial, [1.0, 2.0, 3.0, 4.0, 5.0]);
         assert_eq!(st.stake[0], 15.0);
         assert!((1..5).all(|i| st.cohort[i].members == 0 && st.stake[i] == 0.0));
-    }
-
-    #[test]
-    fn packing_keeps_every_members_figures_in_the_whole_array_or_one_region_of_it() {
-        // Entries 0 and 1 lie out of order with gaps in positions 0..6;
-        // entry 2 (another class's, say) in 6..12.
-        let mut st = stakers(4);
-        let mut next = 3;
-        enter(&mut st, 0, &[1.0, 2.0], &mut next);
-        next = 0;
-        enter(&mut st, 1, &[3.0], &mut next);
-        next = 8;
-        enter(&mut st, 2, &[4.0, 5.0, 6.0], &mut next);
-        earn(&mut st, 0, 0.1);
-        let before: Vec<_> = (0..3).map(|i| figures(&st, i)).collect();
-
-        // One region of the array: the other's positions stay as they were.
-        let mut part = st.clone();
-        let mut next = 6;
-        let mut region = MemberRegion {
-            range: 0..6,
-            next: &mut next,
-            entries: 0..2,
-        };
-        part.compact_members(&mut region, true);
-        assert_eq!(next, 4, "room for 2 + 1 and 1 + 0");
-        assert_eq!(
-            (part.cohort[0].first_member, part.cohort[0].member_room),
-            (0, 3)
-        );
-        assert_eq!(
-            (part.cohort[1].first_member, part.cohort[1].member_room),
-            (3, 1)
-        );
-        assert_eq!(part.member[6..12], st.member[6..12]);
-        assert_eq!(part.cohort[2], st.cohort[2]);
-
-        // The whole array: the packed one takes its place.
-        let mut whole = st.clone();
-        let mut next = 11;
-        let mut region = MemberRegion {
-            range: 0..12,
-            next: &mut next,
-            entries: 0..3,
-        };
-        whole.compact_members(&mut region, true);
-        assert_eq!(next, 8);
-        assert_eq!(
-            (whole.cohort[2].first_member, whole.cohort[2].member_room),
-            (4, 4)
-        );
-        for (i, figures_before) in before.iter().enumerate() {
-            assert_eq!(&figures(&part, i), figures_before, "part, entry {i}");
-            assert_eq!(&figures(&whole, i), figures_before, "whole, entry {i}");
-        }
     }
 
     #[test]

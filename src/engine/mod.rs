@@ -7,7 +7,8 @@
 //! - the path's parts, each owning its state and the phases over it:
 //!   [`market`] (prices), [`events`] (drawing slashes and shocks),
 //!   [`protocols`] (TVL and APRs), [`classes`] and [`stakers`] (staker
-//!   state and rewards), [`slashing`] (applying slashes, the event log),
+//!   state and rewards), [`members`] (each cohort member's figures) and
+//!   [`member_room`] (where members lie), [`slashing`] (applying slashes, the event log),
 //!   [`behaviour`] (entries, strategies, exits, releases), [`recorder`]
 //!   (the time series), [`outcome`] (final figures and the result check);
 //!   the DeFi layer: [`lrt`] (NAV, pool trades, redemption queue), [`pool`]
@@ -25,6 +26,7 @@ pub mod events;
 pub mod lending;
 pub mod lrt;
 pub mod market;
+pub mod member_room;
 pub mod members;
 pub mod operators;
 pub mod outcome;

@@ -51,7 +51,7 @@ pub const MEMBER_BYTES: usize = std::mem::size_of::<Member>();
 /// (see [`crate::model::StakerClass::cohorts_may_join`]; other classes have
 /// one): a cohort absorbing more members than its room holds moves to free
 /// room, and packing the region takes back the room left behind (see
-/// [`crate::engine::members`]). Three rather than two leave three times as
+/// [`crate::engine::member_room`]). Three rather than two leave three times as
 /// much free room after packing.
 pub const MEMBER_ROOM: usize = 3;
 
@@ -160,9 +160,9 @@ pub struct Stakers {
     /// Per entry: the rest of its state.
     pub cohort: Vec<Cohort>,
     /// Per member position (members grouped by entry, see
-    /// [`crate::engine::members`]).
+    /// [`crate::engine::member_room`]).
     pub member: Vec<Member>,
-    /// Scratch for packing members (see [`crate::engine::members`]).
+    /// Scratch for packing members (see [`crate::engine::member_room`]).
     pub(super) member_scratch: Vec<Member>,
 }
 
@@ -213,7 +213,7 @@ impl Stakers {
 
     /// Makes entries `range` as [`Stakers::new`] leaves them. Member
     /// records are left as they are: a member position is always written
-    /// before it is read (see [`crate::engine::members`]).
+    /// before it is read (see [`crate::engine::member_room`]).
     pub fn reset_entries(&mut self, range: Range<usize>) {
         for figure in [
             &mut self.stake,
